@@ -1,0 +1,21 @@
+GO ?= go
+export CGO_ENABLED ?= 0
+
+.PHONY: build test check bench clean
+
+build:
+	$(GO) build -o bin/updraft ./cmd/updraft
+
+# The README's test command; .ci/run calls it.
+test: check
+
+check:
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...
+
+bench: build
+	$(GO) run ./internal/bench/cmd
+
+clean:
+	rm -rf bin

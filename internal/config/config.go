@@ -1,0 +1,74 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"time"
+)
+
+// Config is the whole configuration of `updraft serve`.
+type Config struct {
+	DataDir         string        // all state: JetStream files, code cache, admin key
+	Listen          string        // HTTP API address
+	KeepAlive       time.Duration // idle instances stop after this long
+	MaxInstances    int           // per function version
+	ShutdownTimeout time.Duration // bound on in-flight calls at shutdown
+	LogMaxAge       time.Duration // log retention
+	LogMaxBytes     int64         // log retention by size
+}
+
+// Default returns the embedded single-machine defaults.
+func Default() Config {
+	return Config{
+		DataDir:         "./updraft-data",
+		Listen:          "127.0.0.1:8080",
+		KeepAlive:       10 * time.Minute,
+		MaxInstances:    10,
+		ShutdownTimeout: 30 * time.Second,
+		LogMaxAge:       7 * 24 * time.Hour,
+		LogMaxBytes:     1 << 30,
+	}
+}
+
+// FromEnv applies UPDRAFT_* environment variables over c.
+func (c Config) FromEnv(getenv func(string) string) Config {
+	if v := getenv("UPDRAFT_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := getenv("UPDRAFT_LISTEN"); v != "" {
+		c.Listen = v
+	}
+	return c
+}
+
+// Validate checks c and makes paths absolute.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("config: data dir is empty: set --data-dir or UPDRAFT_DATA_DIR")
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("config: data dir %q: %w", c.DataDir, err)
+	}
+	c.DataDir = abs
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("config: listen address %q is not host:port: %w", c.Listen, err)
+	}
+	if c.KeepAlive <= 0 {
+		return fmt.Errorf("config: keep-alive %v must be positive", c.KeepAlive)
+	}
+	if c.MaxInstances < 1 {
+		return fmt.Errorf("config: max instances %d must be at least 1", c.MaxInstances)
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	return nil
+}
+
+// Paths under the data dir.
+func (c Config) StoreDir() string     { return filepath.Join(c.DataDir, "jetstream") }
+func (c Config) CodeDir() string      { return filepath.Join(c.DataDir, "code") }
+func (c Config) RuntimeDir() string   { return filepath.Join(c.DataDir, "runtimes") }
+func (c Config) AdminKeyPath() string { return filepath.Join(c.DataDir, "admin.key") }

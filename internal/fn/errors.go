@@ -1,0 +1,94 @@
+package fn
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is a typed, user-facing error: an HTTP status, an AWS-style error
+// type (sent as X-Amzn-ErrorType and as "Type" in the JSON body) and a
+// message that says what to fix.
+type Error struct {
+	Status  int    // HTTP status code
+	Type    string // e.g. ResourceNotFoundException
+	Message string
+	Reason  string // optional, e.g. a throttling reason
+	Err     error  // optional wrapped cause
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Type + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Type + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// The catalogue. Types and status codes follow AWS Lambda's where Lambda has
+// an equivalent.
+const (
+	TypeInvalidParameterValue  = "InvalidParameterValueException"
+	TypeResourceNotFound       = "ResourceNotFoundException"
+	TypeResourceConflict       = "ResourceConflictException"
+	TypeRequestTooLarge        = "RequestTooLargeException"
+	TypeInvalidRequestContent  = "InvalidRequestContentException"
+	TypeCodeStorageExceeded    = "CodeStorageExceededException"
+	TypeInvalidZipFile         = "InvalidZipFileException"
+	TypeTooManyRequests        = "TooManyRequestsException"
+	TypeUnrecognizedClient     = "UnrecognizedClientException"
+	TypeAccessDenied           = "AccessDeniedException"
+	TypeService                = "ServiceException"
+	TypeUnsupportedMediaType   = "UnsupportedMediaTypeException"
+	TypeValidation             = "ValidationException"
+	TypeMethodNotAllowed       = "MethodNotAllowedException"
+	TypeServiceUnavailable     = "ServiceUnavailableException"
+	TypeUnknownOperation       = "UnknownOperationException"
+	TypeEC2Unexpected          = "EC2UnexpectedException"
+	TypeInvalidRuntime         = "InvalidRuntimeException"
+	TypeInvalidSignature       = "InvalidSignatureException"
+	TypeUnauthorized           = "UnauthorizedException"
+	TypeRequestEntityTooLarge  = "RequestEntityTooLargeException"
+	TypeProvisionedConcurrency = "ProvisionedConcurrencyConfigNotFoundException"
+)
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(status int, typ, format string, args ...any) *Error {
+	return &Error{Status: status, Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidParameter is a 400 InvalidParameterValueException.
+func InvalidParameter(format string, args ...any) *Error {
+	return Errorf(http.StatusBadRequest, TypeInvalidParameterValue, format, args...)
+}
+
+// NotFound is a 404 ResourceNotFoundException.
+func NotFound(format string, args ...any) *Error {
+	return Errorf(http.StatusNotFound, TypeResourceNotFound, format, args...)
+}
+
+// FunctionNotFound is Lambda's message for an unknown function.
+func FunctionNotFound(tenant, name string) *Error {
+	return NotFound("Function not found: %s (deploy it first with `updraft deploy`, or check the name with `updraft ls`)", ARN(tenant, name, ""))
+}
+
+// Internal wraps an unexpected error as a 500 ServiceException.
+func Internal(err error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Type: TypeService, Message: "internal error", Err: err}
+}
+
+// AsError returns err as an *Error, wrapping unknown errors as Internal.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}
+
+// IsNotFound reports whether err is a ResourceNotFoundException.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Type == TypeResourceNotFound
+}

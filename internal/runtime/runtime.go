@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// Spec is everything needed to start an instance of one function version.
+type Spec struct {
+	Tenant   string
+	Function string
+	Version  string // "$LATEST" or a published version number
+	ARN      string // invoked function ARN
+	Runtime  string // fn.RuntimeProvided, fn.RuntimePython, fn.RuntimeNode
+	Handler  string
+	CodeDir  string // unpacked code, treated as read-only
+	MemoryMB int
+	Timeout  time.Duration
+	Env      map[string]string
+}
+
+// Request is one invocation handed to an instance.
+type Request struct {
+	ID            string    // request id, a UUID
+	Payload       []byte    // the event, JSON
+	Deadline      time.Time // when the platform stops the invocation
+	TraceID       string    // X-Amzn-Trace-Id, optional
+	ClientContext string    // base64 client context, optional
+}
+
+// Response is the outcome of one invocation. Function-level failures
+// (handled errors, timeouts, crashes) are Responses with FunctionError set,
+// not Go errors: Lambda reports them to the caller as 200 + error JSON.
+type Response struct {
+	Payload       []byte        // the function's result or its error JSON
+	FunctionError string        // "" on success, else "Unhandled"
+	ErrorType     string        // the errorType of a failed invocation, if known
+	Outcome       string        // fn.OutcomeSuccess, OutcomeError, OutcomeTimeout, OutcomeCrash
+	Logs          []byte        // stdout/stderr written during the invocation
+	Duration      time.Duration // from handing the event over to the result
+	MaxMemoryMB   int           // peak memory of the instance so far
+	Broken        bool          // the instance is unusable and must be discarded
+}
+
+// Instance is one running copy of a function version. It runs one
+// invocation at a time; the pool guarantees Invoke is never called
+// concurrently on the same instance.
+type Instance interface {
+	// Invoke runs req and returns its outcome. An error means the platform
+	// could not run it at all (the instance is then Broken).
+	Invoke(ctx context.Context, req *Request) (*Response, error)
+	// InitDuration is how long the runtime took from start to ready.
+	InitDuration() time.Duration
+	// InitLogs returns (once) what the instance wrote while initialising.
+	InitLogs() []byte
+	// Close stops the instance and everything it started. Safe to call twice.
+	Close(ctx context.Context) error
+}
+
+// Runtime starts instances. Start returns once the instance is ready for
+// its first invocation (it asked the Runtime API for the next event), or an
+// error: an *InitError when the function's own init failed.
+type Runtime interface {
+	Start(ctx context.Context, spec Spec) (Instance, error)
+}
+
+// InitError is returned by Start when the function failed to initialise:
+// it posted /init/error, exited, or did not become ready in time. Lambda
+// reports it to the caller as a function error.
+type InitError struct {
+	ErrorType string // e.g. Runtime.ExitError, Runtime.ImportModuleError
+	Payload   []byte // error JSON for the caller
+	Logs      []byte // what the instance printed
+	Duration  time.Duration
+}
+
+func (e *InitError) Error() string { return "function init failed: " + e.ErrorType + ": " + string(e.Payload) }

@@ -57,14 +57,14 @@ type Instance interface {
 	Close(ctx context.Context) error
 }
 
-// Runtime starts instances. Start returns once the instance is ready for
+// Runtime starts instances. NewInstance returns once the instance is ready for
 // its first invocation (it asked the Runtime API for the next event), or an
 // error: an *InitError when the function's own init failed.
 type Runtime interface {
-	Start(ctx context.Context, spec Spec) (Instance, error)
+	NewInstance(ctx context.Context, spec Spec) (Instance, error)
 }
 
-// InitError is returned by Start when the function failed to initialise:
+// InitError is returned by NewInstance when the function failed to initialise:
 // it posted /init/error, exited, or did not become ready in time. Lambda
 // reports it to the caller as a function error.
 type InitError struct {

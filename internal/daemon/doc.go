@@ -1,0 +1,4 @@
+// Package daemon wires Updraft together: it builds the components in order
+// (store, registry, deploy, logs, meter, runtimes, pool, router, gateway),
+// starts them, and closes them in reverse. It holds no logic of its own.
+package daemon

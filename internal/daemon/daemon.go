@@ -3,17 +3,35 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"time"
 
 	"github.com/updraft-dev/updraft/internal/config"
+	"github.com/updraft-dev/updraft/internal/deploy"
+	"github.com/updraft-dev/updraft/internal/gateway"
+	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/pool"
+	"github.com/updraft-dev/updraft/internal/registry"
+	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/runtime/process"
+	"github.com/updraft-dev/updraft/internal/store"
 )
 
 // Daemon is a running Updraft platform on one machine.
 type Daemon struct {
 	cfg    config.Config
 	log    *slog.Logger
-	addr   string
 	keyNew bool
+
+	// closers run in reverse order of start.
+	closers []func(context.Context) error
+
+	st  *store.Store
+	gw  *gateway.Gateway
+	reg *registry.Registry
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -21,15 +39,102 @@ func New(cfg config.Config, log *slog.Logger) (*Daemon, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if log == nil {
+		log = slog.Default()
+	}
 	return &Daemon{cfg: cfg, log: log}, nil
 }
 
+func (d *Daemon) onClose(f func(context.Context) error) { d.closers = append(d.closers, f) }
+
 // Start opens the store and starts serving; it returns once the HTTP API
-// accepts connections.
-func (d *Daemon) Start(ctx context.Context) error { return errors.New("daemon: not implemented yet") }
+// accepts connections. On error everything started so far is closed.
+func (d *Daemon) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			_ = d.Close(context.Background())
+		}
+	}()
+	cfg := d.cfg
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	st, err := store.Open(ctx, store.Config{Dir: cfg.StoreDir()})
+	if err != nil {
+		return err
+	}
+	d.st = st
+	d.onClose(func(context.Context) error { return st.Close() })
+
+	reg, err := registry.New(ctx, st)
+	if err != nil {
+		return err
+	}
+	d.reg = reg
+	d.onClose(func(context.Context) error { return reg.Close() })
+	if d.keyNew, err = reg.EnsureAdminKey(ctx, cfg.AdminKeyPath()); err != nil {
+		return err
+	}
+
+	dep, err := deploy.New(reg, cfg.CodeDir(), d.log)
+	if err != nil {
+		return err
+	}
+
+	lg, err := logs.New(ctx, st, logs.Config{MaxAge: cfg.LogMaxAge, MaxBytes: cfg.LogMaxBytes}, d.log)
+	if err != nil {
+		return err
+	}
+	if err := lg.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(lg.Close)
+
+	mt, err := meter.New(ctx, st, meter.Config{}, d.log)
+	if err != nil {
+		return err
+	}
+	if err := mt.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(mt.Close)
+
+	rt, err := process.New(process.Config{RuntimeDir: cfg.RuntimeDir(), Log: d.log})
+	if err != nil {
+		return err
+	}
+	if err := rt.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(rt.Close)
+
+	pl, err := pool.New(pool.Config{KeepAlive: cfg.KeepAlive, MaxInstances: cfg.MaxInstances, Log: d.log}, rt)
+	if err != nil {
+		return err
+	}
+	if err := pl.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(pl.Close)
+
+	rtr := router.New(router.Config{Log: d.log}, reg, dep, pl, lg, mt)
+	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, lg, mt)
+	if err := gw.Start(ctx); err != nil {
+		return err
+	}
+	d.gw = gw
+	d.onClose(gw.Close)
+	d.log.Info("updraft started", "listen", gw.Addr(), "data_dir", cfg.DataDir)
+	return nil
+}
 
 // Addr is the HTTP API's actual listen address (host:port).
-func (d *Daemon) Addr() string { return d.addr }
+func (d *Daemon) Addr() string {
+	if d.gw == nil {
+		return ""
+	}
+	return d.gw.Addr()
+}
 
 // AdminKeyPath is where the admin API key is stored.
 func (d *Daemon) AdminKeyPath() string { return d.cfg.AdminKeyPath() }
@@ -37,6 +142,26 @@ func (d *Daemon) AdminKeyPath() string { return d.cfg.AdminKeyPath() }
 // AdminKeyCreated reports whether this start created the admin key.
 func (d *Daemon) AdminKeyCreated() bool { return d.keyNew }
 
-// Close shuts down gracefully: in-flight calls finish (bounded by the
-// configured shutdown timeout), then everything stops in reverse order.
-func (d *Daemon) Close(ctx context.Context) error { return nil }
+// Registry exposes the registry (tests create extra tenants' keys with it).
+func (d *Daemon) Registry() *registry.Registry { return d.reg }
+
+// Close shuts down gracefully: the gateway stops accepting and lets
+// in-flight calls finish until ctx is done, then everything else stops in
+// reverse order of start. Safe to call more than once.
+func (d *Daemon) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		if ctx.Err() != nil {
+			// The gateway used up the grace period; the rest still gets a
+			// bounded chance to flush logs and usage.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+		}
+		if err := d.closers[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	d.closers = nil
+	return errors.Join(errs...)
+}

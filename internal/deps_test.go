@@ -1,0 +1,117 @@
+// Package internal_test guards the architecture: imports between Updraft's
+// packages must follow the flow in docs/ARCHITECTURE.md (cli → apiclient;
+// gateway → router → pool → runtime; everything → store/fn).
+package internal_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/updraft-dev/updraft/"
+
+// allowed lists, per package (path under internal/), the Updraft packages
+// its non-test code may import. A package missing here fails the test: add
+// it deliberately.
+var allowed = map[string][]string{
+	"fn":                        {},
+	"config":                    {"fn"},
+	"store":                     {"fn"},
+	"runtime":                   {"fn"},
+	"runtime/process/bootstrap": {},
+	"runtime/process":           {"runtime", "runtime/process/bootstrap", "fn"},
+	"pool":                      {"runtime", "fn"},
+	"registry":                  {"store", "fn"},
+	"deploy":                    {"registry", "store", "fn"},
+	"logs":                      {"store", "fn"},
+	"meter":                     {"store", "fn"},
+	"router":                    {"pool", "runtime", "registry", "deploy", "logs", "meter", "store", "fn"},
+	"gateway":                   {"router", "registry", "deploy", "logs", "meter", "pool", "fn"},
+	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "runtime",
+		"runtime/process", "pool", "router", "gateway", "fn"},
+	"apiclient": {"fn"},
+	"cli":       {"apiclient", "daemon", "config", "deploy", "fn"},
+	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
+	"bench":     {"apiclient", "daemon", "config", "deploy", "fn"},
+}
+
+func TestDependencyFlow(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() || path == "." {
+			return nil
+		}
+		if d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		imports, hasGo := packageImports(t, path)
+		if !hasGo {
+			return nil
+		}
+		pkg := filepath.ToSlash(path)
+		rules, ok := allowed[pkg]
+		if !ok {
+			if strings.HasPrefix(pkg, "bench/") {
+				rules = allowed["bench"]
+			} else {
+				t.Errorf("package internal/%s has no entry in deps_test.go's allowed table: add one that follows the architecture", pkg)
+				return nil
+			}
+		}
+		ok2 := map[string]bool{}
+		for _, r := range rules {
+			ok2[r] = true
+		}
+		for _, imp := range imports {
+			rel, found := strings.CutPrefix(imp, module+"internal/")
+			if !found {
+				continue
+			}
+			if !ok2[rel] && !strings.HasPrefix(rel, pkg+"/") {
+				t.Errorf("internal/%s imports internal/%s, against the dependency flow", pkg, rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// packageImports returns the imports of the non-test Go files in dir.
+func packageImports(t *testing.T, dir string) ([]string, bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	hasGo := false
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		hasGo = true
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range f.Imports {
+			seen[strings.Trim(s.Path.Value, `"`)] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, hasGo
+}

@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/deploy"
+	"github.com/updraft-dev/updraft/internal/fn"
+)
+
+// deployBody is the JSON of POST /v1/functions.
+type deployBody struct {
+	Name       string            `json:"name"`
+	Runtime    string            `json:"runtime"`
+	Handler    string            `json:"handler"`
+	MemoryMB   int               `json:"memory_mb"`
+	TimeoutSec int               `json:"timeout_s"`
+	Env        map[string]string `json:"env"`
+	ZipFile    string            `json:"zip_file"`
+}
+
+// maxDeployBody leaves room for a 50 MB zip in base64 plus the JSON around it.
+const maxDeployBody = fn.MaxZippedBytes/3*4 + 1<<20
+
+func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+	var body deployBody
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxDeployBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestEntityTooLarge,
+				"the deploy request is larger than %d bytes: the zipped code must be at most %d bytes", maxDeployBody, fn.MaxZippedBytes))
+			return
+		}
+		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+			"could not parse the deploy request as JSON: %v", err))
+		return
+	}
+	if body.ZipFile == "" {
+		writeError(w, g.cfg.Log, fn.InvalidParameter("zip_file is missing: send the function's code as a base64 zip"))
+		return
+	}
+	zip, err := base64.StdEncoding.DecodeString(body.ZipFile)
+	if err != nil {
+		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidZipFile, "zip_file is not valid base64: %v", err))
+		return
+	}
+	f, created, err := g.dep.Deploy(r.Context(), tenant, deploy.Request{
+		Name: body.Name, Runtime: body.Runtime, Handler: body.Handler,
+		MemoryMB: body.MemoryMB, TimeoutSec: body.TimeoutSec, Env: body.Env, Zip: zip,
+	})
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	// Instances of the previous revision must not serve new calls.
+	g.router.Retire(tenant, f.Name)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	g.cfg.Log.Info("deployed", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
+	writeJSON(w, status, f)
+}
+
+func (g *Gateway) listFunctions(w http.ResponseWriter, r *http.Request, tenant string) {
+	fs, err := g.reg.ListFunctions(r.Context(), tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	if fs == nil {
+		fs = []*fn.Function{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"functions": fs})
+}
+
+func (g *Gateway) getFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := g.lookup(r, tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, f)
+}
+
+func (g *Gateway) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, _ := functionName(r.PathValue("name"))
+	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	g.router.Retire(tenant, name)
+	g.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// lookup resolves the {name} path value (a name or an ARN) to a function.
+func (g *Gateway) lookup(r *http.Request, tenant string) (*fn.Function, error) {
+	name, _ := functionName(r.PathValue("name"))
+	if err := fn.ValidateName(name); err != nil {
+		return nil, err
+	}
+	return g.reg.GetFunction(r.Context(), tenant, name)
+}
+
+func (g *Gateway) functionLogs(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := g.lookup(r, tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	q := r.URL.Query()
+	since, err := parseSince(q.Get("since"), time.Now())
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	follow := q.Get("follow") == "1" || q.Get("follow") == "true"
+	// Lines of calls that already returned are batched for a few ms: flush
+	// them so a `logs` right after an invoke shows that invoke.
+	if err := g.logs.Flush(r.Context()); err != nil {
+		writeError(w, g.cfg.Log, fn.Internal(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	if flusher != nil {
+		flusher.Flush()
+	}
+	enc := json.NewEncoder(w)
+	err = g.logs.Query(r.Context(), tenant, f.Name, since, follow, func(e fn.LogEntry) error {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+		if follow && flusher != nil {
+			flusher.Flush()
+		}
+		return nil
+	})
+	if err != nil && r.Context().Err() == nil && !errors.Is(err, io.ErrClosedPipe) {
+		g.cfg.Log.Warn("log query ended", "fn", f.Name, "err", err)
+	}
+}
+
+func (g *Gateway) usage(w http.ResponseWriter, r *http.Request, tenant string) {
+	q := r.URL.Query()
+	since, err := parseSince(q.Get("since"), time.Now())
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	name := q.Get("function")
+	if name != "" {
+		if err := fn.ValidateName(name); err != nil {
+			writeError(w, g.cfg.Log, err)
+			return
+		}
+	}
+	if err := g.meter.Flush(r.Context()); err != nil {
+		writeError(w, g.cfg.Log, fn.Internal(err))
+		return
+	}
+	sum, err := g.meter.Summary(r.Context(), tenant, name, since)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	if sum == nil {
+		sum = []fn.UsageSummary{}
+	}
+	writeJSON(w, http.StatusOK, sum)
+}

@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/router"
+)
+
+// bufPool recycles request-body buffers on the invoke path.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// invoke is Lambda's Invoke: POST /2015-03-31/functions/{name}/invocations.
+func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, qualifier := functionName(r.PathValue("name"))
+	if q := r.URL.Query().Get("Qualifier"); q != "" {
+		qualifier = q
+	}
+	if err := fn.ValidateName(name); err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 1<<20 { // don't hoard buffers of rare huge payloads
+			bufPool.Put(bp)
+		}
+	}()
+	payload, err := readLimited(r.Body, (*bp)[:0], fn.MaxSyncPayload)
+	*bp = payload[:0]
+	if err != nil {
+		if err == errTooLarge {
+			writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
+				"Request must be smaller than %d bytes for the InvokeFunction operation", fn.MaxSyncPayload))
+			return
+		}
+		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "could not read the request body: %v", err))
+		return
+	}
+	if len(payload) == 0 {
+		payload = append(payload, "{}"...)
+	} else if !json.Valid(payload) {
+		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+			"Could not parse request body into json: the payload must be a JSON document (for example {\"key\":\"value\"})"))
+		return
+	}
+	switch it := r.Header.Get("X-Amz-Invocation-Type"); it {
+	case "", "RequestResponse":
+	case "DryRun":
+		if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
+			writeError(w, g.cfg.Log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported yet: use RequestResponse or DryRun", it))
+		return
+	}
+	req := router.Request{
+		RequestID:     requestID(w),
+		Tenant:        tenant,
+		Function:      name,
+		Qualifier:     qualifier,
+		Payload:       payload,
+		TraceID:       r.Header.Get("X-Amzn-Trace-Id"),
+		ClientContext: r.Header.Get("X-Amz-Client-Context"),
+		WantLogTail:   r.Header.Get("X-Amz-Log-Type") == "Tail",
+	}
+	res, err := g.router.Invoke(r.Context(), &req)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["X-Amz-Executed-Version"] = []string{res.ExecutedVersion}
+	h["Content-Length"] = []string{strconv.Itoa(len(res.Payload))}
+	if res.FunctionError != "" {
+		h["X-Amz-Function-Error"] = []string{res.FunctionError}
+	}
+	if req.WantLogTail {
+		h["X-Amz-Log-Result"] = []string{base64.StdEncoding.EncodeToString(res.LogTail)}
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.Payload)
+}
+
+type sentinel string
+
+func (s sentinel) Error() string { return string(s) }
+
+const errTooLarge = sentinel("payload too large")
+
+// readLimited reads r into buf, failing with errTooLarge past limit bytes.
+func readLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > limit {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// functionName accepts a name, name:qualifier, or a (partial) ARN
+// arn:aws:lambda:region:account:function:name[:qualifier].
+func functionName(s string) (name, qualifier string) {
+	if i := strings.Index(s, "function:"); i >= 0 && strings.HasPrefix(s, "arn:") {
+		s = s[i+len("function:"):]
+	}
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}

@@ -1,0 +1,359 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/runtime"
+)
+
+// Config tunes the pool.
+type Config struct {
+	KeepAlive    time.Duration // idle instances stop after this long
+	MaxInstances int           // per function version, starting + running
+	Log          *slog.Logger
+}
+
+// SpecFunc produces the spec of a version's instance. It is called only when
+// an instance must start (it may unpack code), outside the pool's lock.
+type SpecFunc func(ctx context.Context) (runtime.Spec, error)
+
+// ErrClosed is returned by Acquire after Close.
+var ErrClosed = errors.New("pool: closed")
+
+// Pool holds instance groups keyed by function version.
+type Pool struct {
+	cfg Config
+	rt  runtime.Runtime
+	now func() time.Time
+
+	mu     sync.Mutex
+	groups map[string]*group
+	closed bool
+
+	ctx    context.Context // cancelled by Close; bounds instance starts
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // start goroutines and the reaper
+}
+
+// group is one function version's instances.
+type group struct {
+	key      string
+	owner    string // function identity, for Retire
+	spec     SpecFunc
+	idle     []*member // LIFO: the end is the most recently used
+	total    int       // starting + idle + busy
+	starting int
+	waiters  []*waiter // FIFO
+	retired  bool
+}
+
+type member struct {
+	inst     runtime.Instance
+	g        *group
+	lastUsed time.Time
+	fresh    bool // never invoked yet: its first call is a cold start
+}
+
+type waiter struct {
+	ch chan grant // buffered 1; receives exactly one grant
+}
+
+type grant struct {
+	m   *member
+	err error
+}
+
+// Lease is an instance held by one invocation until Release.
+type Lease struct {
+	m    *member
+	Cold bool // the instance was started for this pool and not used before
+}
+
+// Instance is the leased runtime instance.
+func (l *Lease) Instance() runtime.Instance { return l.m.inst }
+
+// New builds a pool over rt.
+func New(cfg Config, rt runtime.Runtime) (*Pool, error) {
+	if cfg.MaxInstances < 1 {
+		return nil, errors.New("pool: MaxInstances must be at least 1")
+	}
+	if cfg.KeepAlive <= 0 {
+		return nil, errors.New("pool: KeepAlive must be positive")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Pool{cfg: cfg, rt: rt, now: time.Now, groups: map[string]*group{}, ctx: ctx, cancel: cancel}, nil
+}
+
+// Start runs the keep-alive reaper.
+func (p *Pool) Start(ctx context.Context) error {
+	interval := p.cfg.KeepAlive / 10
+	interval = max(min(interval, time.Second), 10*time.Millisecond)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.ctx.Done():
+				return
+			case <-t.C:
+				p.reap()
+			}
+		}
+	}()
+	return nil
+}
+
+// Acquire returns an instance of the version key, starting one when none is
+// idle and the cap allows. It waits until ctx is done; the caller bounds the
+// wait. owner names the function (for Retire).
+func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*Lease, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, ErrClosed
+	}
+	g := p.groups[key]
+	if g == nil {
+		g = &group{key: key, owner: owner, spec: spec}
+		p.groups[key] = g
+	}
+	if n := len(g.idle); n > 0 {
+		m := g.idle[n-1]
+		g.idle[n-1] = nil
+		g.idle = g.idle[:n-1]
+		p.mu.Unlock()
+		return p.lease(m), nil
+	}
+	w := &waiter{ch: make(chan grant, 1)}
+	g.waiters = append(g.waiters, w)
+	p.scale(g)
+	p.mu.Unlock()
+
+	select {
+	case gr := <-w.ch:
+		if gr.err != nil {
+			return nil, gr.err
+		}
+		return p.lease(gr.m), nil
+	case <-ctx.Done():
+		p.mu.Lock()
+		if removeWaiter(g, w) {
+			p.mu.Unlock()
+			return nil, ctx.Err()
+		}
+		p.mu.Unlock()
+		// A grant raced with the cancellation: give the instance back.
+		if gr := <-w.ch; gr.m != nil {
+			p.Release(&Lease{m: gr.m}, false)
+		}
+		return nil, ctx.Err()
+	}
+}
+
+func (p *Pool) lease(m *member) *Lease {
+	l := &Lease{m: m, Cold: m.fresh}
+	m.fresh = false
+	return l
+}
+
+func removeWaiter(g *group, w *waiter) bool {
+	for i, x := range g.waiters {
+		if x == w {
+			g.waiters = append(g.waiters[:i], g.waiters[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// scale starts instances while waiters outnumber the starts under way and
+// the cap allows. Called with p.mu held.
+func (p *Pool) scale(g *group) {
+	for len(g.waiters) > g.starting && g.total < p.cfg.MaxInstances && !g.retired && !p.closed {
+		g.total++
+		g.starting++
+		p.wg.Add(1)
+		go p.start(g)
+	}
+}
+
+func (p *Pool) start(g *group) {
+	defer p.wg.Done()
+	var inst runtime.Instance
+	spec, err := g.spec(p.ctx)
+	if err == nil {
+		inst, err = p.rt.NewInstance(p.ctx, spec)
+	}
+	p.mu.Lock()
+	g.starting--
+	if err != nil {
+		g.total--
+		if len(g.waiters) > 0 {
+			w := g.waiters[0]
+			g.waiters = g.waiters[1:]
+			w.ch <- grant{err: err}
+		}
+		p.scale(g)
+		p.mu.Unlock()
+		return
+	}
+	m := &member{inst: inst, g: g, fresh: true}
+	if g.retired || p.closed {
+		g.total--
+		p.mu.Unlock()
+		_ = inst.Close(context.Background())
+		return
+	}
+	p.handOff(g, m)
+	p.mu.Unlock()
+}
+
+// handOff gives m to the oldest waiter, or parks it idle. p.mu held.
+func (p *Pool) handOff(g *group, m *member) {
+	m.lastUsed = p.now()
+	if len(g.waiters) > 0 {
+		w := g.waiters[0]
+		g.waiters[0] = nil
+		g.waiters = g.waiters[1:]
+		w.ch <- grant{m: m}
+		return
+	}
+	g.idle = append(g.idle, m)
+}
+
+// Release returns a leased instance. A broken instance (timed out, crashed)
+// is closed and, if callers are waiting, replaced.
+func (p *Pool) Release(l *Lease, broken bool) {
+	m := l.m
+	g := m.g
+	p.mu.Lock()
+	if broken || g.retired || p.closed {
+		g.total--
+		p.scale(g)
+		p.mu.Unlock()
+		_ = m.inst.Close(context.Background())
+		return
+	}
+	p.handOff(g, m)
+	p.mu.Unlock()
+}
+
+// Retire stops every instance of owner's versions: idle ones now, busy ones
+// when they are released. New calls start fresh groups. Used on redeploy and
+// delete.
+func (p *Pool) Retire(owner string) {
+	var stop []*member
+	p.mu.Lock()
+	for key, g := range p.groups {
+		if g.owner != owner {
+			continue
+		}
+		g.retired = true
+		stop = append(stop, g.idle...)
+		g.total -= len(g.idle)
+		g.idle = nil
+		delete(p.groups, key)
+		// Waiters of a retired group are served by the instances being
+		// started or released; none are left hanging because scale stops
+		// only new starts and Release hands nothing to them — so fail them.
+		for _, w := range g.waiters {
+			w.ch <- grant{err: ErrRetired}
+		}
+		g.waiters = nil
+	}
+	p.mu.Unlock()
+	closeAll(stop)
+}
+
+// ErrRetired is returned to callers queued on a version that was replaced
+// while they waited; they may retry.
+var ErrRetired = errors.New("pool: function was redeployed or deleted while the call waited")
+
+func closeAll(ms []*member) {
+	for _, m := range ms {
+		_ = m.inst.Close(context.Background())
+	}
+}
+
+// reap stops instances idle longer than the keep-alive.
+func (p *Pool) reap() {
+	cutoff := p.now().Add(-p.cfg.KeepAlive)
+	var stop []*member
+	p.mu.Lock()
+	for key, g := range p.groups {
+		n := 0
+		for n < len(g.idle) && g.idle[n].lastUsed.Before(cutoff) {
+			n++
+		}
+		if n > 0 {
+			stop = append(stop, g.idle[:n]...)
+			g.idle = append(g.idle[:0:0], g.idle[n:]...)
+			g.total -= n
+		}
+		if g.total == 0 && len(g.waiters) == 0 {
+			delete(p.groups, key)
+		}
+	}
+	p.mu.Unlock()
+	if len(stop) > 0 {
+		p.cfg.Log.Debug("keep-alive expired", "instances", len(stop))
+	}
+	closeAll(stop)
+}
+
+// Stats counts a version's instances.
+type Stats struct {
+	Key      string `json:"key"`
+	Idle     int    `json:"idle"`
+	Busy     int    `json:"busy"`
+	Starting int    `json:"starting"`
+	Waiting  int    `json:"waiting"`
+}
+
+// Stats reports every group, for visibility and tests.
+func (p *Pool) Stats() []Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Stats, 0, len(p.groups))
+	for _, g := range p.groups {
+		out = append(out, Stats{Key: g.key, Idle: len(g.idle), Busy: g.total - len(g.idle) - g.starting, Starting: g.starting, Waiting: len(g.waiters)})
+	}
+	return out
+}
+
+// Close stops the reaper, aborts starts under way and stops every idle
+// instance. Leases still out are closed when released.
+func (p *Pool) Close(ctx context.Context) error {
+	p.mu.Lock()
+	p.closed = true
+	var stop []*member
+	for _, g := range p.groups {
+		stop = append(stop, g.idle...)
+		g.total -= len(g.idle)
+		g.idle = nil
+		for _, w := range g.waiters {
+			w.ch <- grant{err: ErrClosed}
+		}
+		g.waiters = nil
+	}
+	p.mu.Unlock()
+	p.cancel()
+	closeAll(stop)
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,77 @@
+package router
+
+import (
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/logs"
+)
+
+// logTailBytes is how much of an invocation's log LogType: Tail returns.
+const logTailBytes = 4096
+
+type record struct {
+	req      *Request
+	f        *fn.Function
+	version  string
+	cold     bool
+	initDur  time.Duration
+	initLogs []byte
+	logs     []byte
+	dur      time.Duration
+	maxMem   int
+	outcome  string
+}
+
+// record writes the invocation's log lines and billing record and returns
+// the log tail.
+func (r *Router) record(rec *record) []byte {
+	now := time.Now()
+	id := rec.req.RequestID
+	billed := fn.BilledMs(rec.dur)
+	entry := func(msg, reqID string) fn.LogEntry {
+		return fn.LogEntry{Time: now, Function: rec.f.Name, RequestID: reqID, Message: msg}
+	}
+	var out []fn.LogEntry
+	if len(rec.initLogs) > 0 {
+		for _, l := range logs.SplitLines(rec.initLogs) {
+			out = append(out, entry(l, ""))
+		}
+	}
+	first := len(out)
+	out = append(out, entry(logs.StartLine(id, rec.version), id))
+	for _, l := range logs.SplitLines(rec.logs) {
+		out = append(out, entry(l, id))
+	}
+	out = append(out, entry(logs.EndLine(id), id))
+	rep := logs.Report{RequestID: id, Duration: rec.dur, BilledMs: billed, MemoryMB: rec.f.MemoryMB, MaxMemoryMB: rec.maxMem}
+	if rec.cold {
+		rep.InitDuration = rec.initDur
+	}
+	out = append(out, entry(logs.ReportLine(rep), id))
+	r.logs.Append(rec.f.Tenant, out...)
+
+	u := fn.Usage{
+		Time: now, Tenant: rec.f.Tenant, Function: rec.f.Name, Version: rec.version,
+		RequestID: id, DurationMs: float64(rec.dur) / float64(time.Millisecond),
+		BilledMs: billed, MemoryMB: rec.f.MemoryMB, MaxMemoryMB: rec.maxMem,
+		GBs: fn.GBSeconds(billed, rec.f.MemoryMB), Cold: rec.cold, Outcome: rec.outcome,
+	}
+	if rec.cold {
+		u.InitMs = float64(rec.initDur) / float64(time.Millisecond)
+	}
+	r.meter.Record(u)
+
+	if !rec.req.WantLogTail {
+		return nil
+	}
+	var tail []byte
+	for _, e := range out[first:] {
+		tail = append(tail, e.Message...)
+		tail = append(tail, '\n')
+	}
+	if len(tail) > logTailBytes {
+		tail = tail[len(tail)-logTailBytes:]
+	}
+	return tail
+}

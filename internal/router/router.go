@@ -1,0 +1,175 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/deploy"
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/pool"
+	"github.com/updraft-dev/updraft/internal/registry"
+	"github.com/updraft-dev/updraft/internal/runtime"
+)
+
+// Config tunes the router.
+type Config struct {
+	// QueueWait bounds how long a call waits for an instance when every
+	// instance of its function is busy and the cap is reached.
+	QueueWait time.Duration
+	Log       *slog.Logger
+}
+
+// Router is the invoke path.
+type Router struct {
+	cfg   Config
+	reg   *registry.Registry
+	dep   *deploy.Deployer
+	pool  *pool.Pool
+	logs  *logs.Logs
+	meter *meter.Meter
+}
+
+// New wires a router.
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, p *pool.Pool, l *logs.Logs, m *meter.Meter) *Router {
+	if cfg.QueueWait <= 0 {
+		cfg.QueueWait = 10 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Router{cfg: cfg, reg: reg, dep: dep, pool: p, logs: l, meter: m}
+}
+
+// Request is one synchronous invocation.
+type Request struct {
+	RequestID     string
+	Tenant        string
+	Function      string
+	Qualifier     string // "" or "$LATEST"
+	Payload       []byte
+	TraceID       string
+	ClientContext string
+	WantLogTail   bool
+}
+
+// Result is what the caller gets back.
+type Result struct {
+	Payload         []byte
+	FunctionError   string // "" or "Unhandled"
+	ExecutedVersion string
+	LogTail         []byte // the invocation's log, last 4 KB, when asked for
+}
+
+// Invoke runs req synchronously.
+func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
+	f, err := r.reg.GetFunction(ctx, req.Tenant, req.Function)
+	if err != nil {
+		return nil, err
+	}
+	version := fn.LatestVersion
+	if req.Qualifier != "" && req.Qualifier != fn.LatestVersion {
+		return nil, fn.NotFound("Function not found: %s (version or alias %q does not exist; only $LATEST can be invoked today)", fn.ARN(req.Tenant, req.Function, req.Qualifier), req.Qualifier)
+	}
+	lease, err := r.acquire(ctx, f, version)
+	if err != nil {
+		var ie *runtime.InitError
+		if errors.As(err, &ie) {
+			return r.initFailed(req, f, version, ie), nil
+		}
+		return nil, err
+	}
+	inst := lease.Instance()
+	var initDur time.Duration
+	var initLogs []byte
+	if lease.Cold {
+		initDur = inst.InitDuration()
+		initLogs = inst.InitLogs()
+	}
+	rreq := &runtime.Request{
+		ID:            req.RequestID,
+		Payload:       req.Payload,
+		Deadline:      time.Now().Add(f.Timeout()),
+		TraceID:       req.TraceID,
+		ClientContext: req.ClientContext,
+	}
+	// The call runs to its own deadline even if the client goes away: an
+	// instance abandoned mid-call could not be reused.
+	resp, err := inst.Invoke(context.WithoutCancel(ctx), rreq)
+	if err != nil {
+		r.pool.Release(lease, true)
+		return nil, fn.Internal(fmt.Errorf("invoke %s: %w", f.Name, err))
+	}
+	r.pool.Release(lease, resp.Broken)
+
+	rec := record{
+		req: req, f: f, version: version, cold: lease.Cold, initDur: initDur,
+		initLogs: initLogs, logs: resp.Logs, dur: resp.Duration,
+		maxMem: resp.MaxMemoryMB, outcome: resp.Outcome,
+	}
+	tail := r.record(&rec)
+	res := &Result{Payload: resp.Payload, FunctionError: resp.FunctionError, ExecutedVersion: version}
+	if req.WantLogTail {
+		res.LogTail = tail
+	}
+	return res, nil
+}
+
+func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*pool.Lease, error) {
+	key := fmt.Sprintf("%s/%s/%s/%d", f.Tenant, f.Name, version, f.Revision)
+	spec := func(ctx context.Context) (runtime.Spec, error) {
+		dir, err := r.dep.CodeDir(ctx, f)
+		if err != nil {
+			return runtime.Spec{}, err
+		}
+		return runtime.Spec{
+			Tenant: f.Tenant, Function: f.Name, Version: version,
+			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, Handler: f.Handler,
+			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
+		}, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, r.cfg.QueueWait)
+	defer cancel()
+	lease, err := r.pool.Acquire(wctx, key, fn.Key(f.Tenant, f.Name), spec)
+	switch {
+	case err == nil:
+		return lease, nil
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		return nil, &fn.Error{
+			Status: http.StatusTooManyRequests, Type: fn.TypeTooManyRequests,
+			Reason:  "ConcurrentInvocationLimitExceeded",
+			Message: fmt.Sprintf("Rate Exceeded: all instances of %s are busy and no instance became free within %v; retry later or lower the call rate", f.Name, r.cfg.QueueWait),
+		}
+	case errors.Is(err, pool.ErrRetired):
+		return nil, &fn.Error{Status: http.StatusConflict, Type: fn.TypeResourceConflict, Message: fmt.Sprintf("function %s was redeployed or deleted while this call waited; retry", f.Name)}
+	case errors.Is(err, pool.ErrClosed):
+		return nil, &fn.Error{Status: http.StatusServiceUnavailable, Type: fn.TypeServiceUnavailable, Message: "the platform is shutting down; retry on another node or after restart"}
+	}
+	return nil, err
+}
+
+// initFailed turns a failed cold start into Lambda's reply: a function
+// error carrying the init error, billed for the init time.
+func (r *Router) initFailed(req *Request, f *fn.Function, version string, ie *runtime.InitError) *Result {
+	rec := record{
+		req: req, f: f, version: version, cold: true, initDur: ie.Duration,
+		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
+	}
+	tail := r.record(&rec)
+	res := &Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
+	if req.WantLogTail {
+		res.LogTail = tail
+	}
+	return res
+}
+
+// Retire stops the instances of a function after a redeploy or delete.
+func (r *Router) Retire(tenant, name string) { r.pool.Retire(fn.Key(tenant, name)) }
+
+// Pool exposes the pool's stats.
+func (r *Router) Pool() *pool.Pool { return r.pool }

@@ -37,7 +37,7 @@ var allowed = map[string][]string{
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
-	"bench":     {"apiclient", "daemon", "config", "deploy", "fn"},
+	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

@@ -74,4 +74,6 @@ type InitError struct {
 	Duration  time.Duration
 }
 
-func (e *InitError) Error() string { return "function init failed: " + e.ErrorType + ": " + string(e.Payload) }
+func (e *InitError) Error() string {
+	return "function init failed: " + e.ErrorType + ": " + string(e.Payload)
+}

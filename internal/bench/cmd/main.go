@@ -1,0 +1,40 @@
+// Command bench runs Updraft's benchmarks (`make bench`): one JSON line per
+// figure on stdout, each with a same-run baseline where one applies.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/bench"
+)
+
+func main() {
+	baseline := flag.String("baseline-server", "", "internal: serve as the cold-start baseline on this address")
+	dur := flag.Duration("duration", 3*time.Second, "length of each load phase")
+	coldRuns := flag.Int("cold-runs", 10, "cold starts measured per runtime")
+	flag.Parse()
+	if *baseline != "" {
+		if err := bench.ServeBaseline(*baseline); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	root, _ := os.Getwd()
+	if err := bench.Run(ctx, os.Stdout, bench.Options{Root: root, Duration: *dur, ColdRuns: *coldRuns, Self: self}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,277 @@
+package deploy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/registry"
+)
+
+// Request is a deploy: the code as a zip plus configuration. Zero fields are
+// not given; given fields win over the zip's updraft.yaml.
+type Request struct {
+	Name       string
+	Runtime    string
+	Handler    string
+	MemoryMB   int
+	TimeoutSec int
+	Env        map[string]string // merged over updraft.yaml's env, key by key
+	Zip        []byte
+}
+
+// Deployer deploys functions and keeps the local cache of unpacked code.
+type Deployer struct {
+	reg      *registry.Registry
+	cacheDir string
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	flights map[string]*flight // sha → unpack in progress
+	locks   map[string]*fnLock // tenant/name → deploy in progress
+}
+
+// flight is one unpack that concurrent callers for the same code wait on.
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// fnLock serialises deploys of one function so each sees the previous
+// revision; n counts holders and waiters so the map entry can go.
+type fnLock struct {
+	mu sync.Mutex
+	n  int
+}
+
+// New makes a Deployer that unpacks code under cacheDir (created 0700) and
+// removes unpacks left half-done by a crash.
+func New(reg *registry.Registry, cacheDir string, log *slog.Logger) (*Deployer, error) {
+	if reg == nil {
+		return nil, errors.New("deploy: no registry")
+	}
+	if cacheDir == "" {
+		return nil, errors.New("deploy: no code cache directory")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	abs, err := filepath.Abs(cacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("deploy: code cache %s: %w", cacheDir, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("deploy: create code cache: %w", err)
+	}
+	stale, err := filepath.Glob(filepath.Join(abs, tmpPrefix+"*"))
+	if err != nil {
+		return nil, fmt.Errorf("deploy: code cache: %w", err)
+	}
+	for _, dir := range stale {
+		if err := removeTree(dir); err != nil {
+			log.Warn("could not remove a half-done unpack", "dir", dir, "err", err)
+		}
+	}
+	return &Deployer{
+		reg: reg, cacheDir: abs, log: log.With("component", "deploy"),
+		flights: make(map[string]*flight), locks: make(map[string]*fnLock),
+	}, nil
+}
+
+// Deploy validates req's code and configuration, stores the code, unpacks it
+// into the cache and records the function for tenant. created reports a new
+// function. Deploying the same code and configuration again changes nothing
+// and returns the function as it is, with CodeChanged false.
+func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *fn.Function, created bool, err error) {
+	if err := fn.ValidateTenant(tenant); err != nil {
+		return nil, false, err
+	}
+	if len(req.Zip) == 0 {
+		return nil, false, fn.InvalidParameter("no code: send the function's code as a zip")
+	}
+	if len(req.Zip) > fn.MaxZippedBytes {
+		return nil, false, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestEntityTooLarge,
+			"the zipped code is %d bytes: it must be at most %d bytes", len(req.Zip), fn.MaxZippedBytes)
+	}
+	a, err := openZip(req.Zip)
+	if err != nil {
+		return nil, false, err
+	}
+	var m Manifest
+	switch data, err := a.readFile(ManifestFile, maxManifestBytes); {
+	case err == nil:
+		mp, err := ParseManifest(data)
+		if err != nil {
+			return nil, false, err
+		}
+		m = *mp
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, false, err
+	}
+	next, err := merge(tenant, req, &m)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkCode(a, next); err != nil {
+		return nil, false, err
+	}
+	sum := sha256.Sum256(req.Zip)
+	next.CodeSHA256 = hex.EncodeToString(sum[:])
+	next.CodeSize = int64(len(req.Zip))
+
+	unlock := d.lock(fn.Key(tenant, next.Name))
+	defer unlock()
+	prev, err := d.reg.GetFunction(ctx, tenant, next.Name)
+	switch {
+	case fn.IsNotFound(err):
+		prev, created = nil, true
+	case err != nil:
+		return nil, false, err
+	}
+	codeChanged := prev == nil || prev.CodeSHA256 != next.CodeSHA256
+	if !codeChanged && sameConfig(prev, next) {
+		return prev, false, nil
+	}
+	if codeChanged {
+		if err := d.storeCode(ctx, next.CodeSHA256, req.Zip); err != nil {
+			return nil, false, err
+		}
+	}
+	now := time.Now().UTC().Round(0)
+	next.CreatedAt, next.UpdatedAt, next.Revision = now, now, 1
+	if prev != nil {
+		next.CreatedAt, next.Revision = prev.CreatedAt, prev.Revision+1
+	}
+	if err := d.reg.PutFunction(ctx, next); err != nil {
+		return nil, false, err
+	}
+	next.CodeChanged = codeChanged
+	d.log.Debug("stored function", "tenant", tenant, "fn", next.Name, "revision", next.Revision,
+		"code_sha256", next.CodeSHA256, "code_changed", codeChanged)
+	return next, created, nil
+}
+
+// storeCode unpacks the code into the local cache (which also proves it
+// unpacks within the limits, whatever its headers claim), then makes it
+// durable in the registry, so a recorded function never points at code
+// that is nowhere and a zip bomb is never stored.
+func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error {
+	if _, err := d.unpackOnce(ctx, sha, zip); err != nil {
+		return err
+	}
+	ok, err := d.reg.HasCode(ctx, sha)
+	if err != nil || ok {
+		return err
+	}
+	return d.reg.PutCode(ctx, sha, zip)
+}
+
+// merge builds tenant's function from req over the manifest m, with defaults
+// applied and validated.
+func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
+	f := &fn.Function{
+		Tenant:     tenant,
+		Name:       pick(req.Name, m.Name),
+		Runtime:    pick(req.Runtime, m.Runtime),
+		Handler:    pick(req.Handler, m.Handler),
+		MemoryMB:   pick(req.MemoryMB, m.Memory),
+		TimeoutSec: pick(req.TimeoutSec, m.Timeout),
+	}
+	if len(m.Env)+len(req.Env) > 0 {
+		f.Env = make(map[string]string, len(m.Env)+len(req.Env))
+		maps.Copy(f.Env, m.Env)
+		maps.Copy(f.Env, req.Env)
+	}
+	if f.Name == "" {
+		return nil, fn.InvalidParameter("no function name: pass --name or set name: in %s", ManifestFile)
+	}
+	if f.Runtime == "" {
+		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of provided, go, python3, node)", ManifestFile)
+	}
+	f.ApplyDefaults()
+	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && f.Handler == "" {
+		return nil, fn.InvalidParameter("no handler: runtime %s needs one such as app.handler: pass --handler or set handler: in %s", rt, ManifestFile)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func pick[T comparable](given, fallback T) T {
+	var zero T
+	if given != zero {
+		return given
+	}
+	return fallback
+}
+
+// checkCode checks that the archive holds what f's runtime starts.
+func checkCode(a *archive, f *fn.Function) error {
+	switch f.Runtime {
+	case fn.RuntimeProvided:
+		if b := a.file("bootstrap"); b == nil || b.Mode()&0o111 == 0 {
+			return fn.InvalidParameter("runtime provided needs an executable file named bootstrap at the root of the code (chmod +x bootstrap)")
+		}
+	case fn.RuntimePython:
+		mod := strings.ReplaceAll(handlerModule(f.Handler), ".", "/")
+		if a.file(mod+".py") == nil && a.file(mod+"/__init__.py") == nil {
+			return fn.InvalidParameter("handler %q needs %s.py (or %s/__init__.py) in the code: no such file", f.Handler, mod, mod)
+		}
+	case fn.RuntimeNode:
+		mod := handlerModule(f.Handler)
+		for _, ext := range []string{".js", ".mjs", ".cjs"} {
+			if a.file(mod+ext) != nil {
+				return nil
+			}
+		}
+		return fn.InvalidParameter("handler %q needs %s.js (or .mjs, .cjs) in the code: no such file", f.Handler, mod)
+	}
+	return nil
+}
+
+// handlerModule is the handler without its function: "a/b.func" → "a/b".
+// Validate made sure there is a dot with something on both sides.
+func handlerModule(handler string) string {
+	mod := handler[:strings.LastIndexByte(handler, '.')]
+	return path.Clean(strings.TrimPrefix(mod, "./"))
+}
+
+// sameConfig reports whether the configuration of a and b is the same.
+func sameConfig(a, b *fn.Function) bool {
+	return a.Runtime == b.Runtime && a.Handler == b.Handler && a.MemoryMB == b.MemoryMB &&
+		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env)
+}
+
+// lock serialises deploys of the function key and returns its unlock.
+func (d *Deployer) lock(key string) (unlock func()) {
+	d.mu.Lock()
+	l := d.locks[key]
+	if l == nil {
+		l = &fnLock{}
+		d.locks[key] = l
+	}
+	l.n++
+	d.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		d.mu.Lock()
+		if l.n--; l.n == 0 {
+			delete(d.locks, key)
+		}
+		d.mu.Unlock()
+	}
+}

@@ -1,0 +1,173 @@
+package registry
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+)
+
+// DefaultTenant is the tenant of the admin key created on first start.
+const DefaultTenant = "default"
+
+// keyPrefix starts every API key, so a key is recognisable in a config file
+// or a leak scanner; 32 random bytes in hex follow it.
+const keyPrefix = "upd_"
+
+const keyLen = len(keyPrefix) + 2*32
+
+// keyRecord is what the apikeys bucket stores under sha256(key): never the
+// key itself.
+type keyRecord struct {
+	Tenant  string    `json:"tenant"`
+	Created time.Time `json:"created"`
+}
+
+// CreateAPIKey makes a new API key for tenant and returns it. Only its
+// sha256 is stored: the key cannot be shown again.
+func (r *Registry) CreateAPIKey(ctx context.Context, tenant string) (string, error) {
+	if err := fn.ValidateTenant(tenant); err != nil {
+		return "", err
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("registry: random key: %w", err)
+	}
+	key := keyPrefix + hex.EncodeToString(b[:])
+	data, err := json.Marshal(keyRecord{Tenant: tenant, Created: time.Now().UTC()})
+	if err != nil {
+		return "", fmt.Errorf("registry: encode key record: %w", err)
+	}
+	h := hashKey(key)
+	if _, err := r.apiKeys.Create(ctx, h, data); err != nil {
+		return "", fmt.Errorf("registry: store API key for tenant %s: %w", tenant, err)
+	}
+	r.keysMu.Lock()
+	r.keys[h] = tenant
+	r.keysMu.Unlock()
+	return key, nil
+}
+
+// Authenticate returns the tenant of key. Known keys are answered from
+// memory; an unknown or malformed key is a 401 UnrecognizedClientException.
+func (r *Registry) Authenticate(ctx context.Context, key string) (string, error) {
+	if key == "" {
+		return "", unrecognized("no API key: send the header Authorization: Bearer <API key>")
+	}
+	if len(key) != keyLen || !strings.HasPrefix(key, keyPrefix) {
+		return "", unrecognized("the API key is malformed: Updraft keys look like upd_ followed by 64 hex digits")
+	}
+	h := hashKey(key)
+	r.keysMu.RLock()
+	tenant, ok := r.keys[h]
+	r.keysMu.RUnlock()
+	if ok {
+		return tenant, nil
+	}
+	e, err := r.apiKeys.Get(ctx, h)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", unrecognized("the API key is not known here")
+	}
+	if err != nil {
+		return "", fmt.Errorf("registry: look up API key: %w", err)
+	}
+	var rec keyRecord
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return "", fmt.Errorf("registry: API key record %s…: %w", h[:12], err)
+	}
+	if rec.Tenant == "" {
+		return "", fmt.Errorf("registry: API key record %s… has no tenant", h[:12])
+	}
+	r.keysMu.Lock()
+	r.keys[h] = rec.Tenant
+	r.keysMu.Unlock()
+	return rec.Tenant, nil
+}
+
+// EnsureAdminKey makes sure the file at path holds a working API key of the
+// default tenant. If the file's key is known it returns false; otherwise (no
+// file, or a key this store does not know) it creates a key, writes it and
+// its newline to path with mode 0600 (the directory 0700) and returns true.
+func (r *Registry) EnsureAdminKey(ctx context.Context, path string) (created bool, err error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if _, aerr := r.Authenticate(ctx, strings.TrimSpace(string(data))); aerr == nil {
+			return false, nil
+		} else if !isUnrecognized(aerr) {
+			return false, aerr
+		}
+		r.log.Warn("admin key file holds a key this store does not know: writing a new one", "path", path)
+	case !errors.Is(err, os.ErrNotExist):
+		return false, fmt.Errorf("registry: read admin key %s: %w", path, err)
+	}
+	key, err := r.CreateAPIKey(ctx, DefaultTenant)
+	if err != nil {
+		return false, err
+	}
+	if err := writeKeyFile(path, key); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// writeKeyFile replaces path with key+"\n", mode 0600, atomically.
+func writeKeyFile(path, key string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("registry: create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".admin-key-*")
+	if err != nil {
+		return fmt.Errorf("registry: write admin key: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("registry: write admin key: %w", err)
+	}
+	if _, err := tmp.WriteString(key + "\n"); err != nil {
+		tmp.Close()
+		return fmt.Errorf("registry: write admin key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("registry: write admin key: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("registry: write admin key: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("registry: write admin key %s: %w", path, err)
+	}
+	return nil
+}
+
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// unrecognized is the 401 every failed authentication returns, with how to
+// get a working key.
+func unrecognized(why string) *fn.Error {
+	return fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,
+		"%s. The admin API key is in <data-dir>/admin.key (`updraft serve` prints its path at start); pass it as Authorization: Bearer <key>", why)
+}
+
+func isUnrecognized(err error) bool {
+	var e *fn.Error
+	return errors.As(err, &e) && e.Type == fn.TypeUnrecognizedClient
+}

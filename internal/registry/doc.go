@@ -1,0 +1,13 @@
+// Package registry owns what is deployed: function definitions (KV bucket
+// "functions", key "<tenant>.<name>"), code artifacts (object store "code",
+// named by the zip's sha256) and API keys (KV bucket "apikeys", keyed by the
+// sha256 of the key, mapping to a tenant).
+//
+// Function definitions are served from an in-memory cache kept current by a
+// KV watcher, so a lookup on the invoke path never waits on NATS; a second
+// node sharing the NATS cluster sees deploys through the same watcher. Writes
+// go to JetStream first and update the cache before returning, so a read
+// right after a write on the same node sees it. Every cache entry remembers
+// the KV revision it came from and only a newer revision replaces it, so the
+// watcher delivering an older event late cannot undo a local write.
+package registry

@@ -48,6 +48,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// Larger than a deploy's 50 MB zip is never sent as one message
 		// (the object store chunks), but invocation payloads of 6 MB are.
 		MaxPayload: 8 << 20,
+		// JetStream reserves each stream's byte limit against the server's
+		// store limit, which defaults to 75% of the disk's free space; on a
+		// small disk that refuses to create the log and usage streams at
+		// all. Limits are enforced per stream; the disk is the real bound.
+		JetStreamMaxStore: 1 << 40,
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/updraft-dev/updraft/internal/config"
+	"github.com/updraft-dev/updraft/internal/daemon"
+)
+
+func newServeCmd(a *app) *cobra.Command {
+	def := config.Default()
+	var (
+		dataDir, listen string
+		keepAlive       time.Duration
+		maxInstances    int
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Updraft server",
+		Long: `Run the Updraft server in the foreground: the HTTP API, the function
+runtimes and the store, all in this one process. Stop it with Ctrl-C; calls
+in flight get time to finish before it exits.
+
+All state lives in the data directory: deployed functions, their code, logs,
+usage records and the admin API key. On the first start the server creates
+the directory and writes a new admin key to admin.key inside it; the other
+updraft commands read that file when run from the same directory.
+
+Flags override the environment (UPDRAFT_DATA_DIR, UPDRAFT_LISTEN), which
+overrides the defaults.`,
+		Example: `  # serve on 127.0.0.1:8080 with state in ./updraft-data
+  updraft serve
+
+  # listen on all interfaces, keep idle instances for 2 minutes
+  updraft serve --listen 0.0.0.0:9000 --keep-alive 2m --data-dir /var/lib/updraft`,
+		Args: args(),
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data-dir", def.DataDir, "directory for all state (env UPDRAFT_DATA_DIR)")
+	f.StringVar(&listen, "listen", def.Listen, "HTTP API address, host:port (env UPDRAFT_LISTEN)")
+	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
+	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once")
+
+	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+		cfg := config.Default().FromEnv(a.getenv)
+		if f.Changed("data-dir") {
+			cfg.DataDir = dataDir
+		}
+		if f.Changed("listen") {
+			cfg.Listen = listen
+		}
+		if f.Changed("keep-alive") {
+			cfg.KeepAlive = keepAlive
+		}
+		if f.Changed("max-instances") {
+			cfg.MaxInstances = maxInstances
+		}
+		return a.serve(ctx, cfg)
+	})
+	return cmd
+}
+
+// serve runs the daemon until ctx ends, then shuts it down within the
+// configured shutdown timeout.
+func (a *app) serve(ctx context.Context, cfg config.Config) error {
+	stderr := &lockedWriter{w: a.stderr} // shared by the logger and our lines
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	d, err := daemon.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := d.Start(ctx); err != nil {
+		return fmt.Errorf("starting the server: %w", err)
+	}
+	created := ""
+	if d.AdminKeyCreated() {
+		created = " (created)"
+	}
+	fmt.Fprintf(stderr, "updraft listening on http://%s\nadmin API key: %s%s\n", d.Addr(), d.AdminKeyPath(), created)
+
+	<-ctx.Done()
+	timeout := cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = config.Default().ShutdownTimeout
+	}
+	log.Info("shutting down", "timeout", timeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := d.Close(sctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}
+
+// lockedWriter serializes writes from the logger's goroutines and ours.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,139 @@
+package process
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/runtime"
+)
+
+// File names of the runtime clients under RuntimeDir.
+const (
+	pythonBootstrap = "bootstrap.py"
+	nodeBootstrap   = "bootstrap.js"
+)
+
+// tokenLen is the length of an instance's token: 128 random bits in hex.
+const tokenLen = 32
+
+// randomHex returns n random bytes as hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand panics instead)
+	return hex.EncodeToString(b)
+}
+
+// command is what to exec for one instance.
+type command struct {
+	path     string
+	args     []string
+	execEnv  string // AWS_EXECUTION_ENV
+	provided bool   // the function's own bootstrap: exec errors are its fault
+}
+
+// commandFor resolves the executable for spec's runtime.
+func (r *Runtime) commandFor(spec *runtime.Spec) (command, error) {
+	switch spec.Runtime {
+	case fn.RuntimeProvided, "go", "":
+		p := filepath.Join(spec.CodeDir, "bootstrap")
+		return command{path: p, args: []string{p}, execEnv: "AWS_Lambda_provided", provided: true}, nil
+	case fn.RuntimePython:
+		py, err := r.interpreter(&r.python, "python3", "install Python 3 (e.g. `apt-get install python3`) or set the interpreter path in the runtime config")
+		if err != nil {
+			return command{}, err
+		}
+		return command{path: py, args: []string{py, "-u", filepath.Join(r.cfg.RuntimeDir, pythonBootstrap)}, execEnv: "AWS_Lambda_python3"}, nil
+	case fn.RuntimeNode:
+		node, err := r.interpreter(&r.node, "node", "install Node.js (e.g. `apt-get install nodejs`) or set the interpreter path in the runtime config")
+		if err != nil {
+			return command{}, err
+		}
+		return command{path: node, args: []string{node, filepath.Join(r.cfg.RuntimeDir, nodeBootstrap)}, execEnv: "AWS_Lambda_nodejs"}, nil
+	}
+	return command{}, fmt.Errorf("process: unknown runtime %q: use provided (alias go), python3 or node", spec.Runtime)
+}
+
+// interpreter resolves *slot once: /usr/bin/<name>, else <name> on PATH.
+// A failed lookup is retried next time, so installing the interpreter
+// later needs no restart.
+func (r *Runtime) interpreter(slot *string, name, howto string) (string, error) {
+	r.mu.RLock()
+	p := *slot
+	r.mu.RUnlock()
+	if p != "" {
+		return p, nil
+	}
+	p = "/usr/bin/" + name
+	if fi, err := os.Stat(p); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		lp, err := exec.LookPath(name)
+		if err != nil {
+			return "", fmt.Errorf("process: the %s interpreter is missing: neither /usr/bin/%s nor %s on PATH exists: %s", name, name, name, howto)
+		}
+		if p, err = filepath.Abs(lp); err != nil {
+			return "", fmt.Errorf("process: the %s interpreter: %w", name, err)
+		}
+	}
+	r.mu.Lock()
+	*slot = p
+	r.mu.Unlock()
+	return p, nil
+}
+
+// environ builds an instance's complete environment. Nothing is inherited
+// from the platform's own environment.
+func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []string {
+	mem := spec.MemoryMB
+	if mem <= 0 {
+		mem = fn.DefaultMemoryMB
+	}
+	version := spec.Version
+	if version == "" {
+		version = fn.LatestVersion
+	}
+	stream := time.Now().UTC().Format("2006/01/02") + "/[" + version + "]" + randomHex(16)
+	env := make([]string, 0, 24+len(spec.Env))
+	env = append(env,
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"LANG=en_US.UTF-8",
+		"TZ=:UTC",
+		"HOME=/tmp",
+		"LAMBDA_TASK_ROOT="+spec.CodeDir,
+		"LAMBDA_RUNTIME_DIR="+r.cfg.RuntimeDir,
+		"_HANDLER="+spec.Handler,
+		"AWS_LAMBDA_FUNCTION_NAME="+spec.Function,
+		"AWS_LAMBDA_FUNCTION_VERSION="+version,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(mem),
+		"AWS_LAMBDA_RUNTIME_API="+r.Addr()+"/"+token,
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+spec.Function,
+		"AWS_LAMBDA_LOG_STREAM_NAME="+stream,
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_REGION="+fn.Region,
+		"AWS_DEFAULT_REGION="+fn.Region,
+		"AWS_EXECUTION_ENV="+cmd.execEnv,
+	)
+	if spec.Runtime == fn.RuntimePython {
+		env = append(env, "PYTHONUNBUFFERED=1")
+	}
+	keys := make([]string, 0, len(spec.Env))
+	for k := range spec.Env {
+		// The token is the instance's only credential: never let the
+		// function's configuration point it elsewhere (fn.Validate forbids
+		// it too).
+		if k != "AWS_LAMBDA_RUNTIME_API" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+spec.Env[k]) // os/exec keeps the last of duplicates
+	}
+	return env
+}

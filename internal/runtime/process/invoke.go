@@ -1,0 +1,159 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/runtime"
+)
+
+// errorGrace bounds how long a failed invocation waits to learn whether the
+// runtime survived its error (asks for the next event) or exits.
+const errorGrace = 100 * time.Millisecond
+
+// Invoke hands req to the runtime's pending GET /next and waits for its
+// result, the process's exit, the deadline or ctx. The pool never calls it
+// concurrently on one instance.
+func (in *instance) Invoke(ctx context.Context, req *runtime.Request) (*runtime.Response, error) {
+	select {
+	case <-in.done:
+		return nil, fmt.Errorf("process: invoke %s: instance closed", in.spec.Function)
+	default:
+	}
+	select {
+	case <-in.exited: // died while idle
+		return in.crashed(req, 0), nil
+	default:
+	}
+	in.mu.Lock()
+	in.cur = req
+	in.mu.Unlock()
+
+	start := time.Now()
+	select {
+	case in.next <- req:
+	default: // an event nobody took: only after a call that broke the instance
+		in.forget()
+		return nil, fmt.Errorf("process: invoke %s: instance is still busy with an earlier event", in.spec.Function)
+	}
+	limit := in.timeout(req, start)
+	in.timer.Reset(limit)
+	var res result
+	select {
+	case res = <-in.results:
+	case <-in.exited:
+		select {
+		case res = <-in.results: // answered, then exited: the answer counts
+		default:
+			in.timer.Stop()
+			in.forget()
+			return in.crashed(req, time.Since(start)), nil
+		}
+	case <-in.timer.C:
+		dur := time.Since(start)
+		in.forget()
+		in.kill()
+		in.awaitExited(5 * time.Second)
+		return in.timedOut(req, limit, dur), nil
+	case <-ctx.Done():
+		in.timer.Stop()
+		in.forget()
+		in.kill()
+		in.awaitExited(5 * time.Second)
+		return nil, fmt.Errorf("process: invoke %s: %w", in.spec.Function, ctx.Err())
+	}
+	dur := time.Since(start)
+	in.timer.Stop()
+
+	resp := &runtime.Response{Payload: res.payload, Duration: dur, Outcome: fn.OutcomeSuccess}
+	if res.kind != resultResponse {
+		resp.FunctionError = "Unhandled"
+		resp.ErrorType = res.errorType
+		resp.Outcome = fn.OutcomeError
+		resp.Broken = !in.survived(req.Deadline)
+	}
+	resp.Logs = in.logs.take()
+	resp.MaxMemoryMB = in.mem.peakMB()
+	return resp, nil
+}
+
+// timeout is the invocation's time limit, from the request's deadline, else
+// the function's timeout.
+func (in *instance) timeout(req *runtime.Request, start time.Time) time.Duration {
+	switch {
+	case !req.Deadline.IsZero():
+		return req.Deadline.Sub(start)
+	case in.spec.Timeout > 0:
+		return in.spec.Timeout
+	}
+	return fn.MaxTimeoutSec * time.Second
+}
+
+// forget clears the invocation in flight: a late result is refused.
+func (in *instance) forget() {
+	in.mu.Lock()
+	in.cur = nil
+	in.mu.Unlock()
+}
+
+// survived waits briefly after a failed invocation until the runtime asks
+// for its next event (true) or exits (false). aws-lambda-go, for one, posts
+// a panic as an error and then exits; the instance must not be reused.
+func (in *instance) survived(deadline time.Time) bool {
+	took := in.took.Load()
+	if in.polls.Load() > took {
+		return true
+	}
+	in.timer.Reset(max(min(time.Until(deadline), errorGrace), time.Millisecond))
+	defer in.timer.Stop()
+	for in.polls.Load() <= took {
+		select {
+		case <-in.polled:
+		case <-in.exited:
+			return false
+		case <-in.timer.C:
+			return true // still running: assume it carries on
+		}
+	}
+	return true
+}
+
+// crashed is the outcome of an invocation during which the process exited.
+func (in *instance) crashed(req *runtime.Request, dur time.Duration) *runtime.Response {
+	in.awaitExited(5 * time.Second)
+	status := "unknown status"
+	if in.exitState != nil {
+		status = in.exitState.String() // "exit status 3", "signal: killed"
+	}
+	return &runtime.Response{
+		Payload:       errorJSON("Runtime.ExitError", "RequestId: "+req.ID+" Error: Runtime exited with error: "+status),
+		FunctionError: "Unhandled",
+		ErrorType:     "Runtime.ExitError",
+		Outcome:       fn.OutcomeCrash,
+		Logs:          in.logs.take(),
+		Duration:      dur,
+		MaxMemoryMB:   in.mem.peakMB(),
+		Broken:        true,
+	}
+}
+
+// timedOut is the outcome of an invocation stopped at its deadline; the
+// process group has been killed.
+func (in *instance) timedOut(req *runtime.Request, limit, dur time.Duration) *runtime.Response {
+	secs := limit
+	if in.spec.Timeout > 0 {
+		secs = in.spec.Timeout // Lambda names the configured timeout
+	}
+	return &runtime.Response{
+		Payload:       errorJSON("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", req.ID, secs.Seconds())),
+		FunctionError: "Unhandled",
+		ErrorType:     "Sandbox.Timedout",
+		Outcome:       fn.OutcomeTimeout,
+		Logs:          in.logs.take(),
+		Duration:      dur,
+		MaxMemoryMB:   in.mem.peakMB(),
+		Broken:        true,
+	}
+}

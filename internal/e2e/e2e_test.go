@@ -2,14 +2,12 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -110,6 +108,3 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Fatalf("server at %s not ready after 30s", url)
 }
-
-var _ = fmt.Sprint
-var _ = strings.TrimSpace

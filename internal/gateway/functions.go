@@ -65,7 +65,11 @@ func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant 
 		status = http.StatusCreated
 	}
 	g.cfg.Log.Info("deployed", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
-	writeJSON(w, status, f)
+	// code_changed is always present on a deploy's reply, false included.
+	writeJSON(w, status, struct {
+		*fn.Function
+		CodeChanged bool `json:"code_changed"`
+	}{f, f.CodeChanged})
 }
 
 func (g *Gateway) listFunctions(w http.ResponseWriter, r *http.Request, tenant string) {

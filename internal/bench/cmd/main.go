@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/bench"
@@ -17,7 +18,17 @@ func main() {
 	baseline := flag.String("baseline-server", "", "internal: serve as the cold-start baseline on this address")
 	dur := flag.Duration("duration", 3*time.Second, "length of each load phase")
 	coldRuns := flag.Int("cold-runs", 10, "cold starts measured per runtime")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if *baseline != "" {
 		if err := bench.ServeBaseline(*baseline); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -35,6 +46,7 @@ func main() {
 	root, _ := os.Getwd()
 	if err := bench.Run(ctx, os.Stdout, bench.Options{Root: root, Duration: *dur, ColdRuns: *coldRuns, Self: self}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -134,23 +134,17 @@ func (in *instance) serveResult(w http.ResponseWriter, r *http.Request, id strin
 		return
 	}
 	res := in.readResult(r, isError)
-	if !ackFirst {
-		in.results <- res // cap 1 and one result per invocation: never blocks
-	}
+	// Hand the result over first: the caller's latency does not include
+	// the 202 that lets the runtime ask for its next event.
+	in.results <- res // cap 1 and one result per invocation: never blocks
 	if res.kind == resultTooLarge {
 		w.Header()["Connection"] = []string{"close"} // the rest of the body stays unread
 		apiError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 			"Exceeded maximum allowed payload size ("+strconv.Itoa(fn.MaxSyncPayload)+" bytes).")
-	} else {
-		accepted(w)
+		return
 	}
-	if ackFirst {
-		w.(http.Flusher).Flush()
-		in.results <- res
-	}
+	accepted(w)
 }
-
-var ackFirst = false
 
 // readResult reads a /response or /error body.
 func (in *instance) readResult(r *http.Request, isError bool) result {

@@ -299,7 +299,8 @@ func TestLangPythonError(t *testing.T) {
 		if e.ErrorType != "ValueError" || e.ErrorMessage != "bad input: 42" || e.RequestID != req.ID {
 			t.Errorf("error %s", resp.Payload)
 		}
-		if len(e.StackTrace) != 1 || !strings.Contains(e.StackTrace[0], `app.py", line 24, in fail`) ||
+		line := 1 + strings.Count(pyApp[:strings.Index(pyApp, "raise ValueError")], "\n")
+		if len(e.StackTrace) != 1 || !strings.Contains(e.StackTrace[0], `app.py", line `+strconv.Itoa(line)+`, in fail`) ||
 			!strings.Contains(e.StackTrace[0], `raise ValueError("bad input: 42")`) {
 			t.Errorf("stack trace %q: want only the function's frame", e.StackTrace)
 		}

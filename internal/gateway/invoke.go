@@ -63,6 +63,18 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported yet: use RequestResponse or DryRun", it))
 		return
 	}
+	// Lambda takes the client context base64-encoded and hands the runtime
+	// the decoded JSON.
+	var clientContext string
+	if cc := r.Header.Get("X-Amz-Client-Context"); cc != "" {
+		b, err := base64.StdEncoding.DecodeString(cc)
+		if err != nil || !json.Valid(b) {
+			writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+				"X-Amz-Client-Context must be base64-encoded JSON"))
+			return
+		}
+		clientContext = string(b)
+	}
 	req := router.Request{
 		RequestID:     requestID(w),
 		Tenant:        tenant,
@@ -70,7 +82,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 		Qualifier:     qualifier,
 		Payload:       payload,
 		TraceID:       r.Header.Get("X-Amzn-Trace-Id"),
-		ClientContext: r.Header.Get("X-Amz-Client-Context"),
+		ClientContext: clientContext,
 		WantLogTail:   r.Header.Get("X-Amz-Log-Type") == "Tail",
 	}
 	res, err := g.router.Invoke(r.Context(), &req)

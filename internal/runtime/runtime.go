@@ -25,7 +25,7 @@ type Request struct {
 	Payload       []byte    // the event, JSON
 	Deadline      time.Time // when the platform stops the invocation
 	TraceID       string    // X-Amzn-Trace-Id, optional
-	ClientContext string    // base64 client context, optional
+	ClientContext string    // client context JSON (decoded), optional
 }
 
 // Response is the outcome of one invocation. Function-level failures

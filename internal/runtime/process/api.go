@@ -164,9 +164,9 @@ func (in *instance) readResult(r *http.Request, isError bool) result {
 			}
 			return result{kind: resultError, errorType: et, payload: errorPayload(body, et)}
 		}
-		if n := int64(len(body)); n > 512 {
-			in.respCap.Store(n + n/8)
-		}
+		// The next chunked body is likely about as big as this one.
+		n := int64(len(body))
+		in.respCap.Store(max(n+n/8, 512))
 		return result{kind: resultResponse, payload: body}
 	}
 	et := errorTypeOf(body, r.Header.Get(hdrErrorType))

@@ -16,11 +16,21 @@ import (
 // BenchmarkWarmInvoke: sequential warm calls of hello-go through the Runtime
 // API, as the pool makes them.
 func BenchmarkWarmInvoke(b *testing.B) {
+	benchWarm(b, helloDir, `{"message":"Hello, bench!"}`)
+}
+
+// BenchmarkWarmInvokeRawClient: the same with a minimal hand-written
+// Runtime API client instead of aws-lambda-go: the platform side's share.
+func BenchmarkWarmInvokeRawClient(b *testing.B) {
+	benchWarm(b, rawDir, `{"message":"Hello, world!"}`)
+}
+
+func benchWarm(b *testing.B, dir, reply string) {
 	r := newRuntime(b)
-	inst := start(b, r, goSpec(helloDir))
+	inst := start(b, r, goSpec(dir))
 	req := newRequest(`{"name":"bench"}`, time.Hour)
 	ctx := context.Background()
-	want := []byte(`{"message":"Hello, bench!"}`)
+	want := []byte(reply)
 	lat := make([]time.Duration, 0, 1<<16)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -321,8 +321,8 @@ func (in *instance) Close(ctx context.Context) error {
 		select {
 		case <-in.waiterEnd:
 		case <-ctx.Done():
+			// The waiter still reaps it when it finally exits.
 			in.closeErr = fmt.Errorf("process: instance %d of %s did not exit: %w", in.pid, in.spec.Function, ctx.Err())
-			return // the waiter still reaps it and exits on its own
 		}
 		in.logs.close()
 		in.mem.close()

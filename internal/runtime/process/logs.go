@@ -1,11 +1,10 @@
 package process
 
 import (
-	"errors"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,32 +13,30 @@ import (
 // is read and dropped so that the process never blocks on a full pipe.
 const maxLogBytes = 1 << 20
 
-// aLongTimeAgo is a read deadline that has already passed: setting it makes
-// a blocked Read on the pipe return at once.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// logPipe owns the read end of an instance's merged stdout/stderr pipe and
-// the goroutine that drains it.
+// logPipe owns the read end of an instance's merged stdout/stderr pipe: a
+// reader goroutine drains it as output arrives, and take cuts the output
+// into invocations.
 //
-// Attribution. A runtime writes its output with write(2) before it posts its
-// result, so when the result arrives every byte of that invocation's output
-// is either already in buf (the reader consumed it) or still in the pipe.
-// take asks the reader for a cut: it sets an expired read deadline, the
-// reader's Read returns os.ErrDeadlineExceeded (immediately, or as soon as
-// the Read it is in returns), and the reader — the pipe's only reader, so
-// nothing races it — reads exactly the FIONREAD bytes still queued, clears
-// the deadline, and hands the accumulated output over. Output written after
-// the result (between invocations) stays for the next cut.
+// Why a cut is exact. Every read(2) of the pipe happens with mu held, and
+// the bytes it returns are appended to buf before mu is released; the reader
+// waits for more output (in the netpoller) without holding mu. A runtime
+// writes its output before it posts its result, so when the result has
+// arrived, each byte of that invocation's output is either in buf or still
+// queued in the pipe. take holds mu — so no read is half done — and reads
+// exactly the bytes FIONREAD reports queued, then hands buf over. Output
+// written after the result stays for the next cut: lines printed between
+// invocations go to the next one.
+//
+// A cut costs an uncontended lock and an ioctl: the reader goroutine is not
+// woken, and no deadline or channel is involved.
 type logPipe struct {
-	f  *os.File
-	rc syscall.RawConn
+	f    *os.File
+	rc   syscall.RawConn
+	done chan struct{} // closed when the reader returned (EOF or close)
 
-	cut  chan []byte   // the reader's answer to a cut request
-	done chan struct{} // closed when the reader returned (EOF or Close)
-
-	// Owned by the reader goroutine until done is closed; then by take.
-	buf     []byte
-	dropped int64
+	mu      sync.Mutex // held across every read(2) of the pipe
+	buf     []byte     // output since the last cut, at most maxLogBytes
+	dropped int64      // bytes over the cap since the last cut
 	scratch []byte
 }
 
@@ -48,53 +45,66 @@ func newLogPipe(f *os.File) (*logPipe, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &logPipe{
-		f:       f,
-		rc:      rc,
-		cut:     make(chan []byte),
-		done:    make(chan struct{}),
-		scratch: make([]byte, 16<<10),
-	}, nil
+	return &logPipe{f: f, rc: rc, done: make(chan struct{}), scratch: make([]byte, 32<<10)}, nil
 }
 
-// run is the reader goroutine.
+// run is the reader goroutine: it returns at EOF (every writer is gone) or
+// when close closes the pipe.
 func (p *logPipe) run() {
 	defer close(p.done)
-	for {
-		n, err := p.f.Read(p.scratch)
-		p.add(p.scratch[:n])
-		switch {
-		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			p.drainQueued()
-			p.cut <- p.snapshot()
-		default: // EOF: every writer is gone; or the file was closed
-			return
-		}
-	}
-}
-
-// drainQueued reads the bytes queued in the pipe right now and clears the
-// read deadline. Reader goroutine only.
-func (p *logPipe) drainQueued() {
-	queued := 0
-	p.rc.Control(func(fd uintptr) {
-		queued, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
-	})
-	p.f.SetReadDeadline(time.Time{})
-	// Those bytes are there and only this goroutine reads the pipe, so
-	// these Reads do not block.
-	for queued > 0 {
-		n, err := p.f.Read(p.scratch[:min(queued, len(p.scratch))])
-		p.add(p.scratch[:n])
-		queued -= n
+	eof := false
+	for !eof {
+		// The callback reads until the pipe is empty, then returns false
+		// to wait for readability; the netpoller is edge-triggered, so it
+		// must not stop earlier.
+		err := p.rc.Read(func(fd uintptr) bool {
+			for {
+				p.mu.Lock()
+				n, err := unix.Read(int(fd), p.scratch)
+				if n > 0 {
+					p.add(p.scratch[:n])
+				}
+				p.mu.Unlock()
+				switch {
+				case n > 0 || err == unix.EINTR:
+				case err == unix.EAGAIN:
+					return false
+				default: // 0 bytes: EOF; or a read error
+					eof = true
+					return true
+				}
+			}
+		})
 		if err != nil {
 			return
 		}
 	}
 }
 
-// add keeps b within the cap and counts the rest as dropped.
+// take returns everything the process wrote before now and since the last
+// take, in a slice the caller owns. Callers are sequential.
+func (p *logPipe) take() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rc.Control(func(fd uintptr) { // fails once closed: nothing to read then
+		queued, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
+		for err == nil && queued > 0 {
+			var n int
+			n, err = unix.Read(int(fd), p.scratch[:min(queued, len(p.scratch))])
+			if n > 0 {
+				p.add(p.scratch[:n])
+				queued -= n
+			} else if err == unix.EINTR {
+				err = nil
+			} else {
+				break
+			}
+		}
+	})
+	return p.snapshot()
+}
+
+// add keeps b within the cap and counts the rest as dropped. mu held.
 func (p *logPipe) add(b []byte) {
 	if room := maxLogBytes - len(p.buf); len(b) > room {
 		p.dropped += int64(len(b) - room)
@@ -103,17 +113,17 @@ func (p *logPipe) add(b []byte) {
 	p.buf = append(p.buf, b...)
 }
 
-// snapshot returns the output gathered since the last one, in a slice the
-// caller owns, and resets the buffer for reuse.
+// snapshot returns the output gathered since the last one, with a note of
+// what the cap dropped, and resets the buffer for reuse. mu held.
 func (p *logPipe) snapshot() []byte {
 	if len(p.buf) == 0 && p.dropped == 0 {
 		return nil
 	}
 	var out []byte
 	if cap(p.buf) > 64<<10 {
-		out, p.buf = p.buf, nil // hand over a big buffer rather than copy it
+		out, p.buf = p.buf, nil // hand a big buffer over rather than copy it
 	} else {
-		out = append([]byte(nil), p.buf...)
+		out = append(make([]byte, 0, len(p.buf)), p.buf...)
 		p.buf = p.buf[:0]
 	}
 	if p.dropped > 0 {
@@ -128,25 +138,8 @@ func (p *logPipe) snapshot() []byte {
 	return out
 }
 
-// take returns everything the process wrote since the last take. Callers
-// are sequential (the instance's owner).
-func (p *logPipe) take() []byte {
-	select {
-	case <-p.done:
-		return p.snapshot()
-	default:
-	}
-	p.f.SetReadDeadline(aLongTimeAgo) // fails only once closed: then done follows
-	select {
-	case b := <-p.cut:
-		return b
-	case <-p.done:
-		return p.snapshot() // the reader has returned: its buffer is ours
-	}
-}
-
-// close stops the reader and waits for it.
+// close closes the pipe and waits for the reader to return.
 func (p *logPipe) close() {
-	p.f.Close() // a blocked Read returns os.ErrClosed
+	p.f.Close() // the reader's wait for readability returns an error
 	<-p.done
 }

@@ -22,6 +22,7 @@ var (
 	helloDir  string // examples/hello-go
 	behaveDir string // testdata/behave
 	plainDir  string // testdata/plainhttp, the benchmarks' baseline
+	rawDir    string // testdata/rawclient, a minimal Runtime API client
 )
 
 func TestMain(m *testing.M) {
@@ -51,10 +52,12 @@ func buildFunctions(tmp string) error {
 	helloDir = filepath.Join(tmp, "hello-go")
 	behaveDir = filepath.Join(tmp, "behave")
 	plainDir = filepath.Join(tmp, "plainhttp")
+	rawDir = filepath.Join(tmp, "rawclient")
 	pkgs := map[string]string{
 		helloDir:  "./examples/hello-go",
 		behaveDir: "./internal/runtime/process/testdata/behave",
 		plainDir:  "./internal/runtime/process/testdata/plainhttp",
+		rawDir:    "./internal/runtime/process/testdata/rawclient",
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(pkgs))

@@ -3,6 +3,7 @@ package process
 import (
 	"bytes"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,7 +18,8 @@ import (
 // most statusEvery calls late for a spike that was freed within a call.
 // Both files stay open and are re-read with pread at offset 0.
 type memory struct {
-	status, statm int // file descriptors, -1 when unavailable
+	mu            sync.Mutex // Close may race a crashed call's last sample
+	status, statm int        // file descriptors, -1 when unavailable
 	calls         int
 	peakKB        int64
 	buf           [2048]byte
@@ -42,6 +44,8 @@ func openMemory(pid int) *memory {
 // peakMB samples the process and returns its peak resident memory so far,
 // in MB rounded up.
 func (m *memory) peakMB() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.calls%statusEvery == 0 {
 		m.sampleStatus()
 	} else {
@@ -96,6 +100,8 @@ func leadingInt(b []byte) int64 {
 }
 
 func (m *memory) close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, fd := range []int{m.status, m.statm} {
 		if fd >= 0 {
 			unix.Close(fd)

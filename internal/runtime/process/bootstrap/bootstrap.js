@@ -96,12 +96,15 @@ function request(method, p, body, headers, retried) {
   });
 }
 
+// post sends a result. A refusal (e.g. 413, too large) is the platform's to
+// report; the runtime carries on with the next event.
 async function post(p, body, errorType) {
   const headers = { 'Content-Type': 'application/json' };
   if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
-  const res = await request('POST', p, body, headers);
-  if (res.status >= 300) {
-    process.stderr.write(`updraft: the Runtime API refused POST ${p}: ${res.status} ${res.body.toString().slice(0, 200)}\n`);
+  try {
+    await request('POST', p, body, headers);
+  } catch (err) {
+    process.stderr.write(`updraft: POST ${p} failed: ${err.message}\n`);
   }
 }
 
@@ -288,7 +291,13 @@ function fatal(label, err) {
 
 process.on('uncaughtException', (err) => fatal('Uncaught Exception', err));
 process.on('unhandledRejection', (reason) => {
-  const err = runtimeError('Runtime.UnhandledPromiseRejection', String(reason));
+  let message;
+  try {
+    message = String(reason);
+  } catch (_) {
+    message = 'a promise was rejected with a value that has no string form';
+  }
+  const err = runtimeError('Runtime.UnhandledPromiseRejection', message);
   err.stack = reason && typeof reason.stack === 'string' ? `${err.name}: ${err.message}\n${reason.stack}` : err.stack;
   fatal('Unhandled Promise Rejection', err);
 });

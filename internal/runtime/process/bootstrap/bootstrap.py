@@ -82,13 +82,17 @@ class _RuntimeAPI:
             if self.sock is None:
                 self._connect()
             try:
-                self.sock.sendall(head)
-                if body:
-                    self.sock.sendall(body)
+                try:
+                    self.sock.sendall(head)
+                    if body:
+                        self.sock.sendall(body)
+                except OSError:
+                    # The server may have answered before reading the whole
+                    # body (413 for a result over the limit) and closed.
+                    return self._response()
                 return self._response()
-            except (OSError, _Closed):
-                # The server may have closed an idle keep-alive connection:
-                # reconnect once. Anything else is fatal to the instance.
+            except (OSError, ValueError, IndexError, _Closed):
+                # Or it closed an idle keep-alive connection: reconnect once.
                 self.close()
                 if attempt:
                     raise
@@ -127,12 +131,16 @@ class _RuntimeAPI:
         return status, headers, body
 
     def post(self, path, body, error_type=None):
+        """POST a result. A refusal (e.g. 413, too large) is the platform's
+        to report; the runtime carries on with the next event."""
         extra = "Content-Type: application/json\r\n"
         if error_type:
             extra += "Lambda-Runtime-Function-Error-Type: %s\r\n" % error_type
-        status, _, reply = self.request("POST", path, body, extra)
-        if status >= 300:
-            _log("updraft: the Runtime API refused POST %s: %d %s" % (path, status, reply[:200]))
+        try:
+            self.request("POST", path, body, extra)
+        except (OSError, ValueError, IndexError, _Closed) as e:
+            self.close()
+            _log("updraft: POST %s failed: %s" % (path, e))
 
 
 def _log(msg):
@@ -267,7 +275,7 @@ class LambdaContext:
         sys.stdout.write(str(msg))
 
     def __repr__(self):
-        return "LambdaContext([aws_request_id=%s,function_name=%s,function_version=%s,invoked_function_arn=%s]" % (
+        return "LambdaContext([aws_request_id=%s,function_name=%s,function_version=%s,invoked_function_arn=%s])" % (
             self.aws_request_id, self.function_name, self.function_version, self.invoked_function_arn)
 
 

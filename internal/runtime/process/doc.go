@@ -4,14 +4,18 @@
 // executable work as they do on Lambda.
 //
 // One Runtime owns one HTTP server on 127.0.0.1 that serves the Runtime API
-// for all of its instances. Each instance gets an unguessable token as a path
-// prefix in AWS_LAMBDA_RUNTIME_API (127.0.0.1:PORT/<token>); requests with an
-// unknown token get a bare 404, so no other local process can read or answer
-// an instance's events.
+// for all of its instances (api.go). Each instance gets an unguessable token
+// as a path prefix in AWS_LAMBDA_RUNTIME_API (127.0.0.1:PORT/<token>);
+// requests with an unknown token get a bare 404, so no other local process
+// can read or answer an instance's events.
 //
-// An instance is one process group started without a shell in a scrubbed
-// environment, its stdout and stderr merged into one pipe. A reader goroutine
-// per instance drains that pipe; at the end of each invocation the invoker
-// synchronises with it (see logs.go) so that everything the function printed
-// before it posted its result is in that invocation's Response.Logs.
+// An instance (instance.go) is one process group, started without a shell in
+// a scrubbed environment (exec.go), its stdout and stderr merged into one
+// pipe. Per instance there are two goroutines: the pipe's reader (logs.go)
+// and a waiter that notices the exit through a pidfd in the netpoller, kills
+// what is left of the group while the leader is still a zombie (so its pgid
+// cannot have been reused), then reaps it. Invoke (invoke.go) adds no
+// goroutine: it hands the event to the pending GET /next over a channel and
+// waits for the result, the exit or the deadline, then cuts the log — see
+// logPipe for why that cut is exact.
 package process

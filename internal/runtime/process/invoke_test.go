@@ -87,7 +87,7 @@ func TestEnvironment(t *testing.T) {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "AWS_LAMBDA_RUNTIME_API": r.Addr() + "/" + inst.token,
 		"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/behave", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
 		"AWS_REGION": fn.Region, "AWS_DEFAULT_REGION": fn.Region, "AWS_EXECUTION_ENV": "AWS_Lambda_provided",
-		"GREETING": "hi",
+		"GREETING": "hi", "GOMAXPROCS": "1",
 	}
 	for k, v := range want {
 		if env[k] != v {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
-	"github.com/updraft-dev/updraft/internal/config"
-	"github.com/updraft-dev/updraft/internal/daemon"
 	"github.com/updraft-dev/updraft/internal/deploy"
 )
 
@@ -24,8 +21,9 @@ type Options struct {
 	Root      string        // repository root (examples/ lives there)
 	Duration  time.Duration // per load phase
 	ColdRuns  int           // cold starts per runtime
-	Self      string        // this executable, re-run as the cold-start baseline server
-	LogOutput io.Writer     // platform logs (discarded by default)
+	Self      string        // this executable, re-run as the baseline server
+	Updraft   string        // the updraft binary to benchmark (bin/updraft)
+	LogOutput io.Writer     // the platform's stderr (discarded when nil)
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -40,27 +38,15 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 
-	logOut := o.LogOutput
-	if logOut == nil {
-		logOut = io.Discard
-	}
-	cfg := config.Default()
-	cfg.DataDir = filepath.Join(tmp, "data")
-	cfg.Listen = "127.0.0.1:0"
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	// The platform runs as its own process, as users run it: the load
+	// generator here and `updraft serve` there, like the baseline below.
+	srv, err := startServe(ctx, o, tmp)
 	if err != nil {
 		return err
 	}
-	if err := d.Start(ctx); err != nil {
-		return err
-	}
-	defer d.Close(context.Background())
-	key, err := os.ReadFile(d.AdminKeyPath())
-	if err != nil {
-		return err
-	}
-	endpoint := "http://" + d.Addr()
-	c := apiclient.New(endpoint, string(trimSpace(key)))
+	defer srv.stop()
+	endpoint, key := srv.endpoint, srv.key
+	c := apiclient.New(endpoint, key)
 
 	if err := deployDir(ctx, c, goHello, "hello-go", "provided", ""); err != nil {
 		return err
@@ -73,27 +59,34 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return fmt.Errorf("hello-go failed: %s", first.Payload)
 	}
 
-	// Baseline: a plain Go HTTP server returning the same bytes.
-	body := first.Payload
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Baseline: a plain Go HTTP server process returning the same bytes.
+	baseAddr, stopBase, err := startBaseline(ctx, o.Self, first.Payload)
 	if err != nil {
 		return err
 	}
-	bsrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	})}
-	go bsrv.Serve(ln)
-	defer bsrv.Close()
-
-	base := Target{URL: "http://" + ln.Addr().String() + "/", Body: []byte(`{}`)}
+	defer stopBase()
+	base := Target{URL: "http://" + baseAddr + "/", Body: []byte(`{}`)}
 	plat := Target{
 		URL:    endpoint + "/2015-03-31/functions/hello-go/invocations",
-		Header: http.Header{"Authorization": {"Bearer " + string(trimSpace(key))}},
+		Header: http.Header{"Authorization": {"Bearer " + key}},
 		Body:   []byte(`{}`),
 	}
-	if err := warm(ctx, w, base, plat, o.Duration); err != nil {
+	if err := warm(ctx, w, "", base, plat, o.Duration); err != nil {
+		return err
+	}
+
+	// The same with a minimal hand-written Runtime API client instead of
+	// aws-lambda-go: the platform's own share of the warm overhead.
+	rawDir := filepath.Join(tmp, "hello-raw")
+	if err := buildGo(o.Root, "./internal/runtime/process/testdata/rawclient", filepath.Join(rawDir, "bootstrap")); err != nil {
+		return err
+	}
+	if err := deployDir(ctx, c, rawDir, "hello-raw", "provided", ""); err != nil {
+		return err
+	}
+	raw := plat
+	raw.URL = endpoint + "/2015-03-31/functions/hello-raw/invocations"
+	if err := warm(ctx, w, "_rawclient", base, raw, o.Duration); err != nil {
 		return err
 	}
 	if err := cold(ctx, w, c, o, goHello); err != nil {
@@ -102,27 +95,27 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	return nil
 }
 
-func warm(ctx context.Context, w io.Writer, base, plat Target, d time.Duration) error {
+func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d time.Duration) error {
 	us := func(x time.Duration) float64 { return float64(x) / float64(time.Microsecond) }
 	b1 := Load(ctx, base, 1, d)
 	p1 := Load(ctx, plat, 1, d)
 	if p1.Errors > 0 {
 		return fmt.Errorf("warm 1 client: %d errors, first: %s", p1.Errors, p1.FirstError)
 	}
-	Emit(w, Figure{Name: "warm_p50_1client", Value: us(p1.Percentile(50)), Unit: "us", Baseline: us(b1.Percentile(50))})
-	Emit(w, Figure{Name: "warm_p99_1client", Value: us(p1.Percentile(99)), Unit: "us", Baseline: us(b1.Percentile(99))})
-	Emit(w, Figure{Name: "warm_overhead_p50_1client", Value: us(p1.Percentile(50) - b1.Percentile(50)), Unit: "us", Target: "<= 150"})
-	Emit(w, Figure{Name: "warm_overhead_p99_1client", Value: us(p1.Percentile(99) - b1.Percentile(99)), Unit: "us"})
-	Emit(w, Figure{Name: "warm_throughput_1client", Value: p1.Throughput(), Unit: "req/s", Baseline: b1.Throughput()})
+	Emit(w, Figure{Name: "warm_p50_1client" + suffix, Value: us(p1.Percentile(50)), Unit: "us", Baseline: us(b1.Percentile(50))})
+	Emit(w, Figure{Name: "warm_p99_1client" + suffix, Value: us(p1.Percentile(99)), Unit: "us", Baseline: us(b1.Percentile(99))})
+	Emit(w, Figure{Name: "warm_overhead_p50_1client" + suffix, Value: us(p1.Percentile(50) - b1.Percentile(50)), Unit: "us", Target: "<= 150"})
+	Emit(w, Figure{Name: "warm_overhead_p99_1client" + suffix, Value: us(p1.Percentile(99) - b1.Percentile(99)), Unit: "us"})
+	Emit(w, Figure{Name: "warm_throughput_1client" + suffix, Value: p1.Throughput(), Unit: "req/s", Baseline: b1.Throughput()})
 
 	b16 := Load(ctx, base, 16, d)
 	p16 := Load(ctx, plat, 16, d)
 	if p16.Errors > 0 {
 		return fmt.Errorf("warm 16 clients: %d errors, first: %s", p16.Errors, p16.FirstError)
 	}
-	Emit(w, Figure{Name: "warm_throughput_16clients", Value: p16.Throughput(), Unit: "req/s", Baseline: b16.Throughput(), Target: "ratio >= 0.25"})
-	Emit(w, Figure{Name: "warm_p50_16clients", Value: us(p16.Percentile(50)), Unit: "us", Baseline: us(b16.Percentile(50))})
-	Emit(w, Figure{Name: "warm_p99_16clients", Value: us(p16.Percentile(99)), Unit: "us", Baseline: us(b16.Percentile(99))})
+	Emit(w, Figure{Name: "warm_throughput_16clients" + suffix, Value: p16.Throughput(), Unit: "req/s", Baseline: b16.Throughput(), Target: "ratio >= 0.25"})
+	Emit(w, Figure{Name: "warm_p50_16clients" + suffix, Value: us(p16.Percentile(50)), Unit: "us", Baseline: us(b16.Percentile(50))})
+	Emit(w, Figure{Name: "warm_p99_16clients" + suffix, Value: us(p16.Percentile(99)), Unit: "us", Baseline: us(b16.Percentile(99))})
 	return nil
 }
 
@@ -172,43 +165,113 @@ func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHe
 func coldBaseline(ctx context.Context, self string, n int) (time.Duration, error) {
 	var times []time.Duration
 	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		t0 := time.Now()
+		_, stop, err := startBaseline(ctx, self, []byte(`{"message":"Hello, world!"}`))
 		if err != nil {
 			return 0, err
 		}
-		addr := ln.Addr().String()
-		ln.Close()
-		t0 := time.Now()
-		cmd := exec.CommandContext(ctx, self, "-baseline-server", addr)
-		if err := cmd.Start(); err != nil {
-			return 0, err
-		}
-		hc := &http.Client{Timeout: time.Second}
-		for {
-			resp, err := hc.Get("http://" + addr + "/")
-			if err == nil {
-				resp.Body.Close()
-				break
-			}
-			if time.Since(t0) > 10*time.Second {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				return 0, fmt.Errorf("baseline server did not answer: %w", err)
-			}
-			time.Sleep(100 * time.Microsecond)
-		}
 		times = append(times, time.Since(t0))
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		stop()
 	}
 	return median(times), nil
 }
 
-// ServeBaseline is the cold-start baseline: a plain Go HTTP server.
-func ServeBaseline(addr string) error {
+// startBaseline execs this program as a plain Go HTTP server answering body
+// and returns once it answered its first request.
+func startBaseline(ctx context.Context, self string, body []byte) (string, func(), error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, "-baseline-server", addr, "-baseline-body", string(body))
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	if err := waitHTTP(ctx, "http://"+addr+"/", 10*time.Second); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("baseline server: %w", err)
+	}
+	return addr, stop, nil
+}
+
+// waitHTTP polls url until it answers.
+func waitHTTP(ctx context.Context, url string, limit time.Duration) error {
+	hc := &http.Client{Timeout: time.Second}
+	t0 := time.Now()
+	for {
+		resp, err := hc.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Since(t0) > limit || ctx.Err() != nil {
+			return fmt.Errorf("%s did not answer within %v: %w", url, limit, err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// ServeBaseline is the baseline: a plain Go HTTP server answering body.
+func ServeBaseline(addr string, body []byte) error {
 	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"message":"Hello, world!"}`))
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
 	}))
+}
+
+type serveProc struct {
+	cmd      *exec.Cmd
+	endpoint string
+	key      string
+}
+
+// startServe runs `updraft serve` on a fresh data dir and waits for it.
+func startServe(ctx context.Context, o Options, tmp string) (*serveProc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(tmp, "data")
+	cmd := exec.CommandContext(ctx, o.Updraft, "serve", "--data-dir", data, "--listen", addr)
+	cmd.Stderr = o.LogOutput
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w (run `make build` first)", o.Updraft, err)
+	}
+	p := &serveProc{cmd: cmd, endpoint: "http://" + addr}
+	if err := waitHTTP(ctx, p.endpoint+"/healthz", 30*time.Second); err != nil {
+		p.stop()
+		return nil, err
+	}
+	key, err := os.ReadFile(filepath.Join(data, "admin.key"))
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	p.key = string(trimSpace(key))
+	return p, nil
+}
+
+func (p *serveProc) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -102,6 +102,11 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(res.Payload)
+	// Put the reply on the wire before writing logs and the billing record.
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	g.router.Finish(res)
 }
 
 type sentinel string

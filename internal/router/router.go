@@ -64,6 +64,8 @@ type Result struct {
 	FunctionError   string // "" or "Unhandled"
 	ExecutedVersion string
 	LogTail         []byte // the invocation's log, last 4 KB, when asked for
+
+	pending *record // logs and billing not yet written; see Finish
 }
 
 // Invoke runs req synchronously.
@@ -112,12 +114,29 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
 		initLogs: initLogs, logs: resp.Logs, dur: resp.Duration,
 		maxMem: resp.MaxMemoryMB, outcome: resp.Outcome,
 	}
-	tail := r.record(&rec)
 	res := &Result{Payload: resp.Payload, FunctionError: resp.FunctionError, ExecutedVersion: version}
-	if req.WantLogTail {
-		res.LogTail = tail
-	}
+	r.recordOrDefer(res, &rec)
 	return res, nil
+}
+
+// recordOrDefer writes the invocation's logs and billing record now when the
+// caller wants the log tail, else leaves it to Finish so that the reply goes
+// out first.
+func (r *Router) recordOrDefer(res *Result, rec *record) {
+	if rec.req.WantLogTail {
+		res.LogTail = r.record(rec)
+		return
+	}
+	res.pending = rec
+}
+
+// Finish writes what Invoke left to record. The gateway calls it after the
+// reply is on the wire; it must be called exactly once per successful Invoke.
+func (r *Router) Finish(res *Result) {
+	if res.pending != nil {
+		r.record(res.pending)
+		res.pending = nil
+	}
 }
 
 func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*pool.Lease, error) {
@@ -160,11 +179,8 @@ func (r *Router) initFailed(req *Request, f *fn.Function, version string, ie *ru
 		req: req, f: f, version: version, cold: true, initDur: ie.Duration,
 		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
 	}
-	tail := r.record(&rec)
 	res := &Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
-	if req.WantLogTail {
-		res.LogTail = tail
-	}
+	r.recordOrDefer(res, &rec)
 	return res
 }
 

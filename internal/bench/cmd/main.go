@@ -15,7 +15,9 @@ import (
 )
 
 func main() {
-	baseline := flag.String("baseline-server", "", "internal: serve as the cold-start baseline on this address")
+	baseline := flag.String("baseline-server", "", "internal: serve as the baseline on this address")
+	baselineBody := flag.String("baseline-body", "", "internal: what the baseline server answers")
+	updraft := flag.String("updraft", "bin/updraft", "the updraft binary to benchmark")
 	dur := flag.Duration("duration", 3*time.Second, "length of each load phase")
 	coldRuns := flag.Int("cold-runs", 10, "cold starts measured per runtime")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -30,7 +32,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	if *baseline != "" {
-		if err := bench.ServeBaseline(*baseline); err != nil {
+		if err := bench.ServeBaseline(*baseline, []byte(*baselineBody)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -44,7 +46,7 @@ func main() {
 		os.Exit(1)
 	}
 	root, _ := os.Getwd()
-	if err := bench.Run(ctx, os.Stdout, bench.Options{Root: root, Duration: *dur, ColdRuns: *coldRuns, Self: self}); err != nil {
+	if err := bench.Run(ctx, os.Stdout, bench.Options{Root: root, Duration: *dur, ColdRuns: *coldRuns, Self: self, Updraft: *updraft}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)

@@ -47,6 +47,8 @@ overrides the defaults.`,
 	f.StringVar(&listen, "listen", def.Listen, "HTTP API address, host:port (env UPDRAFT_LISTEN)")
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
 	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once")
+	var pprofAddr string
+	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 		cfg := config.Default().FromEnv(a.getenv)
@@ -62,6 +64,7 @@ overrides the defaults.`,
 		if f.Changed("max-instances") {
 			cfg.MaxInstances = maxInstances
 		}
+		cfg.PprofListen = pprofAddr
 		return a.serve(ctx, cfg)
 	})
 	return cmd

@@ -16,6 +16,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // bound on in-flight calls at shutdown
 	LogMaxAge       time.Duration // log retention
 	LogMaxBytes     int64         // log retention by size
+	PprofListen     string        // optional /debug/pprof address, loopback only
 }
 
 // Default returns the embedded single-machine defaults.
@@ -54,6 +55,12 @@ func (c *Config) Validate() error {
 	c.DataDir = abs
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("config: listen address %q is not host:port: %w", c.Listen, err)
+	}
+	if c.PprofListen != "" {
+		host, _, err := net.SplitHostPort(c.PprofListen)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("config: pprof address %q must be a loopback host:port, e.g. 127.0.0.1:6060", c.PprofListen)
+		}
 	}
 	if c.KeepAlive <= 0 {
 		return fmt.Errorf("config: keep-alive %v must be positive", c.KeepAlive)

@@ -124,6 +124,11 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.gw = gw
 	d.onClose(gw.Close)
+	if cfg.PprofListen != "" {
+		if err := d.startPprof(cfg.PprofListen); err != nil {
+			return err
+		}
+	}
 	d.log.Info("updraft started", "listen", gw.Addr(), "data_dir", cfg.DataDir)
 	return nil
 }

@@ -108,6 +108,26 @@ func (l *Logs) Append(tenant string, entries ...fn.LogEntry) {
 		l.log.Error("logs: lines dropped: bad tenant", "tenant", tenant, "lines", len(entries), "err", err)
 		return
 	}
+	// The router appends one invocation's lines, all of one function: one
+	// Add, no grouping needed.
+	if sameFunction(entries) {
+		if err := store.CheckToken(entries[0].Function); err != nil {
+			l.log.Error("logs: lines dropped: bad function name", "tenant", tenant, "fn", entries[0].Function, "err", err)
+			return
+		}
+		items := make([][]byte, 0, len(entries))
+		for _, e := range entries {
+			e.Message = truncate(e.Message)
+			b, err := json.Marshal(e)
+			if err != nil { // cannot happen: strings and a time
+				l.log.Error("logs: line dropped", "tenant", tenant, "fn", e.Function, "err", err)
+				continue
+			}
+			items = append(items, b)
+		}
+		l.batch.AddMarshaled(subject(tenant, entries[0].Function), items...)
+		return
+	}
 	// One Add per function keeps an invocation's lines together.
 	var order []string
 	byFn := map[string][][]byte{}
@@ -128,8 +148,17 @@ func (l *Logs) Append(tenant string, entries ...fn.LogEntry) {
 		byFn[e.Function] = append(byFn[e.Function], b)
 	}
 	for _, f := range order {
-		l.batch.Add(subject(tenant, f), byFn[f]...)
+		l.batch.AddMarshaled(subject(tenant, f), byFn[f]...)
 	}
+}
+
+func sameFunction(entries []fn.LogEntry) bool {
+	for _, e := range entries[1:] {
+		if e.Function != entries[0].Function {
+			return false
+		}
+	}
+	return true
 }
 
 func subject(tenant, function string) string { return "logs." + tenant + "." + function }

@@ -102,7 +102,7 @@ func (m *Meter) Record(u fn.Usage) {
 		m.log.Error("meter: usage record dropped", "tenant", u.Tenant, "fn", u.Function, "request_id", u.RequestID, "err", err)
 		return
 	}
-	m.batch.Add("usage."+u.Tenant+"."+u.Function, b)
+	m.batch.AddMarshaled("usage."+u.Tenant+"."+u.Function, b)
 }
 
 // Summary sums tenant's records with Time at or after since (zero: all),

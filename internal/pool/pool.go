@@ -126,17 +126,25 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 		g = &group{key: key, owner: owner, spec: spec}
 		p.groups[key] = g
 	}
-	if n := len(g.idle); n > 0 {
+	var dead []*member
+	for n := len(g.idle); n > 0; n = len(g.idle) {
 		m := g.idle[n-1]
 		g.idle[n-1] = nil
 		g.idle = g.idle[:n-1]
+		if !alive(m.inst) {
+			g.total--
+			dead = append(dead, m)
+			continue
+		}
 		p.mu.Unlock()
+		closeAll(dead)
 		return p.lease(m), nil
 	}
 	w := &waiter{ch: make(chan grant, 1)}
 	g.waiters = append(g.waiters, w)
 	p.scale(g)
 	p.mu.Unlock()
+	closeAll(dead)
 
 	select {
 	case gr := <-w.ch:
@@ -163,6 +171,14 @@ func (p *Pool) lease(m *member) *Lease {
 	l := &Lease{m: m, Cold: m.fresh}
 	m.fresh = false
 	return l
+}
+
+// alive asks an instance that can tell whether it is still running.
+func alive(inst runtime.Instance) bool {
+	if a, ok := inst.(interface{ Alive() bool }); ok {
+		return a.Alive()
+	}
+	return true
 }
 
 func removeWaiter(g *group, w *waiter) bool {

@@ -25,6 +25,7 @@ type simInstance struct {
 	rt     *simRuntime
 	id     int32
 	closed atomic.Bool
+	dead   atomic.Bool
 }
 
 func (r *simRuntime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.Instance, error) {
@@ -270,4 +271,27 @@ func TestConcurrentBurst(t *testing.T) {
 			t.Fatalf("after the burst: %+v", s)
 		}
 	}
+}
+
+func (i *simInstance) Alive() bool { return !i.dead.Load() }
+
+func TestDeadIdleInstanceReplaced(t *testing.T) {
+	rt := &simRuntime{}
+	p := newPool(t, rt, 10, time.Minute)
+	ctx := context.Background()
+	l, _ := p.Acquire(ctx, "k", "f", noSpec)
+	first := l.Instance().(*simInstance)
+	p.Release(l, false)
+	first.dead.Store(true) // the process died while idle
+	l, err := p.Acquire(ctx, "k", "f", noSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Instance() == runtime.Instance(first) || !l.Cold {
+		t.Fatal("a dead idle instance was handed out")
+	}
+	if !first.closed.Load() {
+		t.Fatal("the dead instance was not cleaned up")
+	}
+	p.Release(l, false)
 }

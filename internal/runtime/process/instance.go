@@ -330,3 +330,15 @@ func (in *instance) Close(ctx context.Context) error {
 	})
 	return in.closeErr
 }
+
+// Alive reports whether the process is still running. The pool asks before
+// it hands out an idle instance, so a process that died while idle is
+// replaced instead of failing a call it never saw.
+func (in *instance) Alive() bool {
+	select {
+	case <-in.exited:
+		return false
+	default:
+		return true
+	}
+}

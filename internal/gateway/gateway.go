@@ -72,13 +72,40 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", auth(g.invoke))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	return g.stamped(mux)
+}
+
+// stamped gives every reply an X-Amzn-RequestId and turns the mux's own
+// plain-text 404 and 405 replies into Lambda-style JSON errors.
+func (g *Gateway) stamped(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRequestID(w)
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		mux.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			writeError(w, g.cfg.Log, fn.Errorf(http.StatusMethodNotAllowed, fn.TypeMethodNotAllowed,
+				"%s is not allowed on %s: use %s", r.Method, r.URL.Path, probe.header.Get("Allow")))
+			return
+		}
 		writeError(w, g.cfg.Log, fn.Errorf(http.StatusNotFound, fn.TypeUnknownOperation,
 			"no operation at %s %s: see docs/API.md for the endpoints", r.Method, r.URL.Path))
 	})
-	return mux
 }
+
+// statusProbe records the status a handler would send, and nothing else.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.status = code }
 
 // Start listens and serves in the background.
 func (g *Gateway) Start(ctx context.Context) error {
@@ -127,7 +154,6 @@ type tenantHandler func(w http.ResponseWriter, r *http.Request, tenant string)
 // authed stamps the request id and resolves the API key to a tenant.
 func (g *Gateway) authed(h tenantHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		setRequestID(w)
 		key, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			writeError(w, g.cfg.Log, fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,

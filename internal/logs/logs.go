@@ -33,9 +33,8 @@ type Config struct {
 
 // Logs stores and reads functions' log lines.
 type Logs struct {
-	log    *slog.Logger
-	stream jetstream.Stream
-	batch  *store.Batcher
+	log            *slog.Logger
+	*store.Journal // Start, Close, Flush
 }
 
 // New creates or updates the LOGS stream with cfg's limits.
@@ -52,7 +51,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, log *slog.Logger) (*L
 	if log == nil {
 		log = slog.Default()
 	}
-	stream, err := st.Stream(ctx, jetstream.StreamConfig{
+	j, err := store.OpenJournal(ctx, st, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "function log lines, one subject per function: logs.<tenant>.<function>",
 		Subjects:    []string{"logs.>"},
@@ -62,39 +61,11 @@ func New(ctx context.Context, st *store.Store, cfg Config, log *slog.Logger) (*L
 		// The batcher retries with the same message id; the window may
 		// not be longer than MaxAge.
 		Duplicates: min(2*time.Minute, cfg.MaxAge),
-	})
+	}, store.BatchConfig{FlushInterval: cfg.FlushInterval}, log)
 	if err != nil {
 		return nil, fmt.Errorf("logs: %w", err)
 	}
-	return &Logs{
-		log:    log,
-		stream: stream,
-		batch:  store.NewBatcher(st, store.BatchConfig{FlushInterval: cfg.FlushInterval}, log),
-	}, nil
-}
-
-// Start starts storing appended lines.
-func (l *Logs) Start(ctx context.Context) error {
-	if err := l.batch.Start(ctx); err != nil {
-		return fmt.Errorf("logs: %w", err)
-	}
-	return nil
-}
-
-// Close stores what is pending and stops.
-func (l *Logs) Close(ctx context.Context) error {
-	if err := l.batch.Close(ctx); err != nil {
-		return fmt.Errorf("logs: close: %w", err)
-	}
-	return nil
-}
-
-// Flush stores every line appended before the call.
-func (l *Logs) Flush(ctx context.Context) error {
-	if err := l.batch.Flush(ctx); err != nil {
-		return fmt.Errorf("logs: flush: %w", err)
-	}
-	return nil
+	return &Logs{log: log, Journal: j}, nil
 }
 
 // Append queues tenant's entries for storing; each entry's Function says
@@ -125,7 +96,7 @@ func (l *Logs) Append(tenant string, entries ...fn.LogEntry) {
 			}
 			items = append(items, b)
 		}
-		l.batch.AddMarshaled(subject(tenant, entries[0].Function), items...)
+		l.Batch.AddMarshaled(subject(tenant, entries[0].Function), items...)
 		return
 	}
 	// One Add per function keeps an invocation's lines together.
@@ -148,7 +119,7 @@ func (l *Logs) Append(tenant string, entries ...fn.LogEntry) {
 		byFn[e.Function] = append(byFn[e.Function], b)
 	}
 	for _, f := range order {
-		l.batch.AddMarshaled(subject(tenant, f), byFn[f]...)
+		l.Batch.AddMarshaled(subject(tenant, f), byFn[f]...)
 	}
 }
 
@@ -174,7 +145,7 @@ func (l *Logs) Query(ctx context.Context, tenant, function string, since time.Ti
 	}
 	opt := store.ReadOptions{Filter: subject(tenant, function), Since: since, Follow: follow}
 	var emitErr error
-	err := store.ReadBatches(ctx, l.stream, opt, func(item json.RawMessage) error {
+	err := store.ReadBatches(ctx, l.Stream, opt, func(item json.RawMessage) error {
 		var e fn.LogEntry
 		if err := json.Unmarshal(item, &e); err != nil {
 			return fmt.Errorf("decode entry: %w", err)

@@ -32,9 +32,8 @@ type Config struct {
 
 // Meter records and sums usage.
 type Meter struct {
-	log    *slog.Logger
-	stream jetstream.Stream
-	batch  *store.Batcher
+	log            *slog.Logger
+	*store.Journal // Start, Close, Flush
 }
 
 // New creates or updates the USAGE stream.
@@ -48,45 +47,17 @@ func New(ctx context.Context, st *store.Store, cfg Config, log *slog.Logger) (*M
 	if log == nil {
 		log = slog.Default()
 	}
-	stream, err := st.Stream(ctx, jetstream.StreamConfig{
+	j, err := store.OpenJournal(ctx, st, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "billing records, one subject per function: usage.<tenant>.<function>",
 		Subjects:    []string{"usage.>"},
 		MaxBytes:    cfg.MaxBytes,
 		Discard:     jetstream.DiscardOld,
-	})
+	}, store.BatchConfig{FlushInterval: cfg.FlushInterval}, log)
 	if err != nil {
 		return nil, fmt.Errorf("meter: %w", err)
 	}
-	return &Meter{
-		log:    log,
-		stream: stream,
-		batch:  store.NewBatcher(st, store.BatchConfig{FlushInterval: cfg.FlushInterval}, log),
-	}, nil
-}
-
-// Start starts storing recorded usage.
-func (m *Meter) Start(ctx context.Context) error {
-	if err := m.batch.Start(ctx); err != nil {
-		return fmt.Errorf("meter: %w", err)
-	}
-	return nil
-}
-
-// Close stores what is pending and stops.
-func (m *Meter) Close(ctx context.Context) error {
-	if err := m.batch.Close(ctx); err != nil {
-		return fmt.Errorf("meter: close: %w", err)
-	}
-	return nil
-}
-
-// Flush stores every record made before the call.
-func (m *Meter) Flush(ctx context.Context) error {
-	if err := m.batch.Flush(ctx); err != nil {
-		return fmt.Errorf("meter: flush: %w", err)
-	}
-	return nil
+	return &Meter{log: log, Journal: j}, nil
 }
 
 // Record queues u for storing. It never waits for I/O; the record is
@@ -102,7 +73,7 @@ func (m *Meter) Record(u fn.Usage) {
 		m.log.Error("meter: usage record dropped", "tenant", u.Tenant, "fn", u.Function, "request_id", u.RequestID, "err", err)
 		return
 	}
-	m.batch.AddMarshaled("usage."+u.Tenant+"."+u.Function, b)
+	m.Batch.AddMarshaled("usage."+u.Tenant+"."+u.Function, b)
 }
 
 // Summary sums tenant's records with Time at or after since (zero: all),
@@ -121,7 +92,7 @@ func (m *Meter) Summary(ctx context.Context, tenant, function string, since time
 	}
 	sums := map[string]*fn.UsageSummary{}
 	opt := store.ReadOptions{Filter: filter, Since: since}
-	err := store.ReadBatches(ctx, m.stream, opt, func(item json.RawMessage) error {
+	err := store.ReadBatches(ctx, m.Stream, opt, func(item json.RawMessage) error {
 		var u fn.Usage
 		if err := json.Unmarshal(item, &u); err != nil {
 			return fmt.Errorf("decode record: %w", err)

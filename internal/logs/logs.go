@@ -86,15 +86,15 @@ func (l *Logs) Append(tenant string, entries ...fn.LogEntry) {
 			l.log.Error("logs: lines dropped: bad function name", "tenant", tenant, "fn", entries[0].Function, "err", err)
 			return
 		}
-		items := make([][]byte, 0, len(entries))
-		for _, e := range entries {
+		// One buffer for all of them; each item is a slice of it.
+		items := make([][]byte, len(entries))
+		buf := make([]byte, 0, 160*len(entries))
+		for i := range entries {
+			e := entries[i]
 			e.Message = truncate(e.Message)
-			b, err := json.Marshal(e)
-			if err != nil { // cannot happen: strings and a time
-				l.log.Error("logs: line dropped", "tenant", tenant, "fn", e.Function, "err", err)
-				continue
-			}
-			items = append(items, b)
+			start := len(buf)
+			buf = appendEntry(buf, &e)
+			items[i] = buf[start:len(buf):len(buf)]
 		}
 		l.Batch.AddMarshaled(subject(tenant, entries[0].Function), items...)
 		return

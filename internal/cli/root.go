@@ -82,6 +82,8 @@ without any setup.`,
 		newGetCmd(a),
 		newRmCmd(a),
 		newUsageCmd(a),
+		newConcurrencyCmd(a),
+		newInstancesCmd(a),
 		newVersionCmd(a),
 	)
 	return root

@@ -48,6 +48,8 @@ overrides the defaults.`,
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
 	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once")
 	var pprofAddr string
+	tenantConc := f.Int("tenant-concurrency", def.TenantConcurrency, "most calls in flight per tenant (reserved concurrency is carved out of it)")
+	throttleWait := f.Duration("throttle-wait", def.ThrottleWait, "how long a sync call waits for a concurrency slot before 429")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -65,6 +67,8 @@ overrides the defaults.`,
 			cfg.MaxInstances = maxInstances
 		}
 		cfg.PprofListen = pprofAddr
+		cfg.TenantConcurrency = *tenantConc
+		cfg.ThrottleWait = *throttleWait
 		return a.serve(ctx, cfg)
 	})
 	return cmd

@@ -17,6 +17,11 @@ type Config struct {
 	LogMaxAge       time.Duration // log retention
 	LogMaxBytes     int64         // log retention by size
 	PprofListen     string        // optional /debug/pprof address, loopback only
+	// TenantConcurrency is each tenant's limit of calls in flight.
+	TenantConcurrency int
+	// ThrottleWait bounds a sync call's wait for a concurrency slot before
+	// 429; async sources never wait (they retry).
+	ThrottleWait time.Duration
 }
 
 // Default returns the embedded single-machine defaults.
@@ -29,6 +34,9 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogMaxAge:       7 * 24 * time.Hour,
 		LogMaxBytes:     1 << 30,
+
+		TenantConcurrency: 1000,
+		ThrottleWait:      300 * time.Millisecond,
 	}
 }
 
@@ -67,6 +75,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxInstances < 1 {
 		return fmt.Errorf("config: max instances %d must be at least 1", c.MaxInstances)
+	}
+	if c.TenantConcurrency < 1 {
+		return fmt.Errorf("config: tenant concurrency %d must be at least 1", c.TenantConcurrency)
+	}
+	if c.ThrottleWait < 0 {
+		return fmt.Errorf("config: throttle wait %v must not be negative", c.ThrottleWait)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/runtime"
 )
 
@@ -14,6 +15,7 @@ import (
 type Config struct {
 	KeepAlive    time.Duration // idle instances stop after this long
 	MaxInstances int           // per function version, starting + running
+	Metrics      *metrics.Metrics
 	Log          *slog.Logger
 }
 
@@ -49,6 +51,8 @@ type group struct {
 	starting int
 	waiters  []*waiter // FIFO
 	retired  bool
+	max      int // cap on total; 0: Config.MaxInstances
+	prov     provision
 }
 
 type member struct {
@@ -56,6 +60,7 @@ type member struct {
 	g        *group
 	lastUsed time.Time
 	fresh    bool // never invoked yet: its first call is a cold start
+	pinned   bool // provisioned: never reaped, replaced when it dies
 }
 
 type waiter struct {
@@ -116,6 +121,12 @@ func (p *Pool) Start(ctx context.Context) error {
 // idle and the cap allows. It waits until ctx is done; the caller bounds the
 // wait. owner names the function (for Retire).
 func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*Lease, error) {
+	return p.AcquireMax(ctx, key, owner, 0, spec)
+}
+
+// AcquireMax is Acquire with the version's instance cap set to maxInst
+// (0: the pool's MaxInstances).
+func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -126,6 +137,7 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 		g = &group{key: key, owner: owner, spec: spec}
 		p.groups[key] = g
 	}
+	g.max = maxInst
 	var dead []*member
 	for n := len(g.idle); n > 0; n = len(g.idle) {
 		m := g.idle[n-1]
@@ -133,6 +145,7 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 		g.idle = g.idle[:n-1]
 		if !alive(m.inst) {
 			g.total--
+			p.unpin(g, m)
 			dead = append(dead, m)
 			continue
 		}
@@ -194,12 +207,19 @@ func removeWaiter(g *group, w *waiter) bool {
 // scale starts instances while waiters outnumber the starts under way and
 // the cap allows. Called with p.mu held.
 func (p *Pool) scale(g *group) {
-	for len(g.waiters) > g.starting && g.total < p.cfg.MaxInstances && !g.retired && !p.closed {
+	for len(g.waiters) > g.starting && g.total < p.limit(g) && !g.retired && !p.closed {
 		g.total++
 		g.starting++
 		p.wg.Add(1)
 		go p.start(g)
 	}
+}
+
+func (p *Pool) limit(g *group) int {
+	if g.max > 0 {
+		return g.max
+	}
+	return p.cfg.MaxInstances
 }
 
 func (p *Pool) start(g *group) {
@@ -222,8 +242,10 @@ func (p *Pool) start(g *group) {
 		p.mu.Unlock()
 		return
 	}
+	p.cfg.Metrics.InstanceStarted()
 	m := &member{inst: inst, g: g, fresh: true}
 	if g.retired || p.closed {
+		p.cfg.Metrics.InstancesStopped("retired", 1)
 		g.total--
 		p.mu.Unlock()
 		_ = inst.Close(context.Background())
@@ -254,8 +276,10 @@ func (p *Pool) Release(l *Lease, broken bool) {
 	p.mu.Lock()
 	if broken || g.retired || p.closed {
 		g.total--
+		p.unpin(g, m)
 		p.scale(g)
 		p.mu.Unlock()
+		p.cfg.Metrics.InstancesStopped("released", 1)
 		_ = m.inst.Close(context.Background())
 		return
 	}
@@ -287,6 +311,7 @@ func (p *Pool) Retire(owner string) {
 		g.waiters = nil
 	}
 	p.mu.Unlock()
+	p.cfg.Metrics.InstancesStopped("retired", len(stop))
 	closeAll(stop)
 }
 
@@ -306,16 +331,23 @@ func (p *Pool) reap() {
 	var stop []*member
 	p.mu.Lock()
 	for key, g := range p.groups {
-		n := 0
-		for n < len(g.idle) && g.idle[n].lastUsed.Before(cutoff) {
-			n++
+		keep := g.idle[:0:0]
+		for _, m := range g.idle {
+			switch {
+			case m.pinned && !alive(m.inst):
+				g.total--
+				p.unpin(g, m)
+				stop = append(stop, m)
+			case !m.pinned && m.lastUsed.Before(cutoff):
+				g.total--
+				stop = append(stop, m)
+			default:
+				keep = append(keep, m)
+			}
 		}
-		if n > 0 {
-			stop = append(stop, g.idle[:n]...)
-			g.idle = append(g.idle[:0:0], g.idle[n:]...)
-			g.total -= n
-		}
-		if g.total == 0 && len(g.waiters) == 0 {
+		g.idle = keep
+		p.topUp(g)
+		if g.total == 0 && len(g.waiters) == 0 && g.prov.target == 0 {
 			delete(p.groups, key)
 		}
 	}
@@ -323,6 +355,7 @@ func (p *Pool) reap() {
 	if len(stop) > 0 {
 		p.cfg.Log.Debug("keep-alive expired", "instances", len(stop))
 	}
+	p.cfg.Metrics.InstancesStopped("idle", len(stop))
 	closeAll(stop)
 }
 

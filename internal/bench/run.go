@@ -24,6 +24,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
+	Only      string        // "burst": only the burst-from-zero figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -71,6 +72,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		Header: http.Header{"Authorization": {"Bearer " + key}},
 		Body:   []byte(`{}`),
 	}
+	if o.Only == "burst" {
+		return burst(ctx, w, c, endpoint, key, goHello, base)
+	}
 	if err := warm(ctx, w, "", base, plat, o.Duration); err != nil {
 		return err
 	}
@@ -87,6 +91,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	raw := plat
 	raw.URL = endpoint + "/2015-03-31/functions/hello-raw/invocations"
 	if err := warm(ctx, w, "_rawclient", base, raw, o.Duration); err != nil {
+		return err
+	}
+	if err := burst(ctx, w, c, endpoint, key, goHello, base); err != nil {
 		return err
 	}
 	if err := cold(ctx, w, c, o, goHello); err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 )
 
-
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !cond(); {

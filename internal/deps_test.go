@@ -27,7 +27,7 @@ var allowed = map[string][]string{
 	"runtime/process":           {"runtime", "runtime/process/bootstrap", "fn"},
 	"metrics":                   {},
 	"pool":                      {"runtime", "metrics", "fn"},
-	"scheduler":                 {"metrics", "fn"},
+	"scheduler":                 {"pool", "runtime", "metrics", "fn"},
 	"registry":                  {"store", "fn"},
 	"deploy":                    {"registry", "store", "fn"},
 	"logs":                      {"store", "fn"},

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -125,7 +126,15 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	pl, err := pool.New(pool.Config{KeepAlive: cfg.KeepAlive, MaxInstances: cfg.MaxInstances, Metrics: mx, Log: d.log}, rt)
+	kaCfg, err := scheduler.ParseKeepAlivePolicy(cmp.Or(cfg.KeepAlivePolicy, "fixed"), cfg.KeepAlive)
+	if err != nil {
+		return err
+	}
+	ka := scheduler.NewKeepAlive(kaCfg)
+	pl, err := pool.New(pool.Config{
+		KeepAlive: cmp.Or(kaCfg.Fixed, cfg.KeepAlive), MaxInstances: cfg.MaxInstances,
+		Policy: ka, IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
+	}, rt)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,12 @@ type Config struct {
 	KeepAlive    time.Duration // idle instances stop after this long
 	MaxInstances int           // per function version, starting + running
 	Metrics      *metrics.Metrics
+	// Policy decides keep-alive and pre-warm windows per function; nil:
+	// a fixed KeepAlive.
+	Policy Policy
+	// IdleBudgetMB caps the memory of idle instances; over it the reaper
+	// evicts by Greedy-Dual priority. 0: no budget.
+	IdleBudgetMB int
 	Log          *slog.Logger
 }
 
@@ -35,6 +41,7 @@ type Pool struct {
 	mu     sync.Mutex
 	groups map[string]*group
 	closed bool
+	gd     greedyDual
 
 	ctx    context.Context // cancelled by Close; bounds instance starts
 	cancel context.CancelFunc
@@ -53,6 +60,8 @@ type group struct {
 	retired  bool
 	max      int // cap on total; 0: Config.MaxInstances
 	prov     provision
+	warm     prewarm
+	calls    int64 // acquisitions, the Greedy-Dual frequency
 }
 
 type member struct {
@@ -61,6 +70,9 @@ type member struct {
 	lastUsed time.Time
 	fresh    bool // never invoked yet: its first call is a cold start
 	pinned   bool // provisioned: never reaped, replaced when it dies
+	memMB    int
+	expires  time.Time // a pre-warmed instance not used yet stops then
+	gdClock  float64   // the Greedy-Dual clock when it became idle
 }
 
 type waiter struct {
@@ -138,6 +150,8 @@ func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, s
 		p.groups[key] = g
 	}
 	g.max = maxInst
+	g.calls++
+	p.arrival(owner)
 	var dead []*member
 	for n := len(g.idle); n > 0; n = len(g.idle) {
 		m := g.idle[n-1]
@@ -183,6 +197,7 @@ func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, s
 func (p *Pool) lease(m *member) *Lease {
 	l := &Lease{m: m, Cold: m.fresh}
 	m.fresh = false
+	m.expires = time.Time{}
 	return l
 }
 
@@ -243,7 +258,11 @@ func (p *Pool) start(g *group) {
 		return
 	}
 	p.cfg.Metrics.InstanceStarted()
-	m := &member{inst: inst, g: g, fresh: true}
+	m := &member{inst: inst, g: g, fresh: true, memMB: spec.MemoryMB}
+	if len(g.waiters) == 0 && !g.warm.expires.IsZero() {
+		m.expires = g.warm.expires
+		g.warm.expires = time.Time{}
+	}
 	if g.retired || p.closed {
 		p.cfg.Metrics.InstancesStopped("retired", 1)
 		g.total--
@@ -258,6 +277,7 @@ func (p *Pool) start(g *group) {
 // handOff gives m to the oldest waiter, or parks it idle. p.mu held.
 func (p *Pool) handOff(g *group, m *member) {
 	m.lastUsed = p.now()
+	m.gdClock = p.gd.clock
 	if len(g.waiters) > 0 {
 		w := g.waiters[0]
 		g.waiters[0] = nil
@@ -273,6 +293,7 @@ func (p *Pool) handOff(g *group, m *member) {
 func (p *Pool) Release(l *Lease, broken bool) {
 	m := l.m
 	g := m.g
+	p.done(g.owner)
 	p.mu.Lock()
 	if broken || g.retired || p.closed {
 		g.total--
@@ -325,37 +346,27 @@ func closeAll(ms []*member) {
 	}
 }
 
-// reap stops instances idle longer than the keep-alive.
+// reap stops idle instances the keep-alive policy lets go, pre-warms
+// functions whose pre-warm window opened, replaces dead provisioned
+// instances, and enforces the idle-memory budget. See policy.go.
 func (p *Pool) reap() {
-	cutoff := p.now().Add(-p.cfg.KeepAlive)
+	now := p.now()
 	var stop []*member
 	p.mu.Lock()
 	for key, g := range p.groups {
-		keep := g.idle[:0:0]
-		for _, m := range g.idle {
-			switch {
-			case m.pinned && !alive(m.inst):
-				g.total--
-				p.unpin(g, m)
-				stop = append(stop, m)
-			case !m.pinned && m.lastUsed.Before(cutoff):
-				g.total--
-				stop = append(stop, m)
-			default:
-				keep = append(keep, m)
-			}
-		}
-		g.idle = keep
+		stop = p.reapGroup(g, now, stop)
 		p.topUp(g)
-		if g.total == 0 && len(g.waiters) == 0 && g.prov.target == 0 {
+		if g.total == 0 && len(g.waiters) == 0 && g.prov.target == 0 && g.warm.at.IsZero() {
 			delete(p.groups, key)
 		}
 	}
+	expired := len(stop)
+	stop = p.evictOverBudget(stop)
 	p.mu.Unlock()
 	if len(stop) > 0 {
-		p.cfg.Log.Debug("keep-alive expired", "instances", len(stop))
+		p.cfg.Log.Debug("idle instances stopped", "expired", expired, "evicted", len(stop)-expired)
 	}
-	p.cfg.Metrics.InstancesStopped("idle", len(stop))
+	p.cfg.Metrics.InstancesStopped("idle", expired)
 	closeAll(stop)
 }
 

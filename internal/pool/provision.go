@@ -97,7 +97,7 @@ func (p *Pool) startPinned(g *group) {
 		inst, ierr := p.rt.NewInstance(p.ctx, spec)
 		err = ierr
 		if err == nil {
-			m = &member{inst: inst, g: g, fresh: true, pinned: true}
+			m = &member{inst: inst, g: g, fresh: true, pinned: true, memMB: spec.MemoryMB}
 		}
 	}
 	p.mu.Lock()

@@ -24,6 +24,38 @@
 // per-function configuration (fn.Concurrency) is persisted through a
 // ConfigStore (the registry's concurrency bucket) and loaded at Start.
 //
+// # Keep-alive policy
+//
+// KeepAlive decides how long a function's idle instances live; the pool
+// asks it on every reap (pool.Policy). "fixed:D" keeps every idle instance
+// for D after its last call. "adaptive" is the hybrid histogram policy of
+// Shahrad et al., "Serverless in the Wild" (USENIX ATC '20):
+//
+//   - Per function, the idle times between calls (from the end of the last
+//     call in flight to the next arrival) go into a histogram of 1-minute
+//     bins covering 4 hours; longer ones are counted as out of bounds.
+//   - The histogram is representative when it has at least 10 samples, at
+//     most half of them are out of bounds, and the coefficient of variation
+//     of its bin counts is at least 2 (a peaked, not a flat, distribution).
+//   - Then the pre-warm window is the 5th percentile of the idle times
+//     (bin's lower edge, 10% earlier) and the keep-alive window runs from
+//     there to the 99th percentile (bin's upper edge, 10% later). With a
+//     pre-warm window the pool stops an instance once it is idle and starts
+//     one again when the window ends, kept until the keep-alive window ends
+//     (or used); without one (5th percentile in the first bin) the instance
+//     simply stays for the keep-alive window after its last call.
+//   - Otherwise the fixed window applies (the paper's fallback; it falls
+//     back to ARIMA for mostly out-of-bounds functions, which Updraft does
+//     not do).
+//
+// On top of either policy, a global budget for idle-instance memory
+// (--idle-budget-mb) is enforced by the pool with Greedy-Dual-Size-
+// Frequency eviction, as FaasCache (Fuerst and Sharma, ASPLOS '21) applies
+// it to warm functions: an idle instance's priority is clock + calls ×
+// cold-start cost ÷ memory; the lowest goes first and the clock rises to its
+// priority, so the instances kept are those whose loss would cost the most
+// cold-start time per MB.
+//
 // Time comes from Config.Now so that the accounting can be tested on a
 // virtual clock; waiting uses real timers bounded by the caller's context.
 package scheduler

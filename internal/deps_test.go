@@ -36,10 +36,11 @@ var allowed = map[string][]string{
 	"gateway":                   {"router", "registry", "deploy", "logs", "meter", "pool", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
 		"runtime/process", "scheduler", "pool", "router", "gateway", "fn"},
+	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
-	"cli":       {"apiclient", "daemon", "config", "deploy", "fn"},
+	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
-	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "fn"},
+	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

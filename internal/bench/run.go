@@ -24,11 +24,14 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "burst": only the burst-from-zero figures
+	Only      string        // "burst" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
 func Run(ctx context.Context, w io.Writer, o Options) error {
+	if o.Only == "replay" {
+		return replayFigures(ctx, w)
+	}
 	tmp, err := os.MkdirTemp("", "updraft-bench-")
 	if err != nil {
 		return err
@@ -99,7 +102,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if err := cold(ctx, w, c, o, goHello); err != nil {
 		return err
 	}
-	return nil
+	return replayFigures(ctx, w)
 }
 
 func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d time.Duration) error {

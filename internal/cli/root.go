@@ -84,6 +84,7 @@ without any setup.`,
 		newUsageCmd(a),
 		newConcurrencyCmd(a),
 		newInstancesCmd(a),
+		newReplayCmd(a),
 		newVersionCmd(a),
 	)
 	return root

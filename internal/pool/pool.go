@@ -260,7 +260,9 @@ func (p *Pool) start(g *group) {
 	p.cfg.Metrics.InstanceStarted()
 	m := &member{inst: inst, g: g, fresh: true, memMB: spec.MemoryMB}
 	if len(g.waiters) == 0 && !g.warm.expires.IsZero() {
-		m.expires = g.warm.expires
+		// Pre-warmed: its init ran off any call's path, so its first
+		// call is warm.
+		m.expires, m.fresh = g.warm.expires, false
 		g.warm.expires = time.Time{}
 	}
 	if g.retired || p.closed {

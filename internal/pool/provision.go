@@ -97,7 +97,9 @@ func (p *Pool) startPinned(g *group) {
 		inst, ierr := p.rt.NewInstance(p.ctx, spec)
 		err = ierr
 		if err == nil {
-			m = &member{inst: inst, g: g, fresh: true, pinned: true, memMB: spec.MemoryMB}
+			// Provisioned: initialised before any call, so no call of it
+			// is a cold start (Lambda reports no Init Duration either).
+			m = &member{inst: inst, g: g, pinned: true, memMB: spec.MemoryMB}
 		}
 	}
 	p.mu.Lock()

@@ -140,3 +140,34 @@ func TestIdleBudgetGreedyDual(t *testing.T) {
 		t.Fatalf("Greedy-Dual clock did not advance: %v", p.gd.clock)
 	}
 }
+
+type countingPolicy struct {
+	fixedWindows
+	mu             sync.Mutex
+	arrived, ended int
+}
+
+func (c *countingPolicy) Arrival(string, time.Time) { c.mu.Lock(); c.arrived++; c.mu.Unlock() }
+func (c *countingPolicy) Done(string, time.Time)    { c.mu.Lock(); c.ended++; c.mu.Unlock() }
+
+func TestPolicySeesEveryCallEnd(t *testing.T) {
+	pol := &countingPolicy{fixedWindows: fixedWindows{ka: time.Minute}}
+	rt := &simRuntime{}
+	p, _ := newVirtualPool(t, rt, Config{Policy: pol, MaxInstances: 1})
+	l, err := p.Acquire(context.Background(), "f", "f", noSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A call that times out waiting ends too.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := p.AcquireMax(ctx, "f", "f", 1, noSpec); err == nil {
+		t.Fatal("second acquire above max 1 succeeded")
+	}
+	p.Release(l, false)
+	pol.mu.Lock()
+	defer pol.mu.Unlock()
+	if pol.arrived != 2 || pol.ended != 2 {
+		t.Fatalf("arrivals %d ends %d, want 2 and 2", pol.arrived, pol.ended)
+	}
+}

@@ -139,6 +139,15 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 // AcquireMax is Acquire with the version's instance cap set to maxInst
 // (0: the pool's MaxInstances).
 func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
+	p.arrival(owner)
+	l, err := p.acquire(ctx, key, owner, maxInst, spec)
+	if err != nil {
+		p.done(owner) // the call ends here: Release will not be called
+	}
+	return l, err
+}
+
+func (p *Pool) acquire(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -151,7 +160,6 @@ func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, s
 	}
 	g.max = maxInst
 	g.calls++
-	p.arrival(owner)
 	var dead []*member
 	for n := len(g.idle); n > 0; n = len(g.idle) {
 		m := g.idle[n-1]

@@ -17,9 +17,15 @@ type Error struct {
 	Type      string // e.g. ResourceNotFoundException
 	Message   string
 	RequestID string
+	Reason    string // throttling reason of a 429, e.g. ReservedFunctionConcurrentInvocationLimitExceeded
 }
 
-func (e *Error) Error() string { return e.Type + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Reason != "" {
+		return e.Type + " (" + e.Reason + "): " + e.Message
+	}
+	return e.Type + ": " + e.Message
+}
 
 // IsNotFound reports whether err is an API error of type
 // ResourceNotFoundException.
@@ -45,9 +51,11 @@ func parseError(resp *http.Response) error {
 	var body struct {
 		Message string `json:"message"` // matches "Message" too
 		AWSType string `json:"__type"`
+		Reason  string `json:"Reason"`
 	}
 	if json.Unmarshal(data, &body) == nil {
 		e.Message = body.Message
+		e.Reason = body.Reason
 		if e.Type == "" {
 			e.Type = body.AWSType
 		}

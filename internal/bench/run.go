@@ -24,10 +24,14 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
+	Only      string        // "burst" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
 func Run(ctx context.Context, w io.Writer, o Options) error {
+	if o.Only == "replay" {
+		return replayFigures(ctx, w)
+	}
 	tmp, err := os.MkdirTemp("", "updraft-bench-")
 	if err != nil {
 		return err
@@ -71,6 +75,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		Header: http.Header{"Authorization": {"Bearer " + key}},
 		Body:   []byte(`{}`),
 	}
+	if o.Only == "burst" {
+		return burst(ctx, w, c, endpoint, key, goHello, base)
+	}
 	if err := warm(ctx, w, "", base, plat, o.Duration); err != nil {
 		return err
 	}
@@ -89,10 +96,13 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if err := warm(ctx, w, "_rawclient", base, raw, o.Duration); err != nil {
 		return err
 	}
+	if err := burst(ctx, w, c, endpoint, key, goHello, base); err != nil {
+		return err
+	}
 	if err := cold(ctx, w, c, o, goHello); err != nil {
 		return err
 	}
-	return nil
+	return replayFigures(ctx, w)
 }
 
 func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d time.Duration) error {

@@ -82,6 +82,9 @@ without any setup.`,
 		newGetCmd(a),
 		newRmCmd(a),
 		newUsageCmd(a),
+		newConcurrencyCmd(a),
+		newInstancesCmd(a),
+		newReplayCmd(a),
 		newVersionCmd(a),
 	)
 	return root

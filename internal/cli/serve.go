@@ -48,6 +48,10 @@ overrides the defaults.`,
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
 	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once")
 	var pprofAddr string
+	tenantConc := f.Int("tenant-concurrency", def.TenantConcurrency, "most calls in flight per tenant (reserved concurrency is carved out of it)")
+	kaPolicy := f.String("keep-alive-policy", "", "fixed:DURATION (e.g. fixed:10m; default: --keep-alive) or adaptive (learn each function's idle times)")
+	idleBudget := f.Int("idle-budget-mb", 0, "cap on the memory of idle instances in MB, evicting by expected benefit (0: no cap)")
+	throttleWait := f.Duration("throttle-wait", def.ThrottleWait, "how long a sync call waits for a concurrency slot before 429")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -65,6 +69,10 @@ overrides the defaults.`,
 			cfg.MaxInstances = maxInstances
 		}
 		cfg.PprofListen = pprofAddr
+		cfg.TenantConcurrency = *tenantConc
+		cfg.ThrottleWait = *throttleWait
+		cfg.KeepAlivePolicy = *kaPolicy
+		cfg.IdleBudgetMB = *idleBudget
 		return a.serve(ctx, cfg)
 	})
 	return cmd

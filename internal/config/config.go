@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -17,6 +18,16 @@ type Config struct {
 	LogMaxAge       time.Duration // log retention
 	LogMaxBytes     int64         // log retention by size
 	PprofListen     string        // optional /debug/pprof address, loopback only
+	// TenantConcurrency is each tenant's limit of calls in flight.
+	TenantConcurrency int
+	// ThrottleWait bounds a sync call's wait for a concurrency slot before
+	// 429; async sources never wait (they retry).
+	ThrottleWait time.Duration
+	// KeepAlivePolicy is "" or "fixed" (KeepAlive), "fixed:DURATION" or
+	// "adaptive" (hybrid histogram, KeepAlive as its fallback).
+	KeepAlivePolicy string
+	// IdleBudgetMB caps the memory of idle instances (0: no cap).
+	IdleBudgetMB int
 }
 
 // Default returns the embedded single-machine defaults.
@@ -29,6 +40,9 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogMaxAge:       7 * 24 * time.Hour,
 		LogMaxBytes:     1 << 30,
+
+		TenantConcurrency: 1000,
+		ThrottleWait:      300 * time.Millisecond,
 	}
 }
 
@@ -67,6 +81,21 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxInstances < 1 {
 		return fmt.Errorf("config: max instances %d must be at least 1", c.MaxInstances)
+	}
+	if c.TenantConcurrency < 1 {
+		return fmt.Errorf("config: tenant concurrency %d must be at least 1", c.TenantConcurrency)
+	}
+	if p := c.KeepAlivePolicy; p != "" && p != "fixed" && p != "adaptive" {
+		d, err := time.ParseDuration(strings.TrimPrefix(p, "fixed:"))
+		if !strings.HasPrefix(p, "fixed:") || err != nil || d <= 0 {
+			return fmt.Errorf("config: keep-alive policy %q: use fixed:DURATION (e.g. fixed:10m) or adaptive", p)
+		}
+	}
+	if c.IdleBudgetMB < 0 {
+		return fmt.Errorf("config: idle budget %d MB must not be negative", c.IdleBudgetMB)
+	}
+	if c.ThrottleWait < 0 {
+		return fmt.Errorf("config: throttle wait %v must not be negative", c.ThrottleWait)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,10 +14,12 @@ import (
 	"github.com/updraft-dev/updraft/internal/gateway"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
 	"github.com/updraft-dev/updraft/internal/runtime/process"
+	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
 )
 
@@ -108,7 +111,30 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(rt.Close)
 
-	pl, err := pool.New(pool.Config{KeepAlive: cfg.KeepAlive, MaxInstances: cfg.MaxInstances, Log: d.log}, rt)
+	mx := metrics.New()
+	ccStore, err := registry.NewConcurrency(ctx, st)
+	if err != nil {
+		return err
+	}
+	syncWait := cfg.ThrottleWait
+	if syncWait == 0 {
+		syncWait = -1 // scheduler: 0 means its default; -1 means no wait
+	}
+	sch := scheduler.New(scheduler.Config{TenantLimit: cfg.TenantConcurrency, SyncWait: syncWait, Store: ccStore, Metrics: mx, Log: d.log})
+	if err := sch.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(sch.Close)
+
+	kaCfg, err := scheduler.ParseKeepAlivePolicy(cmp.Or(cfg.KeepAlivePolicy, "fixed"), cfg.KeepAlive)
+	if err != nil {
+		return err
+	}
+	ka := scheduler.NewKeepAlive(kaCfg)
+	pl, err := pool.New(pool.Config{
+		KeepAlive: cmp.Or(kaCfg.Fixed, cfg.KeepAlive), MaxInstances: cfg.MaxInstances,
+		Policy: ka, IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
+	}, rt)
 	if err != nil {
 		return err
 	}
@@ -117,7 +143,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(pl.Close)
 
-	rtr := router.New(router.Config{Log: d.log}, reg, dep, pl, lg, mt)
+	rtr := router.New(router.Config{Scheduler: sch, Metrics: mx, Log: d.log}, reg, dep, pl, lg, mt)
+	pctx, pcancel := context.WithTimeout(ctx, time.Minute)
+	rtr.ProvisionAll(pctx)
+	pcancel()
 	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, lg, mt)
 	if err := gw.Start(ctx); err != nil {
 		return err

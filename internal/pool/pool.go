@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/runtime"
 )
 
@@ -14,6 +15,13 @@ import (
 type Config struct {
 	KeepAlive    time.Duration // idle instances stop after this long
 	MaxInstances int           // per function version, starting + running
+	Metrics      *metrics.Metrics
+	// Policy decides keep-alive and pre-warm windows per function; nil:
+	// a fixed KeepAlive.
+	Policy Policy
+	// IdleBudgetMB caps the memory of idle instances; over it the reaper
+	// evicts by Greedy-Dual priority. 0: no budget.
+	IdleBudgetMB int
 	Log          *slog.Logger
 }
 
@@ -33,6 +41,7 @@ type Pool struct {
 	mu     sync.Mutex
 	groups map[string]*group
 	closed bool
+	gd     greedyDual
 
 	ctx    context.Context // cancelled by Close; bounds instance starts
 	cancel context.CancelFunc
@@ -49,6 +58,10 @@ type group struct {
 	starting int
 	waiters  []*waiter // FIFO
 	retired  bool
+	max      int // cap on total; 0: Config.MaxInstances
+	prov     provision
+	warm     prewarm
+	calls    int64 // acquisitions, the Greedy-Dual frequency
 }
 
 type member struct {
@@ -56,6 +69,10 @@ type member struct {
 	g        *group
 	lastUsed time.Time
 	fresh    bool // never invoked yet: its first call is a cold start
+	pinned   bool // provisioned: never reaped, replaced when it dies
+	memMB    int
+	expires  time.Time // a pre-warmed instance not used yet stops then
+	gdClock  float64   // the Greedy-Dual clock when it became idle
 }
 
 type waiter struct {
@@ -116,6 +133,21 @@ func (p *Pool) Start(ctx context.Context) error {
 // idle and the cap allows. It waits until ctx is done; the caller bounds the
 // wait. owner names the function (for Retire).
 func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*Lease, error) {
+	return p.AcquireMax(ctx, key, owner, 0, spec)
+}
+
+// AcquireMax is Acquire with the version's instance cap set to maxInst
+// (0: the pool's MaxInstances).
+func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
+	p.arrival(owner)
+	l, err := p.acquire(ctx, key, owner, maxInst, spec)
+	if err != nil {
+		p.done(owner) // the call ends here: Release will not be called
+	}
+	return l, err
+}
+
+func (p *Pool) acquire(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -126,6 +158,8 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 		g = &group{key: key, owner: owner, spec: spec}
 		p.groups[key] = g
 	}
+	g.max = maxInst
+	g.calls++
 	var dead []*member
 	for n := len(g.idle); n > 0; n = len(g.idle) {
 		m := g.idle[n-1]
@@ -133,6 +167,7 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 		g.idle = g.idle[:n-1]
 		if !alive(m.inst) {
 			g.total--
+			p.unpin(g, m)
 			dead = append(dead, m)
 			continue
 		}
@@ -170,6 +205,7 @@ func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*
 func (p *Pool) lease(m *member) *Lease {
 	l := &Lease{m: m, Cold: m.fresh}
 	m.fresh = false
+	m.expires = time.Time{}
 	return l
 }
 
@@ -194,12 +230,19 @@ func removeWaiter(g *group, w *waiter) bool {
 // scale starts instances while waiters outnumber the starts under way and
 // the cap allows. Called with p.mu held.
 func (p *Pool) scale(g *group) {
-	for len(g.waiters) > g.starting && g.total < p.cfg.MaxInstances && !g.retired && !p.closed {
+	for len(g.waiters) > g.starting && g.total < p.limit(g) && !g.retired && !p.closed {
 		g.total++
 		g.starting++
 		p.wg.Add(1)
 		go p.start(g)
 	}
+}
+
+func (p *Pool) limit(g *group) int {
+	if g.max > 0 {
+		return g.max
+	}
+	return p.cfg.MaxInstances
 }
 
 func (p *Pool) start(g *group) {
@@ -222,8 +265,16 @@ func (p *Pool) start(g *group) {
 		p.mu.Unlock()
 		return
 	}
-	m := &member{inst: inst, g: g, fresh: true}
+	p.cfg.Metrics.InstanceStarted()
+	m := &member{inst: inst, g: g, fresh: true, memMB: spec.MemoryMB}
+	if len(g.waiters) == 0 && !g.warm.expires.IsZero() {
+		// Pre-warmed: its init ran off any call's path, so its first
+		// call is warm.
+		m.expires, m.fresh = g.warm.expires, false
+		g.warm.expires = time.Time{}
+	}
 	if g.retired || p.closed {
+		p.cfg.Metrics.InstancesStopped("retired", 1)
 		g.total--
 		p.mu.Unlock()
 		_ = inst.Close(context.Background())
@@ -236,6 +287,7 @@ func (p *Pool) start(g *group) {
 // handOff gives m to the oldest waiter, or parks it idle. p.mu held.
 func (p *Pool) handOff(g *group, m *member) {
 	m.lastUsed = p.now()
+	m.gdClock = p.gd.clock
 	if len(g.waiters) > 0 {
 		w := g.waiters[0]
 		g.waiters[0] = nil
@@ -251,11 +303,14 @@ func (p *Pool) handOff(g *group, m *member) {
 func (p *Pool) Release(l *Lease, broken bool) {
 	m := l.m
 	g := m.g
+	p.done(g.owner)
 	p.mu.Lock()
 	if broken || g.retired || p.closed {
 		g.total--
+		p.unpin(g, m)
 		p.scale(g)
 		p.mu.Unlock()
+		p.cfg.Metrics.InstancesStopped("released", 1)
 		_ = m.inst.Close(context.Background())
 		return
 	}
@@ -287,6 +342,7 @@ func (p *Pool) Retire(owner string) {
 		g.waiters = nil
 	}
 	p.mu.Unlock()
+	p.cfg.Metrics.InstancesStopped("retired", len(stop))
 	closeAll(stop)
 }
 
@@ -300,29 +356,27 @@ func closeAll(ms []*member) {
 	}
 }
 
-// reap stops instances idle longer than the keep-alive.
+// reap stops idle instances the keep-alive policy lets go, pre-warms
+// functions whose pre-warm window opened, replaces dead provisioned
+// instances, and enforces the idle-memory budget. See policy.go.
 func (p *Pool) reap() {
-	cutoff := p.now().Add(-p.cfg.KeepAlive)
+	now := p.now()
 	var stop []*member
 	p.mu.Lock()
 	for key, g := range p.groups {
-		n := 0
-		for n < len(g.idle) && g.idle[n].lastUsed.Before(cutoff) {
-			n++
-		}
-		if n > 0 {
-			stop = append(stop, g.idle[:n]...)
-			g.idle = append(g.idle[:0:0], g.idle[n:]...)
-			g.total -= n
-		}
-		if g.total == 0 && len(g.waiters) == 0 {
+		stop = p.reapGroup(g, now, stop)
+		p.topUp(g)
+		if g.total == 0 && len(g.waiters) == 0 && g.prov.target == 0 && g.warm.at.IsZero() {
 			delete(p.groups, key)
 		}
 	}
+	expired := len(stop)
+	stop = p.evictOverBudget(stop)
 	p.mu.Unlock()
 	if len(stop) > 0 {
-		p.cfg.Log.Debug("keep-alive expired", "instances", len(stop))
+		p.cfg.Log.Debug("idle instances stopped", "expired", expired, "evicted", len(stop)-expired)
 	}
+	p.cfg.Metrics.InstancesStopped("idle", expired)
 	closeAll(stop)
 }
 

@@ -12,9 +12,11 @@ import (
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/runtime"
+	"github.com/updraft-dev/updraft/internal/scheduler"
 )
 
 // Config tunes the router.
@@ -22,6 +24,10 @@ type Config struct {
 	// QueueWait bounds how long a call waits for an instance when every
 	// instance of its function is busy and the cap is reached.
 	QueueWait time.Duration
+	// Scheduler admits calls (concurrency limits); nil: a default one
+	// with nothing persisted.
+	Scheduler *scheduler.Scheduler
+	Metrics   *metrics.Metrics
 	Log       *slog.Logger
 }
 
@@ -33,6 +39,7 @@ type Router struct {
 	pool  *pool.Pool
 	logs  *logs.Logs
 	meter *meter.Meter
+	sched *scheduler.Scheduler
 }
 
 // New wires a router.
@@ -43,7 +50,10 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, p *pool.Pool,
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Router{cfg: cfg, reg: reg, dep: dep, pool: p, logs: l, meter: m}
+	if cfg.Scheduler == nil {
+		cfg.Scheduler = scheduler.New(scheduler.Config{Metrics: cfg.Metrics, Log: cfg.Log})
+	}
+	return &Router{cfg: cfg, reg: reg, dep: dep, pool: p, logs: l, meter: m, sched: cfg.Scheduler}
 }
 
 // Request is one synchronous invocation.
@@ -56,6 +66,7 @@ type Request struct {
 	TraceID       string
 	ClientContext string
 	WantLogTail   bool
+	Async         bool // from an async source that retries: no wait for a concurrency slot
 }
 
 // Result is what the caller gets back.
@@ -78,6 +89,11 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	if req.Qualifier != "" && req.Qualifier != fn.LatestVersion {
 		return nil, fn.NotFound("Function not found: %s (version or alias %q does not exist; only $LATEST can be invoked today)", fn.ARN(req.Tenant, req.Function, req.Qualifier), req.Qualifier)
 	}
+	ticket, err := r.sched.Admit(ctx, req.Tenant, req.Function, !req.Async)
+	if err != nil {
+		return nil, err
+	}
+	defer ticket.Release()
 	lease, err := r.acquire(ctx, f, version)
 	if err != nil {
 		var ie *runtime.InitError
@@ -108,6 +124,8 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
 		return nil, fn.Internal(fmt.Errorf("invoke %s: %w", f.Name, err))
 	}
 	r.pool.Release(lease, resp.Broken)
+	r.cfg.Metrics.Start(lease.Cold)
+	r.cfg.Metrics.Invocation(resp.Outcome, resp.Duration)
 
 	rec := record{
 		req: req, f: f, version: version, cold: lease.Cold, initDur: initDur,
@@ -139,9 +157,12 @@ func (r *Router) Finish(res *Result) {
 	}
 }
 
-func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*pool.Lease, error) {
-	key := fmt.Sprintf("%s/%s/%s/%d", f.Tenant, f.Name, version, f.Revision)
-	spec := func(ctx context.Context) (runtime.Spec, error) {
+func versionKey(f *fn.Function, version string) string {
+	return fmt.Sprintf("%s/%s/%s/%d", f.Tenant, f.Name, version, f.Revision)
+}
+
+func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
+	return func(ctx context.Context) (runtime.Spec, error) {
 		dir, err := r.dep.CodeDir(ctx, f)
 		if err != nil {
 			return runtime.Spec{}, err
@@ -152,16 +173,22 @@ func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
 		}, nil
 	}
+}
+
+func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*pool.Lease, error) {
+	key, spec := versionKey(f, version), r.specFunc(f, version)
 	wctx, cancel := context.WithTimeout(ctx, r.cfg.QueueWait)
 	defer cancel()
-	lease, err := r.pool.Acquire(wctx, key, fn.Key(f.Tenant, f.Name), spec)
+	maxInst := r.sched.Concurrency(f.Tenant, f.Name).MaxInstances
+	lease, err := r.pool.AcquireMax(wctx, key, fn.Key(f.Tenant, f.Name), maxInst, spec)
 	switch {
 	case err == nil:
 		return lease, nil
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		r.cfg.Metrics.Throttle(fn.ReasonTenantLimit)
 		return nil, &fn.Error{
 			Status: http.StatusTooManyRequests, Type: fn.TypeTooManyRequests,
-			Reason:  "ConcurrentInvocationLimitExceeded",
+			Reason:  fn.ReasonTenantLimit,
 			Message: fmt.Sprintf("Rate Exceeded: all instances of %s are busy and no instance became free within %v; retry later or lower the call rate", f.Name, r.cfg.QueueWait),
 		}
 	case errors.Is(err, pool.ErrRetired):
@@ -179,13 +206,20 @@ func (r *Router) initFailed(req *Request, f *fn.Function, version string, ie *ru
 		req: req, f: f, version: version, cold: true, initDur: ie.Duration,
 		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
 	}
+	r.cfg.Metrics.Start(true)
+	r.cfg.Metrics.Invocation(fn.OutcomeCrash, ie.Duration)
 	res := &Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
 	r.recordOrDefer(res, &rec)
 	return res
 }
 
 // Retire stops the instances of a function after a redeploy or delete.
-func (r *Router) Retire(tenant, name string) { r.pool.Retire(fn.Key(tenant, name)) }
+// Provisioned instances are re-created for the new revision (deploy waits
+// for them); a deleted function's concurrency configuration is removed.
+func (r *Router) Retire(tenant, name string) {
+	r.pool.Retire(fn.Key(tenant, name))
+	r.afterRetire(tenant, name)
+}
 
 // Pool exposes the pool's stats.
 func (r *Router) Pool() *pool.Pool { return r.pool }

@@ -20,6 +20,7 @@ func main() {
 	updraft := flag.String("updraft", "bin/updraft", "the updraft binary to benchmark")
 	dur := flag.Duration("duration", 3*time.Second, "length of each load phase")
 	coldRuns := flag.Int("cold-runs", 10, "cold starts measured per runtime")
+	only := flag.String("only", "", "run only these figures: burst or replay")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -46,7 +47,7 @@ func main() {
 		os.Exit(1)
 	}
 	root, _ := os.Getwd()
-	if err := bench.Run(ctx, os.Stdout, bench.Options{Root: root, Duration: *dur, ColdRuns: *coldRuns, Self: self, Updraft: *updraft}); err != nil {
+	if err := bench.Run(ctx, os.Stdout, bench.Options{Root: root, Duration: *dur, ColdRuns: *coldRuns, Self: self, Updraft: *updraft, Only: *only}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)

@@ -1,0 +1,98 @@
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is one registry of Updraft's counters. A nil *Metrics counts
+// nothing, so components work without one (unit tests).
+type Metrics struct {
+	reg            *prometheus.Registry
+	starts         *prometheus.CounterVec // kind=cold|warm
+	throttles      *prometheus.CounterVec // reason
+	instanceStarts prometheus.Counter
+	instanceStops  *prometheus.CounterVec // why=idle|broken|retired|closed|evicted
+	invocations    *prometheus.CounterVec // outcome
+	duration       prometheus.Histogram
+}
+
+// New registers the counters (and the Go runtime's) on a fresh registry.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		starts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_invocation_starts_total", Help: "Invocations by start kind: cold (on a new instance) or warm.",
+		}, []string{"kind"}),
+		throttles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_throttles_total", Help: "Calls rejected with 429 TooManyRequestsException, by reason.",
+		}, []string{"reason"}),
+		instanceStarts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "updraft_instance_starts_total", Help: "Runtime instances started.",
+		}),
+		instanceStops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_instance_stops_total", Help: "Runtime instances stopped, by why.",
+		}, []string{"why"}),
+		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_invocations_total", Help: "Invocations by outcome.",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "updraft_invocation_duration_seconds", Help: "Function run time of each invocation.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 12),
+		}),
+	}
+	m.reg.MustRegister(m.starts, m.throttles, m.instanceStarts, m.instanceStops, m.invocations, m.duration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Start counts one invocation's start on an instance.
+func (m *Metrics) Start(cold bool) {
+	if m == nil {
+		return
+	}
+	kind := "warm"
+	if cold {
+		kind = "cold"
+	}
+	m.starts.WithLabelValues(kind).Inc()
+}
+
+// Throttle counts one 429.
+func (m *Metrics) Throttle(reason string) {
+	if m != nil {
+		m.throttles.WithLabelValues(reason).Inc()
+	}
+}
+
+// InstanceStarted counts one started instance.
+func (m *Metrics) InstanceStarted() {
+	if m != nil {
+		m.instanceStarts.Inc()
+	}
+}
+
+// InstancesStopped counts n stopped instances.
+func (m *Metrics) InstancesStopped(why string, n int) {
+	if m != nil && n > 0 {
+		m.instanceStops.WithLabelValues(why).Add(float64(n))
+	}
+}
+
+// Invocation counts one finished invocation and its run time.
+func (m *Metrics) Invocation(outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.invocations.WithLabelValues(outcome).Inc()
+	m.duration.Observe(d.Seconds())
+}

@@ -51,6 +51,12 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	defer srv.stop()
 	endpoint, key := srv.endpoint, srv.key
 	c := apiclient.New(endpoint, key)
+	time.Sleep(500 * time.Millisecond) // let start-up garbage settle
+	if o.Only == "" {
+		if err := rssIdleFigure(w, srv.cmd.Process.Pid); err != nil {
+			return err
+		}
+	}
 
 	if err := deployDir(ctx, c, goHello, "hello-go", "provided", ""); err != nil {
 		return err
@@ -97,6 +103,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := burst(ctx, w, c, endpoint, key, goHello, base); err != nil {
+		return err
+	}
+	if err := rssPerInstance(ctx, w, c, endpoint, key, rawDir, srv.cmd.Process.Pid, plat); err != nil {
 		return err
 	}
 	if err := cold(ctx, w, c, o, goHello); err != nil {

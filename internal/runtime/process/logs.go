@@ -37,7 +37,26 @@ type logPipe struct {
 	mu      sync.Mutex // held across every read(2) of the pipe
 	buf     []byte     // output since the last cut, at most maxLogBytes
 	dropped int64      // bytes over the cap since the last cut
-	scratch []byte
+}
+
+// scratchPool lends read buffers: a read lasts microseconds, so instances
+// share a few buffers instead of each keeping 32 KiB while it sits idle.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// readInto reads from fd into a pooled buffer and appends what it got.
+// p.mu must be held.
+func (p *logPipe) readInto(fd uintptr, max int) (int, error) {
+	sp := scratchPool.Get().(*[]byte)
+	s := *sp
+	if max < len(s) {
+		s = s[:max]
+	}
+	n, err := unix.Read(int(fd), s)
+	if n > 0 {
+		p.add(s[:n])
+	}
+	scratchPool.Put(sp)
+	return n, err
 }
 
 func newLogPipe(f *os.File) (*logPipe, error) {
@@ -45,7 +64,7 @@ func newLogPipe(f *os.File) (*logPipe, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &logPipe{f: f, rc: rc, done: make(chan struct{}), scratch: make([]byte, 32<<10)}, nil
+	return &logPipe{f: f, rc: rc, done: make(chan struct{})}, nil
 }
 
 // run is the reader goroutine: it returns at EOF (every writer is gone) or
@@ -60,10 +79,7 @@ func (p *logPipe) run() {
 		err := p.rc.Read(func(fd uintptr) bool {
 			for {
 				p.mu.Lock()
-				n, err := unix.Read(int(fd), p.scratch)
-				if n > 0 {
-					p.add(p.scratch[:n])
-				}
+				n, err := p.readInto(fd, 32<<10)
 				p.mu.Unlock()
 				switch {
 				case n > 0 || err == unix.EINTR:
@@ -90,9 +106,8 @@ func (p *logPipe) take() []byte {
 		queued, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ) // FIONREAD
 		for err == nil && queued > 0 {
 			var n int
-			n, err = unix.Read(int(fd), p.scratch[:min(queued, len(p.scratch))])
+			n, err = p.readInto(fd, queued)
 			if n > 0 {
-				p.add(p.scratch[:n])
 				queued -= n
 			} else if err == unix.EINTR {
 				err = nil

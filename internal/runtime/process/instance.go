@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/updraft-dev/updraft/internal/runtime"
+	"github.com/updraft-dev/updraft/internal/sandbox"
 )
 
 // instance is one process speaking the Runtime API under its token.
@@ -29,7 +30,8 @@ type instance struct {
 	pid   int
 	logs  *logPipe
 	mem   *memory
-	timer *time.Timer // the invocation deadline, reused
+	box   *sandbox.Box // nil without a sandbox
+	timer *time.Timer  // the invocation deadline, reused
 
 	// Runtime API handlers → invoker.
 	next    chan *runtime.Request // cap 1: the event for the next GET /next
@@ -147,7 +149,11 @@ func (in *instance) start(c command) error {
 		},
 	}
 	in.started = time.Now()
-	err = in.cmd.Start()
+	if sb := in.rt.cfg.Sandbox; sb != nil {
+		in.box, err = sb.Start(in.cmd, sandbox.Spec{MemoryMB: in.spec.MemoryMB, Binds: in.binds(c)})
+	} else {
+		err = in.cmd.Start()
+	}
 	pw.Close() // the child holds its copy: EOF once it and its children are gone
 	if err != nil {
 		pr.Close()
@@ -168,6 +174,15 @@ func (in *instance) start(c command) error {
 	go in.wait()
 	in.log.Debug("instance started", "pid", in.pid)
 	return nil
+}
+
+// binds are the directories the instance sees read-only: its code, and
+// the runtime clients for an interpreted runtime.
+func (in *instance) binds(c command) []string {
+	if c.provided {
+		return []string{in.spec.CodeDir}
+	}
+	return []string{in.spec.CodeDir, in.rt.cfg.RuntimeDir}
 }
 
 // wait notices the exit, kills what is left of the process group while the
@@ -273,13 +288,17 @@ func (in *instance) initFailure(errorType string, payload []byte) error {
 	}
 }
 
-// kill sends SIGKILL to the process group unless the process was reaped.
+// kill sends SIGKILL to the process group unless the process was reaped,
+// and to everything in the instance's sandbox.
 func (in *instance) kill() {
 	in.mu.Lock()
 	if !in.reaped {
 		unix.Kill(-in.pid, unix.SIGKILL)
 	}
 	in.mu.Unlock()
+	if in.box != nil {
+		in.box.Kill()
+	}
 }
 
 // awaitExited waits for the process to be reaped, at most d.
@@ -326,6 +345,11 @@ func (in *instance) Close(ctx context.Context) error {
 		}
 		in.logs.close()
 		in.mem.close()
+		if in.box != nil {
+			if err := in.box.Close(); err != nil && in.closeErr == nil {
+				in.closeErr = fmt.Errorf("process: instance %d of %s: %w", in.pid, in.spec.Function, err)
+			}
+		}
 		in.log.Debug("instance closed", "pid", in.pid)
 	})
 	return in.closeErr

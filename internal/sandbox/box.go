@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
@@ -81,14 +82,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		}
 		binds = append(binds, abs)
 	}
-	errc := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread's cgroup, namespaces and privileges
-		// are the instance's; the thread exits with this goroutine.
-		goruntime.LockOSThread()
-		errc <- s.spawn(cmd, b.cg, tmp, binds)
-	}()
-	if err := <-errc; err != nil {
+	if err := onThrowawayThread(func() error { return s.spawn(cmd, b.cg, tmp, binds) }); err != nil {
 		b.fail()
 		return nil, err
 	}
@@ -99,7 +93,29 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	return b, nil
 }
 
-// spawn runs on its own locked thread.
+// onThrowawayThread runs f on an OS thread that exits afterwards: f may
+// change the thread's cgroup, namespaces, credentials and privileges.
+func onThrowawayThread(f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread exits with this goroutine.
+		goruntime.LockOSThread()
+		if unix.Gettid() == pid {
+			// The main thread cannot exit: Go would park it for good,
+			// still carrying the instance's state. Hold it (so that the
+			// next goroutine cannot run on it), use another, let it go.
+			errc <- onThrowawayThread(f)
+			goruntime.UnlockOSThread()
+			return
+		}
+		errc <- f()
+	}()
+	return <-errc
+}
+
+var pid = os.Getpid()
+
+// spawn runs on its own throwaway thread.
 func (s *Sandbox) spawn(cmd *exec.Cmd, cg *cgroup, tmpMB int, binds []string) error {
 	if cg != nil {
 		if err := cg.joinThread(); err != nil {

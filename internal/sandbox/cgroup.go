@@ -148,7 +148,7 @@ func (cg *cgroup) kill() {
 		for _, f := range bytes.Fields(b) {
 			// The platform's own pid shows up while a spawning thread
 			// has not finished exiting: never kill it.
-			if pid, err := strconv.Atoi(string(f)); err == nil && pid != self {
+			if pid, err := strconv.Atoi(string(f)); err == nil && pid != os.Getpid() {
 				unix.Kill(pid, unix.SIGKILL)
 			}
 		}
@@ -170,7 +170,7 @@ func (cg *cgroup) remove() error {
 		}
 		seen[dir] = true
 		var err error
-		for i := range 200 {
+		for i := range 400 { // up to ≈ 2 s: many killed tasks take a while
 			if err = unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
 				err = nil
 				break
@@ -178,10 +178,11 @@ func (cg *cgroup) remove() error {
 			if i%20 == 0 {
 				cg.kill()
 			}
-			time.Sleep(time.Millisecond)
+			time.Sleep(time.Duration(min(i+1, 10)) * time.Millisecond / 2)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("sandbox: remove cgroup %s: %w", dir, err))
+			tasks, _ := os.ReadFile(filepath.Join(dir, "tasks"))
+			errs = append(errs, fmt.Errorf("sandbox: remove cgroup %s (tasks %q): %w", dir, bytes.Fields(tasks), err))
 		}
 	}
 	return errors.Join(errs...)
@@ -225,8 +226,6 @@ func (cg *cgroup) peakBytes() int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	return n
 }
-
-var self = os.Getpid()
 
 // mbPerVCPU is the memory size at which Lambda gives a function one vCPU.
 const mbPerVCPU = 1769

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
@@ -127,12 +126,7 @@ func isController(c string) bool {
 
 // probeNamespaces unshares the namespaces on a throwaway thread.
 func probeNamespaces() bool {
-	ok := make(chan bool, 1)
-	go func() {
-		goruntime.LockOSThread() // never unlocked: the thread exits with us
-		ok <- unix.Unshare(nsFlags|unix.CLONE_NEWPID) == nil
-	}()
-	return <-ok
+	return onThrowawayThread(func() error { return unix.Unshare(nsFlags | unix.CLONE_NEWPID) }) == nil
 }
 
 func readLines(path string) []string {

@@ -59,7 +59,7 @@ func newSandboxed(t testing.TB, cfg sandbox.Config) (*Runtime, *sandbox.Sandbox)
 }
 
 // closeInst closes inst and checks its cgroup is gone.
-func closeInst(t *testing.T, sb *sandbox.Sandbox, inst *instance) {
+func closeInst(t testing.TB, sb *sandbox.Sandbox, inst *instance) {
 	t.Helper()
 	if err := inst.Close(context.Background()); err != nil {
 		t.Fatalf("close: %v", err)

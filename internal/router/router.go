@@ -150,6 +150,7 @@ func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, Handler: f.Handler,
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
+			EphemeralMB: f.EphemeralMB, Network: f.Network,
 		}, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, r.cfg.QueueWait)

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +20,14 @@ type Spec struct {
 	MemoryMB int      // the memory limit; also weighs its CPU share
 	TmpMB    int      // size of /tmp; 0 means Config.TmpMB
 	Binds    []string // directories shown read-only at their own path (code, runtime clients)
+	// NoNetwork gives the instance a network namespace of its own with
+	// nothing but loopback; the platform reaches it through Box.Listener.
+	NoNetwork bool
 }
+
+// RuntimeAPIAddr is where an instance without network finds the Runtime
+// API: a listener inside its own network namespace, as on Lambda.
+const RuntimeAPIAddr = "127.0.0.1:9001"
 
 // Box is one contained instance process.
 type Box struct {
@@ -26,6 +35,10 @@ type Box struct {
 	cg      *cgroup // nil without cgroups
 	pid     int
 	oomBase int64
+	// Listener accepts connections from inside the instance's network
+	// namespace on RuntimeAPIAddr (Spec.NoNetwork only); the caller serves
+	// the Runtime API on it and closes it.
+	Listener net.Listener
 
 	closeOnce sync.Once
 	closeErr  error
@@ -82,7 +95,11 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		}
 		binds = append(binds, abs)
 	}
-	if err := onThrowawayThread(func() error { return s.spawn(cmd, b.cg, tmp, binds) }); err != nil {
+	if spec.NoNetwork && !s.host.Namespaces {
+		b.fail()
+		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces")
+	}
+	if err := onThrowawayThread(func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }); err != nil {
 		b.fail()
 		return nil, err
 	}
@@ -116,7 +133,8 @@ func onThrowawayThread(f func() error) error {
 var pid = os.Getpid()
 
 // spawn runs on its own throwaway thread.
-func (s *Sandbox) spawn(cmd *exec.Cmd, cg *cgroup, tmpMB int, binds []string) error {
+func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, tmpMB int, binds []string, noNet bool) error {
+	cg := b.cg
 	if cg != nil {
 		if err := cg.joinThread(); err != nil {
 			return err
@@ -127,13 +145,28 @@ func (s *Sandbox) spawn(cmd *exec.Cmd, cg *cgroup, tmpMB int, binds []string) er
 			return err
 		}
 	}
+	if noNet {
+		ln, err := isolateNetwork()
+		if err != nil {
+			return err
+		}
+		b.Listener = ln
+	}
 	if err := dropPrivileges(); err != nil {
 		return err
 	}
 	if err := cmd.Start(); err != nil {
+		if b.Listener != nil {
+			b.Listener.Close()
+			b.Listener = nil
+		}
 		return err
 	}
 	if err := s.limitFiles(cmd.Process.Pid, cmd.SysProcAttr.Credential); err != nil {
+		if b.Listener != nil {
+			b.Listener.Close()
+			b.Listener = nil
+		}
 		cmd.Process.Kill()
 		cmd.Wait()
 		return err

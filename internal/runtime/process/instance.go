@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/runtime"
 	"github.com/updraft-dev/updraft/internal/sandbox"
 )
@@ -58,6 +60,7 @@ type instance struct {
 	closeOnce sync.Once
 	closeErr  error
 	waiterEnd chan struct{}
+	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
 }
 
 var _ runtime.Instance = (*instance)(nil)
@@ -150,7 +153,12 @@ func (in *instance) start(c command) error {
 	}
 	in.started = time.Now()
 	if sb := in.rt.cfg.Sandbox; sb != nil {
-		in.box, err = sb.Start(in.cmd, sandbox.Spec{MemoryMB: in.spec.MemoryMB, Binds: in.binds(c)})
+		in.box, err = sb.Start(in.cmd, sandbox.Spec{
+			MemoryMB: in.spec.MemoryMB, TmpMB: in.spec.EphemeralMB, Binds: in.binds(c),
+			NoNetwork: in.spec.Network == fn.NetworkNone,
+		})
+	} else if in.spec.Network == fn.NetworkNone {
+		err = fmt.Errorf("process: %s asks for no network, which needs the sandbox (the platform runs without one)", in.spec.Function)
 	} else {
 		err = in.cmd.Start()
 	}
@@ -172,8 +180,19 @@ func (in *instance) start(c command) error {
 	in.mem = openMemory(in.pid)
 	go lp.run()
 	go in.wait()
+	if in.box != nil && in.box.Listener != nil {
+		in.serveEnd = make(chan struct{})
+		go in.serveOwn(in.box.Listener)
+	}
 	in.log.Debug("instance started", "pid", in.pid)
 	return nil
+}
+
+// serveOwn serves the Runtime API on the listener inside the instance's
+// network namespace until Close closes it.
+func (in *instance) serveOwn(ln net.Listener) {
+	defer close(in.serveEnd)
+	in.rt.srv.Serve(ln) // returns once ln is closed
 }
 
 // binds are the directories the instance sees read-only: its code, and
@@ -342,6 +361,10 @@ func (in *instance) Close(ctx context.Context) error {
 		case <-ctx.Done():
 			// The waiter still reaps it when it finally exits.
 			in.closeErr = fmt.Errorf("process: instance %d of %s did not exit: %w", in.pid, in.spec.Function, ctx.Err())
+		}
+		if in.serveEnd != nil {
+			in.box.Listener.Close()
+			<-in.serveEnd
 		}
 		in.logs.close()
 		in.mem.close()

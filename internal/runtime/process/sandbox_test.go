@@ -7,6 +7,7 @@ package process
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -347,4 +348,33 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSandboxNetworkNone: a function with network "none" still gets its
+// events, but reaches nothing else, not even the host's loopback.
+func TestSandboxNetworkNone(t *testing.T) {
+	r, sb := newSandboxed(t, sandbox.Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // something on the host
+	must(t, err)
+	defer ln.Close()
+	ev := fmt.Sprintf(`{"action":"probe","tag":%q}`, ln.Addr().String())
+
+	open := start(t, r, goSpec(behaveDir))
+	if p := probeResult(t, open, ev); p["dial"] != "CONNECTED" {
+		t.Fatalf("with the host's network: %v", p)
+	}
+	spec := goSpec(behaveDir)
+	spec.Network = fn.NetworkNone
+	closed := start(t, r, spec)
+	if p := probeResult(t, closed, ev); p["dial"] != "ERR connection refused" {
+		t.Fatalf("with network none, dial %s: %q", ln.Addr(), p["dial"])
+	}
+	// Its Runtime API keeps working call after call.
+	for range 3 {
+		if _, resp := invoke(t, closed, `{"action":"pid"}`); resp.Outcome != fn.OutcomeSuccess {
+			t.Fatalf("invoke: %+v", resp)
+		}
+	}
+	open.Close(context.Background())
+	closeInst(t, sb, closed)
 }

@@ -48,6 +48,8 @@ overrides the defaults.`,
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
 	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once")
 	var pprofAddr string
+	var noSandbox bool
+	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -65,6 +67,7 @@ overrides the defaults.`,
 			cfg.MaxInstances = maxInstances
 		}
 		cfg.PprofListen = pprofAddr
+		cfg.NoSandbox = noSandbox
 		return a.serve(ctx, cfg)
 	})
 	return cmd

@@ -17,6 +17,7 @@ type Config struct {
 	LogMaxAge       time.Duration // log retention
 	LogMaxBytes     int64         // log retention by size
 	PprofListen     string        // optional /debug/pprof address, loopback only
+	NoSandbox       bool          // run functions as plain processes: no limits, no isolation
 }
 
 // Default returns the embedded single-machine defaults.

@@ -100,7 +100,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(mt.Close)
 
-	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, Log: d.log})
+	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, Disable: cfg.NoSandbox, Log: d.log})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
-	"strconv"
 	"sync"
 	"syscall"
 
@@ -60,16 +59,21 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		return b, nil
 	}
 	n := s.next.Add(1)
+	var sl *slot
 	if len(s.parents) > 0 {
 		mem := spec.MemoryMB
 		if mem <= 0 {
 			mem = 128
 		}
-		cg, err := s.newCgroup("i"+strconv.FormatUint(n, 10), mem)
-		if err != nil {
+		var err error
+		if sl, err = s.takeSlot(); err != nil {
 			return nil, err
 		}
-		b.cg = cg
+		b.cg = sl.cg
+		if err := b.cg.limit(mem, s.cfg.PidsMax, s.host.Memsw); err != nil {
+			sl.discard()
+			return nil, err
+		}
 	}
 	attr := cmd.SysProcAttr
 	attr.Pdeathsig = 0
@@ -90,22 +94,39 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	for _, d := range spec.Binds {
 		abs, err := filepath.Abs(d)
 		if err != nil {
-			b.fail()
+			if sl != nil {
+				sl.discard()
+			}
 			return nil, fmt.Errorf("sandbox: bind %q: %w", d, err)
 		}
 		binds = append(binds, abs)
 	}
+	fail := func() {
+		if sl != nil {
+			sl.discard()
+		}
+	}
 	if spec.NoNetwork && !s.host.Namespaces {
-		b.fail()
+		fail()
 		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces")
 	}
-	if err := onThrowawayThread(func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }); err != nil {
-		b.fail()
+	job := func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }
+	var err error
+	if sl != nil {
+		err = sl.run(job)
+	} else {
+		err = onThrowawayThread(job)
+	}
+	if err != nil {
+		if sl != nil {
+			sl.cg.remove() // the slot's thread has exited
+		}
 		return nil, err
 	}
 	b.pid = cmd.Process.Pid
 	if b.cg != nil {
 		b.oomBase = b.cg.oomKills()
+		s.live.Add(1)
 	}
 	return b, nil
 }
@@ -133,13 +154,8 @@ func onThrowawayThread(f func() error) error {
 var pid = os.Getpid()
 
 // spawn runs on its own throwaway thread.
+// The thread is already in the instance's cgroup (see slot).
 func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, tmpMB int, binds []string, noNet bool) error {
-	cg := b.cg
-	if cg != nil {
-		if err := cg.joinThread(); err != nil {
-			return err
-		}
-	}
 	if s.host.Namespaces {
 		if err := s.setupNamespaces(tmpMB, binds); err != nil {
 			return err
@@ -203,12 +219,6 @@ func (s *Sandbox) limitFiles(pid int, cred *syscall.Credential) error {
 	return nil
 }
 
-func (b *Box) fail() {
-	if b.cg != nil {
-		b.cg.remove()
-	}
-}
-
 // Pid is the instance process's pid (in the platform's PID namespace).
 func (b *Box) Pid() int { return b.pid }
 
@@ -251,7 +261,9 @@ func (b *Box) Close() error {
 	}
 	b.closeOnce.Do(func() {
 		b.cg.kill()
-		b.closeErr = b.cg.remove()
+		if b.closeErr = b.cg.remove(); b.closeErr == nil {
+			b.s.live.Add(-1)
+		}
 	})
 	return b.closeErr
 }

@@ -30,9 +30,9 @@ type cgroup struct {
 // cpuPeriod is the CFS period of the CPU quota, in µs.
 const cpuPeriod = 100000
 
-// newCgroup creates the cgroup for one instance under parent dirs and
-// writes its limits.
-func (s *Sandbox) newCgroup(name string, memMB int) (*cgroup, error) {
+// newCgroup creates a cgroup for one instance under the parent dirs;
+// limit sets its limits once the instance is known.
+func (s *Sandbox) newCgroup(name string) (*cgroup, error) {
 	cg := &cgroup{v2: s.host.V2, dirs: map[string]string{}, fd: -1}
 	for c, parent := range s.parents {
 		dir := filepath.Join(parent, name)
@@ -45,10 +45,6 @@ func (s *Sandbox) newCgroup(name string, memMB int) (*cgroup, error) {
 			return nil, fmt.Errorf("sandbox: create cgroup: %w", err)
 		}
 		cg.dirs[c] = dir
-	}
-	if err := cg.limit(memMB, s.cfg.PidsMax, s.host.Memsw); err != nil {
-		cg.remove()
-		return nil, err
 	}
 	if cg.v2 {
 		for _, d := range cg.dirs {

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +31,9 @@ type Config struct {
 	// one per instance; UIDCount is the range's size. Defaults 200000 and
 	// 65536.
 	UIDBase, UIDCount int
+	// WarmSlots is how many cgroups, each with a thread already in it,
+	// are kept ready for the next cold starts (cgroup v1). Default 4.
+	WarmSlots int
 	// Disable turns the sandbox off: instances run as plain processes.
 	Disable bool
 	Log     *slog.Logger
@@ -50,8 +55,15 @@ type Sandbox struct {
 	log      *slog.Logger
 	host     Host
 	parents  map[string]string // controller → the platform's cgroup for instances
-	next     atomic.Uint64     // instance counter: cgroup names and uids
+	next     atomic.Uint64     // instance counter: uids
+	cgSeq    atomic.Uint64     // cgroup names
+	live     atomic.Int64      // see Live
 	warnings []string
+
+	slots      chan *slot    // ready cgroups with a thread in each (v1)
+	want       chan struct{} // cap 1: wake refill
+	stop       chan struct{}
+	refillDone chan struct{} // nil when refill does not run
 }
 
 // New detects what the host offers, creates the platform's parent cgroup
@@ -69,6 +81,9 @@ func New(cfg Config) (*Sandbox, error) {
 	if cfg.UIDBase <= 0 {
 		cfg.UIDBase = defaultUIDBase
 	}
+	if cfg.WarmSlots <= 0 {
+		cfg.WarmSlots = 4
+	}
 	if cfg.UIDCount <= 0 {
 		cfg.UIDCount = defaultUIDs
 	}
@@ -82,17 +97,29 @@ func New(cfg Config) (*Sandbox, error) {
 		}
 		cfg.HideDirs[i] = abs
 	}
-	s := &Sandbox{cfg: cfg, log: cfg.Log.With("component", "sandbox"), parents: map[string]string{}}
+	s := &Sandbox{cfg: cfg, log: cfg.Log.With("component", "sandbox"), parents: map[string]string{},
+		slots: make(chan *slot, cfg.WarmSlots), want: make(chan struct{}, 1), stop: make(chan struct{})}
 	if cfg.Disable {
 		s.warnings = []string{"the sandbox is disabled by configuration: no limit or isolation is enforced"}
 		return s, nil
 	}
+	// Instances take uids in turn from a random point of the range, so
+	// that two platforms on one host (or one restarted while its old
+	// instances die) rarely hand out the same uid at once.
+	var r [4]byte
+	rand.Read(r[:])
+	s.next.Store(uint64(binary.LittleEndian.Uint32(r[:])) % uint64(cfg.UIDCount))
 	s.host = detectHost()
 	if err := s.makeParents(); err != nil {
 		s.parents = map[string]string{}
 		s.log.Warn("sandbox: cgroups unusable", "err", err)
 	}
 	s.warnings = s.missing()
+	if len(s.parents) > 0 && !s.host.V2 {
+		s.refillDone = make(chan struct{})
+		go s.refill()
+		s.want <- struct{}{}
+	}
 	return s, nil
 }
 
@@ -117,18 +144,6 @@ func (s *Sandbox) makeParents() error {
 		if s.host.V2 {
 			if err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+"+c), 0); err != nil {
 				return fmt.Errorf("enable %s in %s: %w", c, dir, err)
-			}
-		}
-		if c == "cpu" {
-			// All instances together weigh a quarter of one platform
-			// thread: the platform's own work (the Runtime API, the
-			// gateway) wakes up ahead of a spinning function.
-			file, v := "cpu.shares", "256"
-			if s.host.V2 {
-				file, v = "cpu.weight", "25"
-			}
-			if err := os.WriteFile(filepath.Join(dir, file), []byte(v), 0); err != nil {
-				return fmt.Errorf("cpu weight of %s: %w", dir, err)
 			}
 		}
 		s.parents[c] = dir
@@ -209,29 +224,29 @@ func (s *Sandbox) Report() string {
 	return "sandbox: WARNING: " + strings.Join(s.warnings, "; ")
 }
 
-// Live counts the instance cgroup directories that exist, over all
-// controllers: those of running instances, and any a teardown failed to
-// remove.
-func (s *Sandbox) Live() int {
-	n := 0
-	for _, c := range controllers {
-		if d, ok := s.parents[c]; ok {
-			ents, _ := os.ReadDir(d)
-			for _, e := range ents {
-				if e.IsDir() {
-					n++
-				}
-			}
-		}
-	}
-	return n
-}
+// Live counts the instances whose cgroup exists: those running, and any
+// whose teardown failed to remove it.
+func (s *Sandbox) Live() int { return int(s.live.Load()) }
 
 // Enforced reports whether every limit is enforced.
 func (s *Sandbox) Enforced() bool { return len(s.warnings) == 0 }
 
-// Close removes the platform's parent cgroups (instances must be closed).
+// Close discards the ready slots and removes the platform's parent
+// cgroups (instances must be closed first). Call it once.
 func (s *Sandbox) Close() error {
+	if s.refillDone != nil {
+		close(s.stop)
+		<-s.refillDone
+	}
+	for {
+		select {
+		case sl := <-s.slots:
+			sl.discard()
+			continue
+		default:
+		}
+		break
+	}
 	var errs []error
 	for _, d := range s.parents {
 		if err := os.Remove(d); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -10,10 +10,14 @@
 // Start prepares a fresh OS thread and forks the child from it:
 //
 //  1. A goroutine locks itself to its OS thread and never unlocks, so the
-//     thread exits with the goroutine and its altered state dies with it.
+//     thread exits with the goroutine and its altered state dies with it
+//     (never the main thread, which cannot exit: see onThrowawayThread).
 //  2. On cgroup v1 the thread moves itself (its tid, into each
-//     controller's "tasks" file) into the instance's cgroup; a child is born
-//     in its parent thread's cgroups. On cgroup v2 the child is cloned
+//     controller's "tasks" file) into a fresh cgroup; a child is born in
+//     its parent thread's cgroups. That move waits for an RCU grace period
+//     (5–10 ms in a busy platform), so a pool of slots (slot.go) keeps a few
+//     fresh cgroups, each with a parked thread already inside, and the cold
+//     start only writes the limits. On cgroup v2 the child is cloned
 //     straight into the cgroup with SysProcAttr.UseCgroupFD.
 //  3. The thread unshares mount, UTS, IPC and PID namespaces and builds the
 //     instance's mount view in its private mount namespace: / read-only and
@@ -21,6 +25,10 @@
 //     a size-capped tmpfs on /tmp and /dev/shm, a /proc that shows only the
 //     instance's own processes, and the code and runtime dirs bound back
 //     read-only at their own paths.
+//     With Spec.NoNetwork it also enters a new network namespace, brings
+//     its loopback up and listens there on 127.0.0.1:9001: the platform
+//     serves the Runtime API on that socket, the instance reaches nothing
+//     else.
 //  4. It sets no_new_privs and empties its capability bounding set.
 //  5. It calls cmd.Start: clone inherits all of the above; the child sets
 //     its unprivileged uid/gid (one per instance from a range, so instances
@@ -33,9 +41,15 @@
 // platform through its Runtime API connection, and New removes cgroups left
 // by a platform process that no longer exists.
 //
-// Rlimits are process-wide in Linux and cannot be set on one thread; they
-// are set on the child with prlimit right after exec, before it could have
-// opened many files.
+// Rlimits are process-wide in Linux and cannot be set on one thread; the
+// spawning thread sets them on the child with prlimit right after exec,
+// having taken the child's uid (credentials are per thread to the kernel),
+// since the platform may lack CAP_SYS_RESOURCE.
+//
+// Known limits: /tmp is a tmpfs, and the kernel charges its pages to the
+// instance's memory cgroup, so a function cannot hold more in /tmp than its
+// memory allows (Lambda's /tmp is separate). The v2 code path (UseCgroupFD,
+// cgroup.kill, memory.peak) has not run on a pure-v2 host yet.
 //
 // The CPU share is weighted by memory (cpu.shares / cpu.weight: 1024 at
 // 1769 MB, Lambda's one vCPU), so a busy neighbour gets CPU in proportion

@@ -52,6 +52,10 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	}
 	b := &Box{s: s}
 	if s.cfg.Disable || !s.host.Root {
+		if spec.NoNetwork {
+			// Never run it with the network it asked not to have.
+			return nil, errors.New("sandbox: the function asks for no network, but the sandbox is " + s.unavailable())
+		}
 		if err := cmd.Start(); err != nil {
 			return nil, err
 		}
@@ -108,7 +112,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	}
 	if spec.NoNetwork && !s.host.Namespaces {
 		fail()
-		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces")
+		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces: " + s.Report())
 	}
 	job := func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }
 	var err error
@@ -129,6 +133,14 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		s.live.Add(1)
 	}
 	return b, nil
+}
+
+// unavailable says why the sandbox runs plain processes.
+func (s *Sandbox) unavailable() string {
+	if s.cfg.Disable {
+		return "disabled (serve --no-sandbox)"
+	}
+	return "unavailable: " + s.Report()
 }
 
 // onThrowawayThread runs f on an OS thread that exits afterwards: f may

@@ -25,6 +25,10 @@ func TestDisabledWarns(t *testing.T) {
 	if b.Limited() {
 		t.Fatal("a disabled sandbox limited a process")
 	}
+	// A function that asked for no network does not run with one.
+	if _, err := s.Start(exec.Command("/bin/true"), Spec{NoNetwork: true}); err == nil || !strings.Contains(err.Error(), "no network") {
+		t.Fatalf("no-network start without a sandbox: %v", err)
+	}
 }
 
 // TestReport: on this host the report either lists what is enforced or

@@ -3,6 +3,7 @@ package sandbox
 import (
 	goruntime "runtime"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -98,17 +99,23 @@ func (s *Sandbox) refill() {
 			return
 		case <-s.want:
 		}
-		for len(s.slots) < cap(s.slots) {
-			sl, err := s.newSlot()
-			if err != nil {
-				s.log.Warn("sandbox: prepare a cgroup", "err", err)
-				break
-			}
-			select {
-			case s.slots <- sl:
-			default:
-				sl.discard()
-			}
+		// In parallel: the kernel lets writers that arrive while one
+		// waits for its grace period skip their own.
+		var wg sync.WaitGroup
+		for range cap(s.slots) - len(s.slots) {
+			wg.Go(func() {
+				sl, err := s.newSlot()
+				if err != nil {
+					s.log.Warn("sandbox: prepare a cgroup", "err", err)
+					return
+				}
+				select {
+				case s.slots <- sl:
+				default:
+					sl.discard()
+				}
+			})
 		}
+		wg.Wait()
 	}
 }

@@ -108,10 +108,36 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if err := rssPerInstance(ctx, w, c, endpoint, key, rawDir, srv.cmd.Process.Pid, plat); err != nil {
 		return err
 	}
-	if err := cold(ctx, w, c, o, goHello); err != nil {
+	sandboxed, err := cold(ctx, w, c, o, goHello)
+	if err != nil {
+		return err
+	}
+	if err := sandboxCost(ctx, w, o, tmp, goHello, sandboxed); err != nil {
 		return err
 	}
 	return replayFigures(ctx, w)
+}
+
+// sandboxCost times Go cold starts on a second platform that runs
+// functions as plain processes (serve --no-sandbox) and reports what the
+// sandbox adds to the sandboxed platform's figure.
+func sandboxCost(ctx context.Context, w io.Writer, o Options, tmp, goHello string, sandboxed time.Duration) error {
+	srv, err := startServe(ctx, o, filepath.Join(tmp, "plain"), "--no-sandbox")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	c := apiclient.New(srv.endpoint, srv.key)
+	times, err := coldRuns(ctx, c, o.ColdRuns, "plain-go", goHello, "provided", "")
+	if err != nil {
+		return err
+	}
+	plain := median(times)
+	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
+	Emit(w, Figure{Name: "sandbox_cold_start_p50_go", Value: ms(sandboxed), Unit: "ms", Baseline: ms(plain),
+		Note: "cold_start_p50_go with the full sandbox; baseline: the same on a platform with --no-sandbox (plain exec)"})
+	Emit(w, Figure{Name: "sandbox_cold_start_cost_p50_go", Value: ms(sandboxed - plain), Unit: "ms", Target: "<= 1.5"})
+	return nil
 }
 
 func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d time.Duration) error {
@@ -138,13 +164,15 @@ func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d 
 	return nil
 }
 
-// cold deploys a fresh function per run and times its first invoke.
-func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHello string) error {
+// cold deploys a fresh function per run and times its first invoke. It
+// returns the Go median.
+func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHello string) (time.Duration, error) {
 	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	baseline, err := coldBaseline(ctx, o.Self, o.ColdRuns)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	var goMedian time.Duration
 	cases := []struct {
 		rt, dir, runtime, handler, target string
 	}{
@@ -153,30 +181,43 @@ func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHe
 		{"node", filepath.Join(o.Root, "examples", "hello-node"), "node", "", "<= 120"},
 	}
 	for _, cs := range cases {
-		var times []time.Duration
-		for i := range o.ColdRuns {
-			name := fmt.Sprintf("cold-%s-%d", cs.rt, i)
-			if err := deployDir(ctx, c, cs.dir, name, cs.runtime, cs.handler); err != nil {
-				return err
-			}
-			t0 := time.Now()
-			res, err := c.Invoke(ctx, name, []byte(`{}`))
-			el := time.Since(t0)
-			if err != nil {
-				return err
-			}
-			if res.FunctionError != "" {
-				return fmt.Errorf("cold %s: %s", name, res.Payload)
-			}
-			times = append(times, el)
-			if err := c.DeleteFunction(ctx, name); err != nil {
-				return err
-			}
+		times, err := coldRuns(ctx, c, o.ColdRuns, "cold-"+cs.rt, cs.dir, cs.runtime, cs.handler)
+		if err != nil {
+			return 0, err
+		}
+		if cs.rt == "go" {
+			goMedian = median(times)
 		}
 		Emit(w, Figure{Name: "cold_start_p50_" + cs.rt, Value: ms(median(times)), Unit: "ms", Baseline: ms(baseline),
 			Target: cs.target, Note: "deploy, then first invoke round trip; baseline: exec of a plain Go HTTP server to its first answer"})
 	}
-	return nil
+	return goMedian, nil
+}
+
+// coldRuns deploys n fresh functions from dir and times each one's first
+// invoke.
+func coldRuns(ctx context.Context, c *apiclient.Client, n int, prefix, dir, runtime, handler string) ([]time.Duration, error) {
+	var times []time.Duration
+	for i := range n {
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		if err := deployDir(ctx, c, dir, name, runtime, handler); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		res, err := c.Invoke(ctx, name, []byte(`{}`))
+		el := time.Since(t0)
+		if err != nil {
+			return nil, err
+		}
+		if res.FunctionError != "" {
+			return nil, fmt.Errorf("cold %s: %s", name, res.Payload)
+		}
+		times = append(times, el)
+		if err := c.DeleteFunction(ctx, name); err != nil {
+			return nil, err
+		}
+	}
+	return times, nil
 }
 
 // coldBaseline execs this program as a plain Go HTTP server and times exec
@@ -256,13 +297,13 @@ type serveProc struct {
 }
 
 // startServe runs `updraft serve` on a fresh data dir and waits for it.
-func startServe(ctx context.Context, o Options, tmp string) (*serveProc, error) {
+func startServe(ctx context.Context, o Options, tmp string, extra ...string) (*serveProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	data := filepath.Join(tmp, "data")
-	cmd := exec.CommandContext(ctx, o.Updraft, "serve", "--data-dir", data, "--listen", addr)
+	cmd := exec.CommandContext(ctx, o.Updraft, append([]string{"serve", "--data-dir", data, "--listen", addr}, extra...)...)
 	cmd.Stderr = o.LogOutput
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w (run `make build` first)", o.Updraft, err)

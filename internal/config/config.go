@@ -28,6 +28,7 @@ type Config struct {
 	KeepAlivePolicy string
 	// IdleBudgetMB caps the memory of idle instances (0: no cap).
 	IdleBudgetMB int
+	NoSandbox    bool // run functions as plain processes: no limits, no isolation
 }
 
 // Default returns the embedded single-machine defaults.

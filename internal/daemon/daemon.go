@@ -19,6 +19,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
 	"github.com/updraft-dev/updraft/internal/runtime/process"
+	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
 )
@@ -102,7 +103,17 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(mt.Close)
 
-	rt, err := process.New(process.Config{RuntimeDir: cfg.RuntimeDir(), Log: d.log})
+	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, Disable: cfg.NoSandbox, Log: d.log})
+	if err != nil {
+		return err
+	}
+	if sb.Enforced() {
+		d.log.Info(sb.Report())
+	} else {
+		d.log.Warn(sb.Report())
+	}
+	d.onClose(func(context.Context) error { return sb.Close() })
+	rt, err := process.New(process.Config{RuntimeDir: cfg.RuntimeDir(), Sandbox: sb, Log: d.log})
 	if err != nil {
 		return err
 	}

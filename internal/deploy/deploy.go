@@ -182,12 +182,14 @@ func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error 
 // applied and validated.
 func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	f := &fn.Function{
-		Tenant:     tenant,
-		Name:       pick(req.Name, m.Name),
-		Runtime:    pick(req.Runtime, m.Runtime),
-		Handler:    pick(req.Handler, m.Handler),
-		MemoryMB:   pick(req.MemoryMB, m.Memory),
-		TimeoutSec: pick(req.TimeoutSec, m.Timeout),
+		Tenant:      tenant,
+		Name:        pick(req.Name, m.Name),
+		Runtime:     pick(req.Runtime, m.Runtime),
+		Handler:     pick(req.Handler, m.Handler),
+		MemoryMB:    pick(req.MemoryMB, m.Memory),
+		TimeoutSec:  pick(req.TimeoutSec, m.Timeout),
+		EphemeralMB: m.Storage,
+		Network:     m.Network,
 	}
 	if len(m.Env)+len(req.Env) > 0 {
 		f.Env = make(map[string]string, len(m.Env)+len(req.Env))
@@ -252,7 +254,8 @@ func handlerModule(handler string) string {
 // sameConfig reports whether the configuration of a and b is the same.
 func sameConfig(a, b *fn.Function) bool {
 	return a.Runtime == b.Runtime && a.Handler == b.Handler && a.MemoryMB == b.MemoryMB &&
-		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env)
+		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
+		a.EphemeralMB == b.EphemeralMB && a.Network == b.Network
 }
 
 // lock serialises deploys of the function key and returns its unlock.

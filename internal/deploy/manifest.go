@@ -21,16 +21,19 @@ type Manifest struct {
 	Memory   int               `yaml:"memory"`  // MB
 	Timeout  int               `yaml:"timeout"` // seconds
 	Env      map[string]string `yaml:"env"`
-	Triggers yaml.Node         `yaml:"triggers"` // read by the trigger packages
+	Network  string            `yaml:"network"`           // "" or "none"
+	Storage  int               `yaml:"ephemeral_storage"` // MB of /tmp
+	Triggers yaml.Node         `yaml:"triggers"`          // read by the trigger packages
 }
 
 // manifestKeys are the keys updraft.yaml accepts, in the order the error
 // message lists them.
-var manifestKeys = []string{"name", "runtime", "handler", "memory", "timeout", "env", "triggers"}
+var manifestKeys = []string{"name", "runtime", "handler", "memory", "timeout", "env", "network", "ephemeral_storage", "triggers"}
 
 // misspelt maps keys people write from habit to the key updraft.yaml uses.
 var misspelt = map[string]string{
 	"memory_mb": "memory", "memorysize": "memory", "memory_size": "memory", "mem": "memory",
+	"ephemeralstorage": "ephemeral_storage", "ephemeral_mb": "ephemeral_storage", "tmp": "ephemeral_storage",
 	"timeout_s": "timeout", "timeout_sec": "timeout", "environment": "env", "function": "name",
 }
 
@@ -77,6 +80,14 @@ func (m *Manifest) set(k, v *yaml.Node) error {
 		return fn.InvalidParameter("%s line %d: %s must be %s", ManifestFile, v.Line, key, want)
 	}
 	switch key {
+	case "network":
+		if v.Kind != yaml.ScalarNode || v.Decode(&m.Network) != nil {
+			return bad(`"none" (or absent for the host's network)`)
+		}
+	case "ephemeral_storage":
+		if v.Kind != yaml.ScalarNode || v.Decode(&m.Storage) != nil {
+			return bad("a whole number of megabytes for /tmp, e.g. ephemeral_storage: 1024")
+		}
 	case "name", "runtime", "handler":
 		var s string
 		if v.Kind != yaml.ScalarNode || v.Decode(&s) != nil {

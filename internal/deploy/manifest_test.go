@@ -45,7 +45,7 @@ triggers:
 
 func TestParseManifestErrors(t *testing.T) {
 	cases := map[string]string{
-		"name: x\ncolour: blue\n": `updraft.yaml line 2: unknown key "colour": the keys are name, runtime, handler, memory, timeout, env, triggers`,
+		"name: x\ncolour: blue\n": `updraft.yaml line 2: unknown key "colour": the keys are name, runtime, handler, memory, timeout, env, network, ephemeral_storage, triggers`,
 		"memory_mb: 256\n":        `unknown key "memory_mb" (did you mean memory?)`,
 		"memory: 256MB\n":         "updraft.yaml line 1: memory must be a whole number of megabytes",
 		"timeout: [1]\n":          "updraft.yaml line 1: timeout must be a whole number of seconds",

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -80,6 +81,12 @@ func TestScenarios(t *testing.T) {
 			env.Setenv("EXAMPLES", filepath.Join(root, "examples"))
 			env.Setenv("GOHELLO", goHello)
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" { // the sandbox enforces its limits only as root
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitserver": cmdWaitServer,

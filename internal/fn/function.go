@@ -22,6 +22,10 @@ const (
 	MinMemoryMB        = 128
 	MaxMemoryMB        = 10240
 	DefaultTimeoutSec  = 3
+	DefaultEphemeralMB = 512
+	MinEphemeralMB     = 512
+	MaxEphemeralMB     = 10240
+	NetworkNone        = "none" // Function.Network: no network but the Runtime API
 	MinTimeoutSec      = 1
 	MaxTimeoutSec      = 900
 	MaxZippedBytes     = 50 << 20  // 50 MB, a direct upload's limit
@@ -43,6 +47,8 @@ type Function struct {
 	MemoryMB    int               `json:"memory_mb"`
 	TimeoutSec  int               `json:"timeout_s"`
 	Env         map[string]string `json:"env,omitempty"`
+	EphemeralMB int               `json:"ephemeral_mb,omitempty"` // size of /tmp; 0: DefaultEphemeralMB
+	Network     string            `json:"network,omitempty"`      // "" (host) or NetworkNone
 	CodeSHA256  string            `json:"code_sha256"`
 	CodeSize    int64             `json:"code_size"`
 	Revision    int64             `json:"revision"`
@@ -137,6 +143,12 @@ func (f *Function) Validate() error {
 	}
 	if f.TimeoutSec < MinTimeoutSec || f.TimeoutSec > MaxTimeoutSec {
 		return InvalidParameter("timeout %d s is out of range: use %d to %d seconds", f.TimeoutSec, MinTimeoutSec, MaxTimeoutSec)
+	}
+	if f.EphemeralMB != 0 && (f.EphemeralMB < MinEphemeralMB || f.EphemeralMB > MaxEphemeralMB) {
+		return InvalidParameter("ephemeral storage %d MB is out of range: use %d to %d MB", f.EphemeralMB, MinEphemeralMB, MaxEphemeralMB)
+	}
+	if f.Network != "" && f.Network != NetworkNone {
+		return InvalidParameter("network %q is invalid: leave it empty for the host's network or use %q", f.Network, NetworkNone)
 	}
 	switch f.Runtime {
 	case RuntimePython, RuntimeNode:

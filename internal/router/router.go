@@ -171,6 +171,7 @@ func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, Handler: f.Handler,
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
+			EphemeralMB: f.EphemeralMB, Network: f.Network,
 		}, nil
 	}
 }

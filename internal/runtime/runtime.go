@@ -17,6 +17,12 @@ type Spec struct {
 	MemoryMB int
 	Timeout  time.Duration
 	Env      map[string]string
+	// EphemeralMB is the size of the instance's /tmp; 0 means the
+	// platform's default (512 MB).
+	EphemeralMB int
+	// Network is "" for the host's network or fn.NetworkNone for none
+	// at all (the Runtime API is still reachable).
+	Network string
 }
 
 // Request is one invocation handed to an instance.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/runtime"
+	"github.com/updraft-dev/updraft/internal/sandbox"
 )
 
 // File names of the runtime clients under RuntimeDir.
@@ -112,7 +113,7 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 		"AWS_LAMBDA_FUNCTION_NAME="+spec.Function,
 		"AWS_LAMBDA_FUNCTION_VERSION="+version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(mem),
-		"AWS_LAMBDA_RUNTIME_API="+r.Addr()+"/"+token,
+		"AWS_LAMBDA_RUNTIME_API="+r.apiAddr(spec)+"/"+token,
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+spec.Function,
 		"AWS_LAMBDA_LOG_STREAM_NAME="+stream,
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
@@ -145,6 +146,15 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 		env = append(env, k+"="+spec.Env[k]) // os/exec keeps the last of duplicates
 	}
 	return env
+}
+
+// apiAddr is where spec's instance reaches the Runtime API: the shared
+// server, or a listener inside its own network namespace.
+func (r *Runtime) apiAddr(spec *runtime.Spec) string {
+	if spec.Network == fn.NetworkNone {
+		return sandbox.RuntimeAPIAddr
+	}
+	return r.Addr()
 }
 
 // mbPerVCPU is the memory size at which Lambda gives a function one vCPU.

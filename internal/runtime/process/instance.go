@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/runtime"
+	"github.com/updraft-dev/updraft/internal/sandbox"
 )
 
 // instance is one process speaking the Runtime API under its token.
@@ -29,7 +32,8 @@ type instance struct {
 	pid   int
 	logs  *logPipe
 	mem   *memory
-	timer *time.Timer // the invocation deadline, reused
+	box   *sandbox.Box // nil without a sandbox
+	timer *time.Timer  // the invocation deadline, reused
 
 	// Runtime API handlers → invoker.
 	next    chan *runtime.Request // cap 1: the event for the next GET /next
@@ -56,6 +60,7 @@ type instance struct {
 	closeOnce sync.Once
 	closeErr  error
 	waiterEnd chan struct{}
+	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
 }
 
 var _ runtime.Instance = (*instance)(nil)
@@ -147,7 +152,16 @@ func (in *instance) start(c command) error {
 		},
 	}
 	in.started = time.Now()
-	err = in.cmd.Start()
+	if sb := in.rt.cfg.Sandbox; sb != nil {
+		in.box, err = sb.Start(in.cmd, sandbox.Spec{
+			MemoryMB: in.spec.MemoryMB, TmpMB: in.spec.EphemeralMB, Binds: in.binds(c),
+			NoNetwork: in.spec.Network == fn.NetworkNone,
+		})
+	} else if in.spec.Network == fn.NetworkNone {
+		err = fmt.Errorf("process: %s asks for no network, which needs the sandbox (the platform runs without one)", in.spec.Function)
+	} else {
+		err = in.cmd.Start()
+	}
 	pw.Close() // the child holds its copy: EOF once it and its children are gone
 	if err != nil {
 		pr.Close()
@@ -166,8 +180,28 @@ func (in *instance) start(c command) error {
 	in.mem = openMemory(in.pid)
 	go lp.run()
 	go in.wait()
+	if in.box != nil && in.box.Listener != nil {
+		in.serveEnd = make(chan struct{})
+		go in.serveOwn(in.box.Listener)
+	}
 	in.log.Debug("instance started", "pid", in.pid)
 	return nil
+}
+
+// serveOwn serves the Runtime API on the listener inside the instance's
+// network namespace until Close closes it.
+func (in *instance) serveOwn(ln net.Listener) {
+	defer close(in.serveEnd)
+	in.rt.srv.Serve(ln) // returns once ln is closed
+}
+
+// binds are the directories the instance sees read-only: its code, and
+// the runtime clients for an interpreted runtime.
+func (in *instance) binds(c command) []string {
+	if c.provided {
+		return []string{in.spec.CodeDir}
+	}
+	return []string{in.spec.CodeDir, in.rt.cfg.RuntimeDir}
 }
 
 // wait notices the exit, kills what is left of the process group while the
@@ -273,13 +307,17 @@ func (in *instance) initFailure(errorType string, payload []byte) error {
 	}
 }
 
-// kill sends SIGKILL to the process group unless the process was reaped.
+// kill sends SIGKILL to the process group unless the process was reaped,
+// and to everything in the instance's sandbox.
 func (in *instance) kill() {
 	in.mu.Lock()
 	if !in.reaped {
 		unix.Kill(-in.pid, unix.SIGKILL)
 	}
 	in.mu.Unlock()
+	if in.box != nil {
+		in.box.Kill()
+	}
 }
 
 // awaitExited waits for the process to be reaped, at most d.
@@ -324,8 +362,17 @@ func (in *instance) Close(ctx context.Context) error {
 			// The waiter still reaps it when it finally exits.
 			in.closeErr = fmt.Errorf("process: instance %d of %s did not exit: %w", in.pid, in.spec.Function, ctx.Err())
 		}
+		if in.serveEnd != nil {
+			in.box.Listener.Close()
+			<-in.serveEnd
+		}
 		in.logs.close()
 		in.mem.close()
+		if in.box != nil {
+			if err := in.box.Close(); err != nil && in.closeErr == nil {
+				in.closeErr = fmt.Errorf("process: instance %d of %s: %w", in.pid, in.spec.Function, err)
+			}
+		}
 		in.log.Debug("instance closed", "pid", in.pid)
 	})
 	return in.closeErr

@@ -75,7 +75,14 @@ func (in *instance) Invoke(ctx context.Context, req *runtime.Request) (*runtime.
 		resp.Broken = !in.survived(req.Deadline)
 	}
 	resp.Logs = in.logs.take()
-	resp.MaxMemoryMB = in.mem.peakMB()
+	resp.MaxMemoryMB = in.peakMB()
+	if res.kind == resultError && in.box != nil && in.box.OOMKilled() {
+		// A child was killed for lack of memory and the runtime reported
+		// the failure: Lambda names the cause.
+		resp.ErrorType = "Runtime.OutOfMemory"
+		resp.Payload = errorJSON("Runtime.OutOfMemory", "RequestId: "+req.ID+" Error: Runtime exited with error: signal: killed (out of memory)")
+		resp.Broken = true
+	}
 	return resp, nil
 }
 
@@ -127,16 +134,35 @@ func (in *instance) crashed(req *runtime.Request, dur time.Duration) *runtime.Re
 	if in.exitState != nil {
 		status = in.exitState.String() // "exit status 3", "signal: killed"
 	}
+	errorType := "Runtime.ExitError"
+	// The kernel may have killed a child for lack of memory while the
+	// runtime itself exited 0: the cgroup's OOM counter tells.
+	if in.box != nil && in.box.OOMKilled() {
+		errorType = "Runtime.OutOfMemory"
+		status += " (out of memory)"
+	}
 	return &runtime.Response{
-		Payload:       errorJSON("Runtime.ExitError", "RequestId: "+req.ID+" Error: Runtime exited with error: "+status),
+		Payload:       errorJSON(errorType, "RequestId: "+req.ID+" Error: Runtime exited with error: "+status),
 		FunctionError: "Unhandled",
-		ErrorType:     "Runtime.ExitError",
+		ErrorType:     errorType,
 		Outcome:       fn.OutcomeCrash,
 		Logs:          in.logs.take(),
 		Duration:      dur,
-		MaxMemoryMB:   in.mem.peakMB(),
+		MaxMemoryMB:   in.peakMB(),
 		Broken:        true,
 	}
+}
+
+// peakMB is the instance's peak memory: from its cgroup when it has one
+// (it counts every process of the instance, and page cache, like Lambda),
+// else the process's own peak resident size.
+func (in *instance) peakMB() int {
+	if in.box != nil {
+		if mb, ok := in.box.PeakMB(); ok {
+			return mb
+		}
+	}
+	return in.mem.peakMB()
 }
 
 // timedOut is the outcome of an invocation stopped at its deadline; the
@@ -153,7 +179,7 @@ func (in *instance) timedOut(req *runtime.Request, limit, dur time.Duration) *ru
 		Outcome:       fn.OutcomeTimeout,
 		Logs:          in.logs.take(),
 		Duration:      dur,
-		MaxMemoryMB:   in.mem.peakMB(),
+		MaxMemoryMB:   in.peakMB(),
 		Broken:        true,
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/runtime"
 	"github.com/updraft-dev/updraft/internal/runtime/process/bootstrap"
+	"github.com/updraft-dev/updraft/internal/sandbox"
 )
 
 // Config configures a Runtime.
@@ -28,7 +29,10 @@ type Config struct {
 	// InitTimeout bounds an instance's start, from exec to its first
 	// request for an event. Default 10s, like Lambda.
 	InitTimeout time.Duration
-	Log         *slog.Logger
+	// Sandbox contains each instance (cgroup limits, namespaces, an
+	// unprivileged user); nil runs instances as plain processes.
+	Sandbox *sandbox.Sandbox
+	Log     *slog.Logger
 }
 
 // DefaultInitTimeout is Lambda's limit on a function's init phase.

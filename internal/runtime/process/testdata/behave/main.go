@@ -22,9 +22,12 @@ import (
 )
 
 type event struct {
-	Action string `json:"action"`
-	N      int    `json:"n"`
-	Tag    string `json:"tag"`
+	Action string   `json:"action"`
+	N      int      `json:"n"`
+	Tag    string   `json:"tag"`
+	Paths  []string `json:"paths"`
+	Pid    int      `json:"pid"`
+	URL    string   `json:"url"`
 }
 
 func handle(ctx context.Context, ev event) (any, error) {
@@ -81,6 +84,17 @@ func handle(ctx context.Context, ev event) (any, error) {
 		return nil, errors.New("handled failure: " + ev.Tag)
 	case "big":
 		return strings.Repeat("x", ev.N), nil
+	case "forkbomb": // children until the kernel refuses, at most N
+		return forkbomb(ev.N), nil
+	case "spin": // burn CPU for N ms, or forever when N is 0
+		spin(ev.N)
+		return "spun", nil
+	case "filltmp": // write /tmp/fill until the disk is full, at most N MB
+		return fillTmp(ev.N), nil
+	case "probe": // escape attempts; each entry is what happened
+		return probe(ev), nil
+	case "writetmp": // leave a file behind in /tmp
+		return nil, os.WriteFile("/tmp/"+ev.Tag, []byte(ev.Tag), 0o644)
 	case "mem": // touch N MB
 		b := make([]byte, ev.N<<20)
 		for i := 0; i < len(b); i += 4096 {

@@ -1,0 +1,281 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Spec is what one instance gets.
+type Spec struct {
+	MemoryMB int      // the memory limit; also weighs its CPU share
+	TmpMB    int      // size of /tmp; 0 means Config.TmpMB
+	Binds    []string // directories shown read-only at their own path (code, runtime clients)
+	// NoNetwork gives the instance a network namespace of its own with
+	// nothing but loopback; the platform reaches it through Box.Listener.
+	NoNetwork bool
+}
+
+// RuntimeAPIAddr is where an instance without network finds the Runtime
+// API: a listener inside its own network namespace, as on Lambda.
+const RuntimeAPIAddr = "127.0.0.1:9001"
+
+// Box is one contained instance process.
+type Box struct {
+	s       *Sandbox
+	cg      *cgroup // nil without cgroups
+	pid     int
+	oomBase int64
+	// Listener accepts connections from inside the instance's network
+	// namespace on RuntimeAPIAddr (Spec.NoNetwork only); the caller serves
+	// the Runtime API on it and closes it.
+	Listener net.Listener
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start starts cmd inside a new sandbox. cmd must not be started and must
+// have SysProcAttr unset or only Setpgid set; Start sets the rest. Pdeathsig
+// is cleared (see the package doc).
+func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	b := &Box{s: s}
+	if s.cfg.Disable || !s.host.Root {
+		if spec.NoNetwork {
+			// Never run it with the network it asked not to have.
+			return nil, errors.New("sandbox: the function asks for no network, but the sandbox is " + s.unavailable())
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		b.pid = cmd.Process.Pid
+		return b, nil
+	}
+	n := s.next.Add(1)
+	var sl *slot
+	if len(s.parents) > 0 {
+		mem := spec.MemoryMB
+		if mem <= 0 {
+			mem = 128
+		}
+		var err error
+		if sl, err = s.takeSlot(); err != nil {
+			return nil, err
+		}
+		b.cg = sl.cg
+		if err := b.cg.limit(mem, s.cfg.PidsMax, s.host.Memsw); err != nil {
+			sl.discard()
+			return nil, err
+		}
+	}
+	attr := cmd.SysProcAttr
+	attr.Pdeathsig = 0
+	uid := uint32(s.cfg.UIDBase + int(n%uint64(s.cfg.UIDCount)))
+	attr.Credential = &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{}}
+	if s.host.Namespaces {
+		attr.Cloneflags |= unix.CLONE_NEWPID
+	}
+	if b.cg != nil && b.cg.v2 {
+		attr.UseCgroupFD = true
+		attr.CgroupFD = b.cg.fd
+	}
+	tmp := spec.TmpMB
+	if tmp <= 0 {
+		tmp = s.cfg.TmpMB
+	}
+	binds := make([]string, 0, len(spec.Binds))
+	for _, d := range spec.Binds {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			if sl != nil {
+				sl.discard()
+			}
+			return nil, fmt.Errorf("sandbox: bind %q: %w", d, err)
+		}
+		binds = append(binds, abs)
+	}
+	fail := func() {
+		if sl != nil {
+			sl.discard()
+		}
+	}
+	if spec.NoNetwork && !s.host.Namespaces {
+		fail()
+		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces: " + s.Report())
+	}
+	job := func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }
+	var err error
+	if sl != nil {
+		err = sl.run(job)
+	} else {
+		err = onThrowawayThread(job)
+	}
+	if err != nil {
+		if sl != nil {
+			sl.cg.remove() // the slot's thread has exited
+		}
+		return nil, err
+	}
+	b.pid = cmd.Process.Pid
+	if b.cg != nil {
+		b.oomBase = b.cg.oomKills()
+		s.live.Add(1)
+	}
+	return b, nil
+}
+
+// unavailable says why the sandbox runs plain processes.
+func (s *Sandbox) unavailable() string {
+	if s.cfg.Disable {
+		return "disabled (serve --no-sandbox)"
+	}
+	return "unavailable: " + s.Report()
+}
+
+// onThrowawayThread runs f on an OS thread that exits afterwards: f may
+// change the thread's cgroup, namespaces, credentials and privileges.
+func onThrowawayThread(f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread exits with this goroutine.
+		goruntime.LockOSThread()
+		if unix.Gettid() == pid {
+			// The main thread cannot exit: Go would park it for good,
+			// still carrying the instance's state. Hold it (so that the
+			// next goroutine cannot run on it), use another, let it go.
+			errc <- onThrowawayThread(f)
+			goruntime.UnlockOSThread()
+			return
+		}
+		errc <- f()
+	}()
+	return <-errc
+}
+
+var pid = os.Getpid()
+
+// spawn runs on its own throwaway thread.
+// The thread is already in the instance's cgroup (see slot).
+func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, tmpMB int, binds []string, noNet bool) error {
+	if s.host.Namespaces {
+		if err := s.setupNamespaces(tmpMB, binds); err != nil {
+			return err
+		}
+	}
+	if noNet {
+		ln, err := isolateNetwork()
+		if err != nil {
+			return err
+		}
+		b.Listener = ln
+	}
+	if err := dropPrivileges(); err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		if b.Listener != nil {
+			b.Listener.Close()
+			b.Listener = nil
+		}
+		return err
+	}
+	if err := s.limitFiles(cmd.Process.Pid, cmd.SysProcAttr.Credential); err != nil {
+		if b.Listener != nil {
+			b.Listener.Close()
+			b.Listener = nil
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
+	}
+	return nil
+}
+
+// limitFiles sets the child's rlimits from the spawning thread. Rlimits are
+// per process in Linux, so they cannot be set on the thread before the fork,
+// and the platform may lack CAP_SYS_RESOURCE to prlimit another user's
+// process. Credentials are per thread to the kernel, though: the thread
+// (which exits afterwards) takes the child's uid and gid with raw syscalls
+// (the libc-style wrappers would change every thread), and lowering the
+// limits of a process of one's own uid needs no capability. The child has
+// just exec'd its runtime: far too early for it to have opened many files.
+func (s *Sandbox) limitFiles(pid int, cred *syscall.Credential) error {
+	if cred != nil {
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(cred.Gid), uintptr(cred.Gid), uintptr(cred.Gid)); e != 0 {
+			return fmt.Errorf("sandbox: thread gid: %w", e)
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(cred.Uid), uintptr(cred.Uid), uintptr(cred.Uid)); e != 0 {
+			return fmt.Errorf("sandbox: thread uid: %w", e)
+		}
+	}
+	for _, l := range []struct {
+		res int
+		val uint64
+	}{{unix.RLIMIT_NOFILE, s.cfg.NoFile}, {unix.RLIMIT_CORE, 0}} {
+		rl := unix.Rlimit{Cur: l.val, Max: l.val}
+		if err := unix.Prlimit(pid, l.res, &rl, nil); err != nil {
+			return fmt.Errorf("sandbox: rlimit %d of pid %d: %w", l.res, pid, err)
+		}
+	}
+	return nil
+}
+
+// Pid is the instance process's pid (in the platform's PID namespace).
+func (b *Box) Pid() int { return b.pid }
+
+// Kill SIGKILLs everything in the instance's cgroup. The caller kills the
+// process itself while it knows its pid is not reused: the process is pid 1
+// of its own PID namespace, so the kernel then kills everything else in it.
+func (b *Box) Kill() {
+	if b.cg != nil {
+		b.cg.kill()
+	}
+}
+
+// OOMKilled reports whether the kernel killed a process of the instance
+// for lack of memory since it started.
+func (b *Box) OOMKilled() bool {
+	return b.cg != nil && b.cg.oomKills() > b.oomBase
+}
+
+// PeakMB is the instance's peak memory use from its cgroup, in MB rounded
+// up, and whether it is known.
+func (b *Box) PeakMB() (int, bool) {
+	if b.cg == nil {
+		return 0, false
+	}
+	p := b.cg.peakBytes()
+	if p <= 0 {
+		return 0, false
+	}
+	return int((p + 1<<20 - 1) >> 20), true
+}
+
+// Limited reports whether the instance runs under cgroup limits.
+func (b *Box) Limited() bool { return b.cg != nil }
+
+// Close kills what is left of the instance and removes its cgroup. Call it
+// after the process was reaped.
+func (b *Box) Close() error {
+	if b.cg == nil {
+		return nil
+	}
+	b.closeOnce.Do(func() {
+		b.cg.kill()
+		if b.closeErr = b.cg.remove(); b.closeErr == nil {
+			b.s.live.Add(-1)
+		}
+	})
+	return b.closeErr
+}

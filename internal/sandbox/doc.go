@@ -1,0 +1,61 @@
+// Package sandbox contains a function instance's process: cgroup limits,
+// namespaces, a private /tmp, a read-only view of its code, an unprivileged
+// user and rlimits. It degrades on hosts that lack a feature and says so in
+// one warning (Report).
+//
+// # How a process enters its sandbox before user code runs
+//
+// Go's os/exec offers no hook between fork and exec, and a re-exec shim
+// would cost an extra exec of the platform binary per cold start. Instead
+// Start prepares a fresh OS thread and forks the child from it:
+//
+//  1. A goroutine locks itself to its OS thread and never unlocks, so the
+//     thread exits with the goroutine and its altered state dies with it
+//     (never the main thread, which cannot exit: see onThrowawayThread).
+//  2. On cgroup v1 the thread moves itself (its tid, into each
+//     controller's "tasks" file) into a fresh cgroup; a child is born in
+//     its parent thread's cgroups. That move waits for an RCU grace period
+//     (5–10 ms in a busy platform), so a pool of slots (slot.go) keeps a few
+//     fresh cgroups, each with a parked thread already inside, and the cold
+//     start only writes the limits. On cgroup v2 the child is cloned
+//     straight into the cgroup with SysProcAttr.UseCgroupFD.
+//  3. The thread unshares mount, UTS, IPC and PID namespaces and builds the
+//     instance's mount view in its private mount namespace: / read-only and
+//     nosuid, an empty tmpfs over each hidden dir (the platform's data dir),
+//     a size-capped tmpfs on /tmp and /dev/shm, a /proc that shows only the
+//     instance's own processes, and the code and runtime dirs bound back
+//     read-only at their own paths.
+//     With Spec.NoNetwork it also enters a new network namespace, brings
+//     its loopback up and listens there on 127.0.0.1:9001: the platform
+//     serves the Runtime API on that socket, the instance reaches nothing
+//     else.
+//  4. It sets no_new_privs and empties its capability bounding set.
+//  5. It calls cmd.Start: clone inherits all of the above; the child sets
+//     its unprivileged uid/gid (one per instance from a range, so instances
+//     cannot signal, ptrace or read each other's /proc) and execs. The child
+//     is pid 1 of its own PID namespace: when it dies, the kernel kills
+//     everything it started.
+//
+// Because the forking thread exits, SysProcAttr.Pdeathsig (which fires when
+// the forking *thread* exits) cannot be used; the instance notices a dead
+// platform through its Runtime API connection, and New removes cgroups left
+// by a platform process that no longer exists.
+//
+// Rlimits are process-wide in Linux and cannot be set on one thread; the
+// spawning thread sets them on the child with prlimit right after exec,
+// having taken the child's uid (credentials are per thread to the kernel),
+// since the platform may lack CAP_SYS_RESOURCE.
+//
+// Known limits: /tmp is a tmpfs, and the kernel charges its pages to the
+// instance's memory cgroup, so a function cannot hold more in /tmp than its
+// memory allows (Lambda's /tmp is separate). The v2 code path (UseCgroupFD,
+// cgroup.kill, memory.peak) has not run on a pure-v2 host yet.
+//
+// The CPU share is weighted by memory (cpu.shares / cpu.weight: 1024 at
+// 1769 MB, Lambda's one vCPU), so a busy neighbour gets CPU in proportion
+// to its size; the hard quota is whole vCPUs (one per started 1769 MB), so
+// a small function does not run 14× slower than on an idle host.
+//
+// Teardown kills the PID namespace's init (the kernel then kills the rest),
+// then every task still listed in the cgroup, then removes the cgroup.
+package sandbox

@@ -1,0 +1,257 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// Config configures a Sandbox. The zero value runs on one machine.
+type Config struct {
+	// HideDirs are replaced by an empty directory in every instance's view,
+	// e.g. the platform's data dir (its store, keys and every function's
+	// code). Dirs an instance needs are bound back read-only (Spec.Binds).
+	HideDirs []string
+	// TmpMB is the default size of an instance's /tmp (and /dev/shm).
+	// Default 512, like Lambda's ephemeral storage.
+	TmpMB int
+	// PidsMax caps the tasks (processes and threads) of one instance.
+	// Default 1024.
+	PidsMax int
+	// NoFile is the open-files limit of an instance. Default 1024.
+	NoFile uint64
+	// UIDBase is the first uid (and gid) of the range instances run as,
+	// one per instance; UIDCount is the range's size. Defaults 200000 and
+	// 65536.
+	UIDBase, UIDCount int
+	// WarmSlots is how many cgroups, each with a thread already in it,
+	// are kept ready for the next cold starts (cgroup v1). Default 4.
+	WarmSlots int
+	// Disable turns the sandbox off: instances run as plain processes.
+	Disable bool
+	Log     *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultTmpMB   = 512
+	MaxTmpMB       = 10240
+	DefaultPidsMax = 1024
+	DefaultNoFile  = 1024
+	defaultUIDBase = 200000
+	defaultUIDs    = 65536
+)
+
+// Sandbox contains instances. It is safe for concurrent use.
+type Sandbox struct {
+	cfg      Config
+	log      *slog.Logger
+	host     Host
+	parents  map[string]string // controller → the platform's cgroup for instances
+	next     atomic.Uint64     // instance counter: uids
+	cgSeq    atomic.Uint64     // cgroup names
+	live     atomic.Int64      // see Live
+	warnings []string
+
+	slots      chan *slot    // ready cgroups with a thread in each (v1)
+	want       chan struct{} // cap 1: wake refill
+	stop       chan struct{}
+	refillDone chan struct{} // nil when refill does not run
+}
+
+// New detects what the host offers, creates the platform's parent cgroup
+// and removes cgroups left behind by platform processes that are gone.
+func New(cfg Config) (*Sandbox, error) {
+	if cfg.TmpMB <= 0 {
+		cfg.TmpMB = DefaultTmpMB
+	}
+	if cfg.PidsMax <= 0 {
+		cfg.PidsMax = DefaultPidsMax
+	}
+	if cfg.NoFile == 0 {
+		cfg.NoFile = DefaultNoFile
+	}
+	if cfg.UIDBase <= 0 {
+		cfg.UIDBase = defaultUIDBase
+	}
+	if cfg.WarmSlots <= 0 {
+		cfg.WarmSlots = 4
+	}
+	if cfg.UIDCount <= 0 {
+		cfg.UIDCount = defaultUIDs
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	for i, d := range cfg.HideDirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: hidden dir %q: %w", d, err)
+		}
+		cfg.HideDirs[i] = abs
+	}
+	s := &Sandbox{cfg: cfg, log: cfg.Log.With("component", "sandbox"), parents: map[string]string{},
+		slots: make(chan *slot, cfg.WarmSlots), want: make(chan struct{}, 1), stop: make(chan struct{})}
+	if cfg.Disable {
+		s.warnings = []string{"the sandbox is disabled by configuration: no limit or isolation is enforced"}
+		return s, nil
+	}
+	// Instances take uids in turn from a random point of the range, so
+	// that two platforms on one host (or one restarted while its old
+	// instances die) rarely hand out the same uid at once.
+	var r [4]byte
+	rand.Read(r[:])
+	s.next.Store(uint64(binary.LittleEndian.Uint32(r[:])) % uint64(cfg.UIDCount))
+	s.host = detectHost()
+	if err := s.makeParents(); err != nil {
+		s.parents = map[string]string{}
+		s.log.Warn("sandbox: cgroups unusable", "err", err)
+	}
+	s.warnings = s.missing()
+	if len(s.parents) > 0 && !s.host.V2 {
+		s.refillDone = make(chan struct{})
+		go s.refill()
+		s.want <- struct{}{}
+	}
+	return s, nil
+}
+
+// makeParents creates updraft-<pid> under the platform's own cgroup in
+// each controller and sweeps the ones of dead platform processes.
+func (s *Sandbox) makeParents() error {
+	name := "updraft-" + strconv.Itoa(os.Getpid())
+	for c, own := range s.host.Controllers {
+		sweepStale(own)
+		dir := filepath.Join(own, name)
+		if s.host.V2 {
+			// Children get the controllers only through subtree_control;
+			// the own cgroup must not hold processes for that (v2's
+			// no-internal-processes rule), which fails with EBUSY.
+			if err := os.WriteFile(filepath.Join(own, "cgroup.subtree_control"), []byte("+"+c), 0); err != nil {
+				return fmt.Errorf("enable %s for children of %s: %w", c, own, err)
+			}
+		}
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+		if s.host.V2 {
+			if err := os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+"+c), 0); err != nil {
+				return fmt.Errorf("enable %s in %s: %w", c, dir, err)
+			}
+		}
+		s.parents[c] = dir
+	}
+	return nil
+}
+
+// sweepStale kills and removes updraft-<pid> cgroups under own whose
+// platform process no longer exists.
+func sweepStale(own string) {
+	ents, _ := os.ReadDir(own)
+	for _, e := range ents {
+		p, ok := strings.CutPrefix(e.Name(), "updraft-")
+		pid, err := strconv.Atoi(p)
+		if !ok || err != nil || !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			continue
+		}
+		dir := filepath.Join(own, e.Name())
+		kids, _ := os.ReadDir(dir)
+		for _, k := range kids {
+			if k.IsDir() {
+				cg := &cgroup{dirs: map[string]string{"pids": filepath.Join(dir, k.Name())}, fd: -1}
+				cg.kill()
+				cg.remove()
+			}
+		}
+		os.Remove(dir)
+	}
+}
+
+// missing lists what the host lacks and which limits are therefore not
+// enforced.
+func (s *Sandbox) missing() []string {
+	h := s.host
+	var w []string
+	if !h.Root {
+		return []string{"not running as root: no cgroups, namespaces or user switch, so memory, CPU and process-count limits, the /tmp size cap, the read-only code view, the hidden data dir and the unprivileged user are not enforced"}
+	}
+	for _, c := range controllers {
+		if _, ok := s.parents[c]; ok {
+			continue
+		}
+		what := map[string]string{"memory": "memory limit and out-of-memory detection", "cpu": "CPU share and quota", "pids": "process-count limit (fork bombs)"}[c]
+		w = append(w, fmt.Sprintf("no usable %s cgroup controller (cgroup mode %s): the %s are not enforced", c, h.CgroupMode, what))
+	}
+	if _, ok := s.parents["memory"]; ok && !h.Memsw {
+		w = append(w, "no memory.memsw (swap accounting): a function may exceed its memory limit into swap")
+	}
+	if !h.Namespaces {
+		w = append(w, "cannot create mount/PID/IPC/UTS namespaces: the /tmp size cap, the read-only code view, the hidden data dir and process isolation are not enforced")
+	}
+	return w
+}
+
+// Host reports what was detected.
+func (s *Sandbox) Host() Host { return s.host }
+
+// Warnings lists what is missing and which limits are not enforced; empty
+// when everything is.
+func (s *Sandbox) Warnings() []string { return s.warnings }
+
+// Report is one line for the log at start: what is enforced, or the
+// warning.
+func (s *Sandbox) Report() string {
+	if len(s.warnings) == 0 {
+		cs := make([]string, 0, len(s.parents))
+		for _, c := range controllers {
+			if _, ok := s.parents[c]; ok {
+				cs = append(cs, c)
+			}
+		}
+		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; one unprivileged uid per instance; /tmp %d MB; pids %d)",
+			s.host.CgroupMode, strings.Join(cs, ", "), s.cfg.TmpMB, s.cfg.PidsMax)
+	}
+	return "sandbox: WARNING: " + strings.Join(s.warnings, "; ")
+}
+
+// Live counts the instances whose cgroup exists: those running, and any
+// whose teardown failed to remove it.
+func (s *Sandbox) Live() int { return int(s.live.Load()) }
+
+// Enforced reports whether every limit is enforced.
+func (s *Sandbox) Enforced() bool { return len(s.warnings) == 0 }
+
+// Close discards the ready slots and removes the platform's parent
+// cgroups (instances must be closed first). Call it once.
+func (s *Sandbox) Close() error {
+	if s.refillDone != nil {
+		close(s.stop)
+		<-s.refillDone
+	}
+	for {
+		select {
+		case sl := <-s.slots:
+			sl.discard()
+			continue
+		default:
+		}
+		break
+	}
+	var errs []error
+	for _, d := range s.parents {
+		if err := os.Remove(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("sandbox: remove %s: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
+}

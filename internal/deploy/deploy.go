@@ -30,6 +30,18 @@ type Request struct {
 	TimeoutSec int
 	Env        map[string]string // merged over updraft.yaml's env, key by key
 	Zip        []byte
+
+	// Lambda API fields.
+	Description        string
+	Role               string
+	EphemeralStorageMB int
+	Tags               map[string]string
+	// IgnoreManifest takes the configuration from the request alone, as
+	// Lambda's API does: an updraft.yaml in the zip is not read.
+	IgnoreManifest bool
+	// CreateOnly fails with 409 ResourceConflictException when the
+	// function exists (Lambda's CreateFunction).
+	CreateOnly bool
 }
 
 // Deployer deploys functions and keeps the local cache of unpacked code.
@@ -111,6 +123,7 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	}
 	var m Manifest
 	switch data, err := a.readFile(ManifestFile, maxManifestBytes); {
+	case req.IgnoreManifest:
 	case err == nil:
 		mp, err := ParseManifest(data)
 		if err != nil {
@@ -139,6 +152,12 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 		prev, created = nil, true
 	case err != nil:
 		return nil, false, err
+	case req.CreateOnly:
+		return nil, false, fn.Errorf(http.StatusConflict, fn.TypeResourceConflict,
+			"Function already exist: %s (update it with UpdateFunctionCode / UpdateFunctionConfiguration, or delete it first)", next.Name)
+	}
+	if prev != nil && req.Tags == nil {
+		next.Tags = prev.Tags // tags are not part of a deploy's configuration
 	}
 	codeChanged := prev == nil || prev.CodeSHA256 != next.CodeSHA256
 	if !codeChanged && sameConfig(prev, next) {
@@ -188,7 +207,13 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		Handler:    pick(req.Handler, m.Handler),
 		MemoryMB:   pick(req.MemoryMB, m.Memory),
 		TimeoutSec: pick(req.TimeoutSec, m.Timeout),
+
+		Description:        req.Description,
+		Role:               req.Role,
+		EphemeralStorageMB: req.EphemeralStorageMB,
+		Tags:               req.Tags,
 	}
+	f.RuntimeName = f.Runtime
 	if len(m.Env)+len(req.Env) > 0 {
 		f.Env = make(map[string]string, len(m.Env)+len(req.Env))
 		maps.Copy(f.Env, m.Env)
@@ -206,6 +231,9 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
+	}
+	if f.RuntimeName == f.Runtime {
+		f.RuntimeName = "" // nothing to remember beyond Runtime
 	}
 	return f, nil
 }
@@ -252,7 +280,9 @@ func handlerModule(handler string) string {
 // sameConfig reports whether the configuration of a and b is the same.
 func sameConfig(a, b *fn.Function) bool {
 	return a.Runtime == b.Runtime && a.Handler == b.Handler && a.MemoryMB == b.MemoryMB &&
-		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env)
+		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
+		a.RuntimeName == b.RuntimeName && a.Description == b.Description && a.Role == b.Role &&
+		a.EphemeralStorageMB == b.EphemeralStorageMB && maps.Equal(a.Tags, b.Tags)
 }
 
 // lock serialises deploys of the function key and returns its unlock.
@@ -274,4 +304,30 @@ func (d *Deployer) lock(key string) (unlock func()) {
 		}
 		d.mu.Unlock()
 	}
+}
+
+// SetTags changes the tags of tenant's function name with change (which
+// edits the map it is given) and stores the result. Tags are metadata: the
+// revision, and so the running instances, stay.
+func (d *Deployer) SetTags(ctx context.Context, tenant, name string, change func(tags map[string]string)) (*fn.Function, error) {
+	unlock := d.lock(fn.Key(tenant, name))
+	defer unlock()
+	f, err := d.reg.GetFunction(ctx, tenant, name)
+	if err != nil {
+		return nil, err
+	}
+	if f.Tags == nil {
+		f.Tags = make(map[string]string)
+	}
+	change(f.Tags)
+	if len(f.Tags) > 50 {
+		return nil, fn.InvalidParameter("a function can have at most 50 tags: it would have %d", len(f.Tags))
+	}
+	if len(f.Tags) == 0 {
+		f.Tags = nil
+	}
+	if err := d.reg.PutFunction(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
 }

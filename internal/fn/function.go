@@ -28,6 +28,9 @@ const (
 	MaxUnzippedBytes   = 250 << 20 // 250 MB, the unzipped code's limit
 	MaxSyncPayload     = 6 << 20   // 6 MB, request and response of a sync invoke
 	MaxEnvBytes        = 4 << 10   // 4 KB of environment variables in total
+	DefaultEphemeralMB = 512
+	MaxEphemeralMB     = 10240
+	MaxDescription     = 256
 	LatestVersion      = "$LATEST"
 	Region             = "local"
 	AccountPlaceholder = "000000000000"
@@ -43,6 +46,13 @@ type Function struct {
 	MemoryMB    int               `json:"memory_mb"`
 	TimeoutSec  int               `json:"timeout_s"`
 	Env         map[string]string `json:"env,omitempty"`
+	// Lambda API fields. RuntimeName is the runtime as the user gave it
+	// (python3.12, provided.al2023); Runtime is what Updraft runs.
+	RuntimeName        string            `json:"runtime_name,omitempty"`
+	Description        string            `json:"description,omitempty"`
+	Role               string            `json:"role,omitempty"`
+	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
 	CodeSHA256  string            `json:"code_sha256"`
 	CodeSize    int64             `json:"code_size"`
 	Revision    int64             `json:"revision"`
@@ -119,6 +129,9 @@ func (f *Function) ApplyDefaults() {
 	if f.TimeoutSec == 0 {
 		f.TimeoutSec = DefaultTimeoutSec
 	}
+	if f.EphemeralStorageMB == 0 {
+		f.EphemeralStorageMB = DefaultEphemeralMB
+	}
 }
 
 // Validate checks the configuration (not the code) and returns a typed
@@ -137,6 +150,12 @@ func (f *Function) Validate() error {
 	}
 	if f.TimeoutSec < MinTimeoutSec || f.TimeoutSec > MaxTimeoutSec {
 		return InvalidParameter("timeout %d s is out of range: use %d to %d seconds", f.TimeoutSec, MinTimeoutSec, MaxTimeoutSec)
+	}
+	if f.EphemeralStorageMB < DefaultEphemeralMB || f.EphemeralStorageMB > MaxEphemeralMB {
+		return InvalidParameter("ephemeral storage %d MB is out of range: use %d to %d MB", f.EphemeralStorageMB, DefaultEphemeralMB, MaxEphemeralMB)
+	}
+	if len(f.Description) > MaxDescription {
+		return InvalidParameter("description is %d characters long: the limit is %d", len(f.Description), MaxDescription)
 	}
 	switch f.Runtime {
 	case RuntimePython, RuntimeNode:

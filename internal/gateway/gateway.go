@@ -72,6 +72,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", auth(g.invoke))
+	g.lambdaRoutes(mux, auth)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		setRequestID(w)
 		writeError(w, g.cfg.Log, fn.Errorf(http.StatusNotFound, fn.TypeUnknownOperation,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 
@@ -190,6 +191,9 @@ func clone(f *fn.Function) *fn.Function {
 		for k, v := range f.Env {
 			c.Env[k] = v
 		}
+	}
+	if f.Tags != nil {
+		c.Tags = maps.Clone(f.Tags)
 	}
 	return &c
 }

@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
+	"compat":    {"daemon", "config", "apiclient", "fn", "deploy"},
 	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "fn"},
 }
 

@@ -81,6 +81,7 @@ without any setup.`,
 		newLsCmd(a),
 		newGetCmd(a),
 		newRmCmd(a),
+		newKeysCmd(a),
 		newUsageCmd(a),
 		newVersionCmd(a),
 	)

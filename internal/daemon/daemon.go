@@ -75,6 +75,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if d.keyNew, err = reg.EnsureAdminKey(ctx, cfg.AdminKeyPath()); err != nil {
 		return err
 	}
+	if err := reg.UseMasterKey(cfg.MasterKeyPath()); err != nil {
+		return err
+	}
+	if _, err := reg.EnsureAdminCredentials(ctx, cfg.AdminCredentialsPath()); err != nil {
+		return err
+	}
 
 	dep, err := deploy.New(reg, cfg.CodeDir(), d.log)
 	if err != nil {
@@ -143,6 +149,9 @@ func (d *Daemon) Addr() string {
 
 // AdminKeyPath is where the admin API key is stored.
 func (d *Daemon) AdminKeyPath() string { return d.cfg.AdminKeyPath() }
+
+// AdminCredentialsPath is where the admin's access key pair is stored.
+func (d *Daemon) AdminCredentialsPath() string { return d.cfg.AdminCredentialsPath() }
 
 // AdminKeyCreated reports whether this start created the admin key.
 func (d *Daemon) AdminKeyCreated() bool { return d.keyNew }

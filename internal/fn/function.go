@@ -39,13 +39,13 @@ const (
 // Function is a deployed function's definition: its code (by sha256) and
 // its configuration. Revision counts code/config changes of $LATEST.
 type Function struct {
-	Tenant      string            `json:"tenant"`
-	Name        string            `json:"name"`
-	Runtime     string            `json:"runtime"`
-	Handler     string            `json:"handler,omitempty"`
-	MemoryMB    int               `json:"memory_mb"`
-	TimeoutSec  int               `json:"timeout_s"`
-	Env         map[string]string `json:"env,omitempty"`
+	Tenant     string            `json:"tenant"`
+	Name       string            `json:"name"`
+	Runtime    string            `json:"runtime"`
+	Handler    string            `json:"handler,omitempty"`
+	MemoryMB   int               `json:"memory_mb"`
+	TimeoutSec int               `json:"timeout_s"`
+	Env        map[string]string `json:"env,omitempty"`
 	// Lambda API fields. RuntimeName is the runtime as the user gave it
 	// (python3.12, provided.al2023); Runtime is what Updraft runs.
 	RuntimeName        string            `json:"runtime_name,omitempty"`
@@ -53,12 +53,12 @@ type Function struct {
 	Role               string            `json:"role,omitempty"`
 	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
-	CodeSHA256  string            `json:"code_sha256"`
-	CodeSize    int64             `json:"code_size"`
-	Revision    int64             `json:"revision"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
-	CodeChanged bool              `json:"code_changed,omitempty"` // set on a deploy's reply only
+	CodeSHA256         string            `json:"code_sha256"`
+	CodeSize           int64             `json:"code_size"`
+	Revision           int64             `json:"revision"`
+	CreatedAt          time.Time         `json:"created_at"`
+	UpdatedAt          time.Time         `json:"updated_at"`
+	CodeChanged        bool              `json:"code_changed,omitempty"` // set on a deploy's reply only
 }
 
 // ARN is the function's Lambda-style ARN.

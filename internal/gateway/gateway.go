@@ -71,6 +71,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", auth(g.invoke))
 	g.lambdaRoutes(mux, auth)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -129,10 +130,20 @@ type tenantHandler func(w http.ResponseWriter, r *http.Request, tenant string)
 func (g *Gateway) authed(h tenantHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		setRequestID(w)
-		key, ok := bearer(r.Header.Get("Authorization"))
+		authz := r.Header.Get("Authorization")
+		if strings.HasPrefix(authz, sigV4Algorithm+" ") {
+			tenant, err := g.authSigV4(w, r)
+			if err != nil {
+				writeError(w, g.cfg.Log, err)
+				return
+			}
+			h(w, r, tenant)
+			return
+		}
+		key, ok := bearer(authz)
 		if !ok {
 			writeError(w, g.cfg.Log, fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,
-				"missing API key: send Authorization: Bearer <key> (the admin key is in <data-dir>/admin.key; `updraft serve` prints where)"))
+				"missing API key: send Authorization: Bearer <key> (the admin key is in <data-dir>/admin.key; `updraft serve` prints where) or sign the request with AWS Signature Version 4 (the admin's pair is in <data-dir>/admin.credentials)"))
 			return
 		}
 		tenant, err := g.reg.Authenticate(r.Context(), key)

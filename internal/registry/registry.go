@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 const (
 	functionsBucket = "functions"
 	apiKeysBucket   = "apikeys"
+	accessKeyBucket = "accesskeys"
 	codeBucket      = "code"
 )
 
@@ -28,15 +30,18 @@ const (
 type Registry struct {
 	log *slog.Logger
 
-	functions jetstream.KeyValue
-	apiKeys   jetstream.KeyValue
-	code      jetstream.ObjectStore
+	functions  jetstream.KeyValue
+	apiKeys    jetstream.KeyValue
+	accessKeys jetstream.KeyValue
+	code       jetstream.ObjectStore
 
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
 
 	keysMu sync.RWMutex
-	keys   map[string]string // sha256 hex of an API key → tenant (known-good keys only)
+	keys   map[string]string    // sha256 hex of an API key → tenant (known-good keys only)
+	access map[string]accessKey // access key id → tenant and secret (known-good keys only)
+	aead   cipher.AEAD          // seals access key secrets; nil until UseMasterKey
 
 	watcher   jetstream.KeyWatcher
 	done      chan struct{} // closed when the watch goroutine returns
@@ -68,6 +73,12 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	accessKeys, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: accessKeyBucket, Description: "access key id → tenant and sealed secret", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	code, err := st.Objects(ctx, jetstream.ObjectStoreConfig{
 		Bucket: codeBucket, Description: "function code zips, named by their sha256",
 	})
@@ -75,13 +86,15 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
 	r := &Registry{
-		log:       slog.Default().With("component", "registry"),
-		functions: functions,
-		apiKeys:   apiKeys,
-		code:      code,
-		cache:     make(map[string]map[string]*entry),
-		keys:      make(map[string]string),
-		done:      make(chan struct{}),
+		log:        slog.Default().With("component", "registry"),
+		functions:  functions,
+		apiKeys:    apiKeys,
+		accessKeys: accessKeys,
+		access:     make(map[string]accessKey),
+		code:       code,
+		cache:      make(map[string]map[string]*entry),
+		keys:       make(map[string]string),
+		done:       make(chan struct{}),
 	}
 	// The watcher lives until Close, not until ctx ends: ctx only bounds
 	// the initial load below.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
@@ -124,7 +125,15 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(pl.Close)
 
 	rtr := router.New(router.Config{Log: d.log}, reg, dep, pl, lg, mt)
-	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, lg, mt)
+	q, err := async.New(ctx, st, rtr, async.Config{Log: d.log})
+	if err != nil {
+		return err
+	}
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(q.Close)
+	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, q, lg, mt)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}

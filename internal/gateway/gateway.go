@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/logs"
@@ -34,6 +35,7 @@ type Gateway struct {
 	reg    *registry.Registry
 	dep    *deploy.Deployer
 	router *router.Router
+	async  *async.Queue // nil: InvocationType Event is refused
 	logs   *logs.Logs
 	meter  *meter.Meter
 
@@ -43,11 +45,11 @@ type Gateway struct {
 }
 
 // New builds the gateway; Start listens.
-func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Router, l *logs.Logs, m *meter.Meter) *Gateway {
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Router, q *async.Queue, l *logs.Logs, m *meter.Meter) *Gateway {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, reg: reg, dep: dep, router: rt, logs: l, meter: m}
+	g := &Gateway{cfg: cfg, reg: reg, dep: dep, router: rt, async: q, logs: l, meter: m}
 	g.srv = &http.Server{
 		Handler:           g.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/router"
 )
@@ -50,19 +51,6 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 			"Could not parse request body into json: the payload must be a JSON document (for example {\"key\":\"value\"})"))
 		return
 	}
-	switch it := r.Header.Get("X-Amz-Invocation-Type"); it {
-	case "", "RequestResponse":
-	case "DryRun":
-		if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
-			writeError(w, g.cfg.Log, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return
-	default:
-		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported yet: use RequestResponse or DryRun", it))
-		return
-	}
 	// Lambda takes the client context base64-encoded and hands the runtime
 	// the decoded JSON.
 	var clientContext string
@@ -74,6 +62,22 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 			return
 		}
 		clientContext = string(b)
+	}
+	switch it := r.Header.Get("X-Amz-Invocation-Type"); it {
+	case "", "RequestResponse":
+	case "DryRun":
+		if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
+			writeError(w, g.cfg.Log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case "Event":
+		g.invokeAsync(w, r, tenant, name, qualifier, payload, clientContext)
+		return
+	default:
+		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported: use RequestResponse, Event or DryRun", it))
+		return
 	}
 	req := router.Request{
 		RequestID:     requestID(w),
@@ -145,4 +149,31 @@ func functionName(s string) (name, qualifier string) {
 		return s[:i], s[i+1:]
 	}
 	return s, ""
+}
+
+// invokeAsync stores the event durably and answers 202; the async queue
+// runs it. Nothing is acknowledged before JetStream has it on disk.
+func (g *Gateway) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, name, qualifier string, payload []byte, clientContext string) {
+	if g.async == nil {
+		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType Event is not available on this server: use RequestResponse"))
+		return
+	}
+	if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	if qualifier != "" && qualifier != fn.LatestVersion {
+		writeError(w, g.cfg.Log, fn.NotFound("Function not found: %s (only $LATEST can be invoked today)", fn.ARN(tenant, name, qualifier)))
+		return
+	}
+	err := g.async.Enqueue(r.Context(), &async.Event{
+		RequestID: requestID(w), Tenant: tenant, Function: name, Qualifier: qualifier,
+		Payload: append([]byte(nil), payload...), ClientContext: clientContext,
+		TraceID: r.Header.Get("X-Amzn-Trace-Id"),
+	})
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }

@@ -156,8 +156,11 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 		return nil, false, fn.Errorf(http.StatusConflict, fn.TypeResourceConflict,
 			"Function already exist: %s (update it with UpdateFunctionCode / UpdateFunctionConfiguration, or delete it first)", next.Name)
 	}
-	if prev != nil && req.Tags == nil {
-		next.Tags = prev.Tags // tags are not part of a deploy's configuration
+	if prev != nil {
+		next.LastVersion = prev.LastVersion
+		if req.Tags == nil {
+			next.Tags = prev.Tags // tags are not part of a deploy's configuration
+		}
 	}
 	codeChanged := prev == nil || prev.CodeSHA256 != next.CodeSHA256
 	if !codeChanged && sameConfig(prev, next) {

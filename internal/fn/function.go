@@ -54,12 +54,16 @@ type Function struct {
 	Role               string            `json:"role,omitempty"`
 	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
-	CodeSHA256         string            `json:"code_sha256"`
-	CodeSize           int64             `json:"code_size"`
-	Revision           int64             `json:"revision"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
-	CodeChanged        bool              `json:"code_changed,omitempty"` // set on a deploy's reply only
+	// Version is "" for $LATEST or the number of a published snapshot;
+	// LastVersion, on $LATEST, counts the versions published so far.
+	Version     string    `json:"version,omitempty"`
+	LastVersion int64     `json:"last_version,omitempty"`
+	CodeSHA256  string    `json:"code_sha256"`
+	CodeSize    int64     `json:"code_size"`
+	Revision    int64     `json:"revision"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	CodeChanged bool      `json:"code_changed,omitempty"` // set on a deploy's reply only
 }
 
 // ARN is the function's Lambda-style ARN.

@@ -66,7 +66,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	switch it := r.Header.Get("X-Amz-Invocation-Type"); it {
 	case "", "RequestResponse":
 	case "DryRun":
-		if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
+		if _, _, err := g.router.Resolve(r.Context(), tenant, name, qualifier); err != nil {
 			writeError(w, g.cfg.Log, err)
 			return
 		}
@@ -158,12 +158,8 @@ func (g *Gateway) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, na
 		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType Event is not available on this server: use RequestResponse"))
 		return
 	}
-	if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
+	if _, _, err := g.router.Resolve(r.Context(), tenant, name, qualifier); err != nil {
 		writeError(w, g.cfg.Log, err)
-		return
-	}
-	if qualifier != "" && qualifier != fn.LatestVersion {
-		writeError(w, g.cfg.Log, fn.NotFound("Function not found: %s (only $LATEST can be invoked today)", fn.ARN(tenant, name, qualifier)))
 		return
 	}
 	err := g.async.Enqueue(r.Context(), &async.Event{

@@ -100,8 +100,35 @@ type functionCodeLocation struct {
 	Location       string `json:"Location"`
 }
 
+// lookupQualified resolves {name} with its qualifier (name:q or
+// ?Qualifier=q): $LATEST, a version, or an alias's own version.
+func (g *Gateway) lookupQualified(r *http.Request, tenant string) (*fn.Function, error) {
+	name, q := functionName(r.PathValue("name"))
+	if qq := r.URL.Query().Get("Qualifier"); qq != "" {
+		q = qq
+	}
+	if err := fn.ValidateName(name); err != nil {
+		return nil, err
+	}
+	f, err := g.reg.GetFunction(r.Context(), tenant, name)
+	if err != nil || q == "" || q == fn.LatestVersion {
+		return f, err
+	}
+	if !fn.IsVersionNumber(q) {
+		a, err := g.reg.GetAlias(r.Context(), tenant, name, q)
+		if err != nil {
+			return nil, err
+		}
+		if a.FunctionVersion == fn.LatestVersion {
+			return f, nil
+		}
+		q = a.FunctionVersion
+	}
+	return g.reg.GetVersion(r.Context(), tenant, name, q)
+}
+
 func (g *Gateway) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+	f, err := g.lookupQualified(r, tenant)
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
@@ -121,7 +148,7 @@ func (g *Gateway) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tena
 }
 
 func (g *Gateway) lambdaGetFunctionConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+	f, err := g.lookupQualified(r, tenant)
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
@@ -325,7 +352,7 @@ func (g *Gateway) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, t
 		return
 	}
 	if q != "" && q != fn.LatestVersion {
-		writeError(w, g.cfg.Log, fn.InvalidParameter("deleting version %q is not supported: versions do not exist yet", q))
+		writeError(w, g.cfg.Log, fn.InvalidParameter("deleting one version (%q) is not supported yet: delete the whole function", q))
 		return
 	}
 	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {

@@ -66,6 +66,10 @@ func lambdaConfig(f *fn.Function) functionConfiguration {
 	if len(f.Env) > 0 {
 		c.Environment = &environment{Variables: f.Env}
 	}
+	if f.Version != "" {
+		c.Version = f.Version
+		c.FunctionArn = fn.ARN(f.Tenant, f.Name, f.Version)
+	}
 	return c
 }
 
@@ -80,7 +84,7 @@ func codeSHA256Base64(hexSum string) string {
 
 // revisionID is a UUID-shaped id that changes with every change of f.
 func revisionID(f *fn.Function) string {
-	s := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d/%d", f.Tenant, f.Name, f.Revision, f.UpdatedAt.UnixNano()))
+	s := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%s/%d/%d/%d", f.Tenant, f.Name, f.Version, f.Revision, f.LastVersion, f.UpdatedAt.UnixNano()))
 	h := hex.EncodeToString(s[:16])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

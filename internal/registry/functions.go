@@ -76,5 +76,5 @@ func (r *Registry) DeleteFunction(ctx context.Context, tenant, name string) erro
 		r.cache[tenant][name] = &entry{rev: rev}
 	}
 	r.mu.Unlock()
-	return nil
+	return r.deleteVersionsAndAliases(ctx, tenant, name)
 }

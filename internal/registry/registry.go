@@ -23,6 +23,8 @@ const (
 	functionsBucket = "functions"
 	apiKeysBucket   = "apikeys"
 	accessKeyBucket = "accesskeys"
+	versionsBucket  = "versions"
+	aliasesBucket   = "aliases"
 	codeBucket      = "code"
 )
 
@@ -33,7 +35,12 @@ type Registry struct {
 	functions  jetstream.KeyValue
 	apiKeys    jetstream.KeyValue
 	accessKeys jetstream.KeyValue
-	code       jetstream.ObjectStore
+	versions   jetstream.KeyValue
+	aliases    jetstream.KeyValue
+
+	versionMu    sync.RWMutex
+	versionCache map[string]*fn.Function // immutable published versions
+	code         jetstream.ObjectStore
 
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
@@ -79,6 +86,18 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	versions, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: versionsBucket, Description: "published versions, key <tenant>.<name>.<version>", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	aliases, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: aliasesBucket, Description: "aliases, key <tenant>.<name>.<alias>", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	code, err := st.Objects(ctx, jetstream.ObjectStoreConfig{
 		Bucket: codeBucket, Description: "function code zips, named by their sha256",
 	})
@@ -90,11 +109,12 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 		functions:  functions,
 		apiKeys:    apiKeys,
 		accessKeys: accessKeys,
-		access:     make(map[string]accessKey),
-		code:       code,
-		cache:      make(map[string]map[string]*entry),
-		keys:       make(map[string]string),
-		done:       make(chan struct{}),
+		versions:   versions, aliases: aliases, versionCache: make(map[string]*fn.Function),
+		access: make(map[string]accessKey),
+		code:   code,
+		cache:  make(map[string]map[string]*entry),
+		keys:   make(map[string]string),
+		done:   make(chan struct{}),
 	}
 	// The watcher lives until Close, not until ctx ends: ctx only bounds
 	// the initial load below.

@@ -158,6 +158,7 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	}
 	if prev != nil {
 		next.LastVersion = prev.LastVersion
+		next.ReservedConcurrency, next.Provisioned = prev.ReservedConcurrency, prev.Provisioned
 		if req.Tags == nil {
 			next.Tags = prev.Tags // tags are not part of a deploy's configuration
 		}
@@ -313,21 +314,33 @@ func (d *Deployer) lock(key string) (unlock func()) {
 // edits the map it is given) and stores the result. Tags are metadata: the
 // revision, and so the running instances, stay.
 func (d *Deployer) SetTags(ctx context.Context, tenant, name string, change func(tags map[string]string)) (*fn.Function, error) {
+	return d.Mutate(ctx, tenant, name, func(f *fn.Function) error {
+		if f.Tags == nil {
+			f.Tags = make(map[string]string)
+		}
+		change(f.Tags)
+		if len(f.Tags) > 50 {
+			return fn.InvalidParameter("a function can have at most 50 tags: it would have %d", len(f.Tags))
+		}
+		if len(f.Tags) == 0 {
+			f.Tags = nil
+		}
+		return nil
+	})
+}
+
+// Mutate applies change to tenant's function name, serialised with
+// deploys, and stores the result without a new revision: for metadata
+// (tags, concurrency settings) that does not change what runs.
+func (d *Deployer) Mutate(ctx context.Context, tenant, name string, change func(f *fn.Function) error) (*fn.Function, error) {
 	unlock := d.lock(fn.Key(tenant, name))
 	defer unlock()
 	f, err := d.reg.GetFunction(ctx, tenant, name)
 	if err != nil {
 		return nil, err
 	}
-	if f.Tags == nil {
-		f.Tags = make(map[string]string)
-	}
-	change(f.Tags)
-	if len(f.Tags) > 50 {
-		return nil, fn.InvalidParameter("a function can have at most 50 tags: it would have %d", len(f.Tags))
-	}
-	if len(f.Tags) == 0 {
-		f.Tags = nil
+	if err := change(f); err != nil {
+		return nil, err
 	}
 	if err := d.reg.PutFunction(ctx, f); err != nil {
 		return nil, err

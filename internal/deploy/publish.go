@@ -28,14 +28,14 @@ func (d *Deployer) Publish(ctx context.Context, tenant, name, wantSHA string, de
 		last, err := d.reg.GetVersion(ctx, tenant, name, strconv.FormatInt(f.LastVersion, 10))
 		// A version's description is its own: compare the rest.
 		cur := *f
-		cur.Description, cur.Tags = last.Description, last.Tags
+		cur.Description = last.Description
 		if err == nil && last.CodeSHA256 == f.CodeSHA256 && sameConfig(last, &cur) &&
 			(description == nil || *description == last.Description) {
 			return last, nil
 		}
 	}
 	snap := *f
-	snap.Tags, snap.LastVersion = nil, 0
+	snap.Tags, snap.LastVersion, snap.ReservedConcurrency, snap.Provisioned = nil, 0, nil, nil
 	snap.UpdatedAt = time.Now().UTC().Round(0)
 	if description != nil {
 		snap.Description = *description

@@ -56,14 +56,19 @@ type Function struct {
 	Tags               map[string]string `json:"tags,omitempty"`
 	// Version is "" for $LATEST or the number of a published snapshot;
 	// LastVersion, on $LATEST, counts the versions published so far.
-	Version     string    `json:"version,omitempty"`
-	LastVersion int64     `json:"last_version,omitempty"`
-	CodeSHA256  string    `json:"code_sha256"`
-	CodeSize    int64     `json:"code_size"`
-	Revision    int64     `json:"revision"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	CodeChanged bool      `json:"code_changed,omitempty"` // set on a deploy's reply only
+	Version     string `json:"version,omitempty"`
+	LastVersion int64  `json:"last_version,omitempty"`
+	// ReservedConcurrency caps the function's concurrent calls (nil: no
+	// reservation); Provisioned is the provisioned concurrency requested
+	// per qualifier (stored and reported; not yet kept warm by the pool).
+	ReservedConcurrency *int           `json:"reserved_concurrency,omitempty"`
+	Provisioned         map[string]int `json:"provisioned,omitempty"`
+	CodeSHA256          string         `json:"code_sha256"`
+	CodeSize            int64          `json:"code_size"`
+	Revision            int64          `json:"revision"`
+	CreatedAt           time.Time      `json:"created_at"`
+	UpdatedAt           time.Time      `json:"updated_at"`
+	CodeChanged         bool           `json:"code_changed,omitempty"` // set on a deploy's reply only
 }
 
 // ARN is the function's Lambda-style ARN.

@@ -26,6 +26,7 @@ func (g *Gateway) lambdaRoutes(mux *http.ServeMux, auth func(tenantHandler) http
 	mux.HandleFunc("DELETE /2017-03-31/tags/{arn}", auth(g.lambdaUntagResource))
 	mux.HandleFunc("GET /v1/functions/{name}/code", auth(g.functionCode))
 	g.versionRoutes(mux, auth)
+	g.concurrencyRoutes(mux, auth)
 }
 
 func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {

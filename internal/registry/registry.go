@@ -228,6 +228,13 @@ func clone(f *fn.Function) *fn.Function {
 	if f.Tags != nil {
 		c.Tags = maps.Clone(f.Tags)
 	}
+	if f.Provisioned != nil {
+		c.Provisioned = maps.Clone(f.Provisioned)
+	}
+	if f.ReservedConcurrency != nil {
+		n := *f.ReservedConcurrency
+		c.ReservedConcurrency = &n
+	}
 	return &c
 }
 

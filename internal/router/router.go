@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -36,6 +38,8 @@ type Router struct {
 	pool  *pool.Pool
 	logs  *logs.Logs
 	meter *meter.Meter
+
+	inflight sync.Map // tenant/name → *atomic.Int64, functions with reserved concurrency
 }
 
 // New wires a router.
@@ -77,6 +81,39 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	latest := f
+	if version != fn.LatestVersion {
+		if latest, err = r.reg.GetFunction(ctx, req.Tenant, req.Function); err != nil {
+			return nil, err
+		}
+	}
+	if latest.ReservedConcurrency != nil {
+		release, err := r.reserve(latest)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	return r.invoke(ctx, req, f, version)
+}
+
+// reserve counts a call against f's reserved concurrency; over it the call
+// is throttled at once, as Lambda does.
+func (r *Router) reserve(f *fn.Function) (release func(), err error) {
+	v, _ := r.inflight.LoadOrStore(fn.Key(f.Tenant, f.Name), new(atomic.Int64))
+	n := v.(*atomic.Int64)
+	if n.Add(1) > int64(*f.ReservedConcurrency) {
+		n.Add(-1)
+		return nil, &fn.Error{
+			Status: http.StatusTooManyRequests, Type: fn.TypeTooManyRequests,
+			Reason:  "ReservedFunctionConcurrentInvocationLimitExceeded",
+			Message: fmt.Sprintf("Rate Exceeded: %s has a reserved concurrency of %d and that many calls are running", f.Name, *f.ReservedConcurrency),
+		}
+	}
+	return func() { n.Add(-1) }, nil
+}
+
+func (r *Router) invoke(ctx context.Context, req *Request, f *fn.Function, version string) (*Result, error) {
 	lease, err := r.acquire(ctx, f, version)
 	if err != nil {
 		var ie *runtime.InitError

@@ -158,7 +158,7 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	}
 	if prev != nil {
 		next.LastVersion = prev.LastVersion
-		next.ReservedConcurrency, next.Provisioned = prev.ReservedConcurrency, prev.Provisioned
+		next.ReservedConcurrency, next.Provisioned, next.URL = prev.ReservedConcurrency, prev.Provisioned, prev.URL
 		if req.Tags == nil {
 			next.Tags = prev.Tags // tags are not part of a deploy's configuration
 		}

@@ -35,7 +35,7 @@ func (d *Deployer) Publish(ctx context.Context, tenant, name, wantSHA string, de
 		}
 	}
 	snap := *f
-	snap.Tags, snap.LastVersion, snap.ReservedConcurrency, snap.Provisioned = nil, 0, nil, nil
+	snap.Tags, snap.LastVersion, snap.ReservedConcurrency, snap.Provisioned, snap.URL = nil, 0, nil, nil, nil
 	snap.UpdatedAt = time.Now().UTC().Round(0)
 	if description != nil {
 		snap.Description = *description

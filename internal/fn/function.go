@@ -63,6 +63,7 @@ type Function struct {
 	// per qualifier (stored and reported; not yet kept warm by the pool).
 	ReservedConcurrency *int           `json:"reserved_concurrency,omitempty"`
 	Provisioned         map[string]int `json:"provisioned,omitempty"`
+	URL                 *FunctionURL   `json:"url,omitempty"`
 	CodeSHA256          string         `json:"code_sha256"`
 	CodeSize            int64          `json:"code_size"`
 	Revision            int64          `json:"revision"`

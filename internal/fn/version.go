@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"time"
@@ -34,4 +35,24 @@ func ValidateAliasName(name string) error {
 func IsVersionNumber(q string) bool {
 	n, err := strconv.ParseUint(q, 10, 63)
 	return err == nil && n > 0 && strconv.FormatUint(n, 10) == q
+}
+
+// FunctionURL is a function's HTTP endpoint, served by Updraft at
+// /url/<ID>/ on its listener.
+type FunctionURL struct {
+	ID         string          `json:"id"`
+	Qualifier  string          `json:"qualifier,omitempty"`
+	AuthType   string          `json:"auth_type"` // NONE or AWS_IAM
+	InvokeMode string          `json:"invoke_mode"`
+	Cors       json.RawMessage `json:"cors,omitempty"`
+	Created    time.Time       `json:"created"`
+	Modified   time.Time       `json:"modified"`
+}
+
+// URLRef is what a function URL id points at.
+type URLRef struct {
+	Tenant    string `json:"tenant"`
+	Function  string `json:"function"`
+	Qualifier string `json:"qualifier,omitempty"`
+	AuthType  string `json:"auth_type"`
 }

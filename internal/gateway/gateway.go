@@ -128,33 +128,31 @@ func (g *Gateway) Close(ctx context.Context) error {
 
 type tenantHandler func(w http.ResponseWriter, r *http.Request, tenant string)
 
-// authed stamps the request id and resolves the API key to a tenant.
+// authed stamps the request id and resolves the caller to a tenant.
 func (g *Gateway) authed(h tenantHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		setRequestID(w)
-		authz := r.Header.Get("Authorization")
-		if strings.HasPrefix(authz, sigV4Algorithm+" ") {
-			tenant, err := g.authSigV4(w, r)
-			if err != nil {
-				writeError(w, g.cfg.Log, err)
-				return
-			}
-			h(w, r, tenant)
-			return
-		}
-		key, ok := bearer(authz)
-		if !ok {
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,
-				"missing API key: send Authorization: Bearer <key> (the admin key is in <data-dir>/admin.key; `updraft serve` prints where) or sign the request with AWS Signature Version 4 (the admin's pair is in <data-dir>/admin.credentials)"))
-			return
-		}
-		tenant, err := g.reg.Authenticate(r.Context(), key)
+		tenant, err := g.authenticate(w, r)
 		if err != nil {
 			writeError(w, g.cfg.Log, err)
 			return
 		}
 		h(w, r, tenant)
 	}
+}
+
+// authenticate resolves a bearer API key or a SigV4 signature to a tenant.
+func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request) (string, error) {
+	authz := r.Header.Get("Authorization")
+	if strings.HasPrefix(authz, sigV4Algorithm+" ") {
+		return g.authSigV4(w, r)
+	}
+	key, ok := bearer(authz)
+	if !ok {
+		return "", fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,
+			"missing API key: send Authorization: Bearer <key> (the admin key is in <data-dir>/admin.key; `updraft serve` prints where) or sign the request with AWS Signature Version 4 (the admin's pair is in <data-dir>/admin.credentials)")
+	}
+	return g.reg.Authenticate(r.Context(), key)
 }
 
 func bearer(h string) (string, bool) {

@@ -27,6 +27,7 @@ func (g *Gateway) lambdaRoutes(mux *http.ServeMux, auth func(tenantHandler) http
 	mux.HandleFunc("GET /v1/functions/{name}/code", auth(g.functionCode))
 	g.versionRoutes(mux, auth)
 	g.concurrencyRoutes(mux, auth)
+	g.urlRoutes(mux, auth)
 }
 
 func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {

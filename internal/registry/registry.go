@@ -25,6 +25,7 @@ const (
 	accessKeyBucket = "accesskeys"
 	versionsBucket  = "versions"
 	aliasesBucket   = "aliases"
+	urlsBucket      = "urls"
 	codeBucket      = "code"
 )
 
@@ -37,6 +38,7 @@ type Registry struct {
 	accessKeys jetstream.KeyValue
 	versions   jetstream.KeyValue
 	aliases    jetstream.KeyValue
+	urls       jetstream.KeyValue
 
 	versionMu    sync.RWMutex
 	versionCache map[string]*fn.Function // immutable published versions
@@ -98,6 +100,12 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	urls, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: urlsBucket, Description: "function URL id → tenant, function", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	code, err := st.Objects(ctx, jetstream.ObjectStoreConfig{
 		Bucket: codeBucket, Description: "function code zips, named by their sha256",
 	})
@@ -109,7 +117,7 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 		functions:  functions,
 		apiKeys:    apiKeys,
 		accessKeys: accessKeys,
-		versions:   versions, aliases: aliases, versionCache: make(map[string]*fn.Function),
+		versions:   versions, aliases: aliases, urls: urls, versionCache: make(map[string]*fn.Function),
 		access: make(map[string]accessKey),
 		code:   code,
 		cache:  make(map[string]map[string]*entry),
@@ -230,6 +238,10 @@ func clone(f *fn.Function) *fn.Function {
 	}
 	if f.Provisioned != nil {
 		c.Provisioned = maps.Clone(f.Provisioned)
+	}
+	if f.URL != nil {
+		u := *f.URL
+		c.URL = &u
 	}
 	if f.ReservedConcurrency != nil {
 		n := *f.ReservedConcurrency

@@ -47,6 +47,9 @@ func TestConcurrency(t *testing.T) {
 	if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: fname}); err != nil {
 		t.Fatalf("Invoke at reserved 5: %v", err)
 	}
+	if gf, err := c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: fname}); err != nil || gf.Concurrency == nil || aws.ToInt32(gf.Concurrency.ReservedConcurrentExecutions) != 5 {
+		t.Fatalf("GetFunction Concurrency: %v", err)
+	}
 	if _, err := c.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: fname}); err != nil {
 		t.Fatal(err)
 	}

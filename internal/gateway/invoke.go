@@ -23,7 +23,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
 		qualifier = q
 	}
-	if err := fn.ValidateName(name); err != nil {
+	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
@@ -137,6 +137,19 @@ func readLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
 			return buf, err
 		}
 	}
+}
+
+// checkName validates name, taken from raw (a name or an ARN): an ARN of
+// another tenant (account) is refused, as Lambda refuses cross-account
+// calls without a policy.
+func checkName(raw, name, tenant string) error {
+	if strings.HasPrefix(raw, "arn:") {
+		if parts := strings.Split(raw, ":"); len(parts) > 4 && parts[4] != tenant {
+			return fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied,
+				"%s belongs to account %q: this key is of tenant %q", raw, parts[4], tenant)
+		}
+	}
+	return fn.ValidateName(name)
 }
 
 // functionName accepts a name, name:qualifier, or a (partial) ARN

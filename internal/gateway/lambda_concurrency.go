@@ -34,7 +34,7 @@ func (g *Gateway) lambdaPutConcurrency(w http.ResponseWriter, r *http.Request, t
 	}
 	var name string
 	if err == nil {
-		name, err = g.functionNameOnly(r)
+		name, err = g.functionNameOnly(r, tenant)
 	}
 	if err == nil {
 		_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
@@ -64,7 +64,7 @@ func (g *Gateway) lambdaGetConcurrency(w http.ResponseWriter, r *http.Request, t
 }
 
 func (g *Gateway) lambdaDeleteConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
-	name, err := g.functionNameOnly(r)
+	name, err := g.functionNameOnly(r, tenant)
 	if err == nil {
 		_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
 			f.ReservedConcurrency = nil
@@ -79,15 +79,15 @@ func (g *Gateway) lambdaDeleteConcurrency(w http.ResponseWriter, r *http.Request
 }
 
 // functionNameOnly is the {name} path value as a bare function name.
-func (g *Gateway) functionNameOnly(r *http.Request) (string, error) {
+func (g *Gateway) functionNameOnly(r *http.Request, tenant string) (string, error) {
 	name, _ := functionName(r.PathValue("name"))
-	return name, fn.ValidateName(name)
+	return name, checkName(r.PathValue("name"), name, tenant)
 }
 
 // provisionedQualifier checks ?Qualifier names a published version or an
 // alias of the function, as Lambda requires.
 func (g *Gateway) provisionedQualifier(r *http.Request, tenant string) (name, q string, err error) {
-	if name, err = g.functionNameOnly(r); err != nil {
+	if name, err = g.functionNameOnly(r, tenant); err != nil {
 		return "", "", err
 	}
 	q = r.URL.Query().Get("Qualifier")

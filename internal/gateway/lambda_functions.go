@@ -49,7 +49,7 @@ func (g *Gateway) createFunction(w http.ResponseWriter, r *http.Request, tenant 
 		return fn.InvalidParameter("FunctionName is missing")
 	}
 	name, _ := functionName(req.FunctionName)
-	if err := fn.ValidateName(name); err != nil {
+	if err := checkName(req.FunctionName, name, tenant); err != nil {
 		return err
 	}
 	if req.Runtime == "" {
@@ -93,6 +93,7 @@ type getFunctionOutput struct {
 	Configuration functionConfiguration `json:"Configuration"`
 	Code          functionCodeLocation  `json:"Code"`
 	Tags          map[string]string     `json:"Tags,omitempty"`
+	Concurrency   map[string]int        `json:"Concurrency,omitempty"`
 }
 
 type functionCodeLocation struct {
@@ -107,7 +108,7 @@ func (g *Gateway) lookupQualified(r *http.Request, tenant string) (*fn.Function,
 	if qq := r.URL.Query().Get("Qualifier"); qq != "" {
 		q = qq
 	}
-	if err := fn.ValidateName(name); err != nil {
+	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
 		return nil, err
 	}
 	f, err := g.reg.GetFunction(r.Context(), tenant, name)
@@ -143,7 +144,8 @@ func (g *Gateway) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tena
 			RepositoryType: "S3",
 			Location:       scheme + "://" + r.Host + "/v1/functions/" + f.Name + "/code",
 		},
-		Tags: f.Tags,
+		Tags:        f.Tags,
+		Concurrency: reservedJSON(f),
 	})
 }
 
@@ -347,7 +349,7 @@ func (g *Gateway) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, t
 	if qq := r.URL.Query().Get("Qualifier"); qq != "" {
 		q = qq
 	}
-	if err := fn.ValidateName(name); err != nil {
+	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
@@ -362,4 +364,11 @@ func (g *Gateway) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, t
 	g.router.Retire(tenant, name)
 	g.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func reservedJSON(f *fn.Function) map[string]int {
+	if f.ReservedConcurrency == nil {
+		return nil
+	}
+	return map[string]int{"ReservedConcurrentExecutions": *f.ReservedConcurrency}
 }

@@ -81,7 +81,7 @@ func (g *Gateway) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant
 	err := decodeLambda(w, r, 1<<16, &req)
 	var name, q string
 	if err == nil {
-		name, err = g.functionNameOnly(r)
+		name, err = g.functionNameOnly(r, tenant)
 	}
 	if err == nil {
 		q, err = g.urlQualifier(r, tenant, name)
@@ -150,7 +150,7 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 	err := decodeLambda(w, r, 1<<16, &req)
 	var name string
 	if err == nil {
-		name, err = g.functionNameOnly(r)
+		name, err = g.functionNameOnly(r, tenant)
 	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
@@ -188,7 +188,7 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 }
 
 func (g *Gateway) lambdaDeleteURL(w http.ResponseWriter, r *http.Request, tenant string) {
-	name, err := g.functionNameOnly(r)
+	name, err := g.functionNameOnly(r, tenant)
 	if err == nil {
 		_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
 			if f.URL == nil {

@@ -95,6 +95,14 @@ func TestRawLambdaRequests(t *testing.T) {
 		{"GET", "/2099-01-01/nothing", ``, 404, "UnknownOperationException"},
 		{"GET", "/2015-03-31/functions?MaxItems=0", ``, 400, "InvalidParameterValueException"},
 		{"GET", "/2017-03-31/tags/not-an-arn", ``, 400, "InvalidParameterValueException"},
+		{"POST", "/2015-03-31/functions/x/aliases", `{bad`, 400, "InvalidRequestContentException"},
+		{"POST", "/2015-03-31/functions/x/versions", `{"CodeSha256":5}`, 400, "InvalidRequestContentException"},
+		{"PUT", "/2017-10-31/functions/x/concurrency", `{}`, 400, "InvalidParameterValueException"},
+		{"POST", "/2021-10-31/functions/x/url", `{"AuthType":1}`, 400, "InvalidRequestContentException"},
+		{"GET", "/url/nosuchid/", ``, 404, "ResourceNotFoundException"},
+		{"POST", "/2015-03-31/functions/x/invocations", `{"a":`, 400, "InvalidRequestContentException"},
+		{"POST", "/2015-03-31/functions/bad%20name/invocations", `{}`, 400, "InvalidParameterValueException"},
+		{"GET", "/2015-03-31/functions/nosuch/aliases/live", ``, 404, "ResourceNotFoundException"},
 	} {
 		req, err := http.NewRequest(tc.method, p.endpoint+tc.path, strings.NewReader(tc.body))
 		if err != nil {

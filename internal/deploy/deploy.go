@@ -162,6 +162,9 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 		if req.Tags == nil {
 			next.Tags = prev.Tags // tags are not part of a deploy's configuration
 		}
+		if !req.IgnoreManifest {
+			keepLambdaFields(next, prev, req)
+		}
 	}
 	codeChanged := prev == nil || prev.CodeSHA256 != next.CodeSHA256
 	if !codeChanged && sameConfig(prev, next) {
@@ -346,4 +349,23 @@ func (d *Deployer) Mutate(ctx context.Context, tenant, name string, change func(
 		return nil, err
 	}
 	return f, nil
+}
+
+// keepLambdaFields carries over what the Lambda API set and an updraft.yaml
+// deploy cannot express, so `updraft deploy` over a function made with
+// CreateFunction keeps its description, role, ephemeral storage and the
+// runtime name it was given (when the runtime is still the same).
+func keepLambdaFields(next, prev *fn.Function, req Request) {
+	if req.Description == "" {
+		next.Description = prev.Description
+	}
+	if req.Role == "" {
+		next.Role = prev.Role
+	}
+	if req.EphemeralStorageMB == 0 {
+		next.EphemeralStorageMB = prev.EphemeralStorageMB
+	}
+	if next.RuntimeName == "" && prev.Runtime == next.Runtime {
+		next.RuntimeName = prev.RuntimeName
+	}
 }

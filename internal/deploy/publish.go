@@ -28,7 +28,7 @@ func (d *Deployer) Publish(ctx context.Context, tenant, name, wantSHA string, de
 		last, err := d.reg.GetVersion(ctx, tenant, name, strconv.FormatInt(f.LastVersion, 10))
 		// A version's description is its own: compare the rest.
 		cur := *f
-		cur.Description = last.Description
+		cur.Description, cur.Tags = last.Description, last.Tags
 		if err == nil && last.CodeSHA256 == f.CodeSHA256 && sameConfig(last, &cur) &&
 			(description == nil || *description == last.Description) {
 			return last, nil

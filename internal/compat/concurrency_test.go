@@ -75,6 +75,10 @@ func TestConcurrency(t *testing.T) {
 	if err != nil || aws.ToInt32(gp.RequestedProvisionedConcurrentExecutions) != 2 {
 		t.Fatalf("GetProvisionedConcurrencyConfig: %v", err)
 	}
+	lp, err := c.ListProvisionedConcurrencyConfigs(ctx, &lambda.ListProvisionedConcurrencyConfigsInput{FunctionName: fname})
+	if err != nil || len(lp.ProvisionedConcurrencyConfigs) != 1 || aws.ToInt32(lp.ProvisionedConcurrencyConfigs[0].RequestedProvisionedConcurrentExecutions) != 2 {
+		t.Fatalf("ListProvisionedConcurrencyConfigs: %v %+v", err, lp)
+	}
 	if _, err := c.DeleteProvisionedConcurrencyConfig(ctx, &lambda.DeleteProvisionedConcurrencyConfigInput{FunctionName: fname, Qualifier: aws.String("1")}); err != nil {
 		t.Fatal(err)
 	}

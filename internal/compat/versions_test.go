@@ -174,4 +174,16 @@ func TestVersionsAndAliases(t *testing.T) {
 	if err != nil || aws.ToString(v.Version) != "1" {
 		t.Fatalf("PublishVersion after re-create: %v", err)
 	}
+	// Publish: true on UpdateFunctionCode and CreateFunction.
+	pub, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("canary"), ZipFile: pythonZip(t, "four"), Publish: true})
+	if err != nil || aws.ToString(pub.Version) != "2" {
+		t.Fatalf("UpdateFunctionCode Publish: %v %+v", err, pub)
+	}
+	cp, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("pub"), Runtime: types.RuntimePython312, Handler: aws.String("app.handler"),
+		Role: aws.String("r"), Code: &types.FunctionCode{ZipFile: pythonZip(t, "p")}, Publish: true,
+	})
+	if err != nil || aws.ToString(cp.Version) != "1" {
+		t.Fatalf("CreateFunction Publish: %v %+v", err, cp)
+	}
 }

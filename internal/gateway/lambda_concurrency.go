@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -146,6 +148,10 @@ func (g *Gateway) lambdaPutProvisioned(w http.ResponseWriter, r *http.Request, t
 }
 
 func (g *Gateway) lambdaGetProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
+	if r.URL.Query().Get("List") == "ALL" {
+		g.lambdaListProvisioned(w, r, tenant)
+		return
+	}
 	name, q, err := g.provisionedQualifier(r, tenant)
 	var f *fn.Function
 	if err == nil {
@@ -180,4 +186,21 @@ func (g *Gateway) lambdaDeleteProvisioned(w http.ResponseWriter, r *http.Request
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// lambdaListProvisioned is ListProvisionedConcurrencyConfigs (the same path
+// with List=ALL), sorted by qualifier, in one page.
+func (g *Gateway) lambdaListProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := g.lookup(r, tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	list := []map[string]any{}
+	for _, q := range slices.Sorted(maps.Keys(f.Provisioned)) {
+		c := provisionedJSON(f.Provisioned[q])
+		c["FunctionArn"] = fn.ARN(tenant, f.Name, q)
+		list = append(list, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ProvisionedConcurrencyConfigs": list})
 }

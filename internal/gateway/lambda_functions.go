@@ -58,9 +58,6 @@ func (g *Gateway) createFunction(w http.ResponseWriter, r *http.Request, tenant 
 	if req.PackageType != "" && req.PackageType != "Zip" {
 		return fn.InvalidParameter("PackageType %q is not supported: use Zip", req.PackageType)
 	}
-	if req.Publish {
-		return fn.InvalidParameter("Publish is not supported yet: create the function without it")
-	}
 	if err := checkArchitectures(req.Architectures); err != nil {
 		return err
 	}
@@ -82,6 +79,11 @@ func (g *Gateway) createFunction(w http.ResponseWriter, r *http.Request, tenant 
 	f, _, err := g.dep.Deploy(r.Context(), tenant, dr)
 	if err != nil {
 		return err
+	}
+	if req.Publish {
+		if f, err = g.dep.Publish(r.Context(), tenant, f.Name, f.CodeSHA256, nil); err != nil {
+			return err
+		}
 	}
 	g.cfg.Log.Info("created", "tenant", tenant, "fn", f.Name, "revision", f.Revision)
 	writeJSON(w, http.StatusCreated, lambdaConfig(f))
@@ -237,9 +239,6 @@ func (g *Gateway) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		err = checkArchitectures(req.Architectures)
 	}
-	if err == nil && req.Publish {
-		err = fn.InvalidParameter("Publish is not supported yet: update without it")
-	}
 	var zip []byte
 	if err == nil {
 		zip, err = req.zip()
@@ -254,7 +253,7 @@ func (g *Gateway) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Reques
 	}
 	dr := sameConfigRequest(f)
 	dr.Zip = zip
-	g.redeploy(w, r, tenant, dr)
+	g.redeploy(w, r, tenant, dr, req.Publish)
 }
 
 func (g *Gateway) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
@@ -306,7 +305,7 @@ func (g *Gateway) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *ht
 	if req.EphemeralStorage != nil {
 		dr.EphemeralStorageMB = req.EphemeralStorage.Size
 	}
-	g.redeploy(w, r, tenant, dr)
+	g.redeploy(w, r, tenant, dr, false)
 }
 
 // sameConfigRequest is a deploy request that keeps all of f's configuration.
@@ -323,13 +322,21 @@ func sameConfigRequest(f *fn.Function) deploy.Request {
 	}
 }
 
-func (g *Gateway) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr deploy.Request) {
+// redeploy deploys dr and, with publish, publishes the result as a version
+// (the reply is then the version's configuration).
+func (g *Gateway) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr deploy.Request, publish bool) {
 	f, _, err := g.dep.Deploy(r.Context(), tenant, dr)
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
 	g.router.Retire(tenant, f.Name)
+	if publish {
+		if f, err = g.dep.Publish(r.Context(), tenant, f.Name, f.CodeSHA256, nil); err != nil {
+			writeError(w, g.cfg.Log, err)
+			return
+		}
+	}
 	g.cfg.Log.Info("updated", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
 	writeJSON(w, http.StatusOK, lambdaConfig(f))
 }

@@ -158,6 +158,17 @@ func TestVersionsAndAliases(t *testing.T) {
 	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("canary"), Qualifier: aws.String("nosuch")})
 	wantAPIError(t, err, "ResourceNotFoundException")
 
+	// A version an alias uses cannot go; another can.
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("canary"), Qualifier: aws.String("2")})
+	wantAPIError(t, err, "ResourceConflictException")
+	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("canary"), Qualifier: aws.String("1")}); err != nil {
+		t.Fatalf("DeleteFunction :1: %v", err)
+	}
+	_, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("canary"), Qualifier: aws.String("1")})
+	wantAPIError(t, err, "ResourceNotFoundException")
+	_, err = c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("canary"), Qualifier: aws.String("live")})
+	wantAPIError(t, err, "InvalidParameterValueException")
+
 	// Deleting the function takes its versions and aliases along.
 	if _, err := c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("canary")}); err != nil {
 		t.Fatal(err)

@@ -360,8 +360,12 @@ func (g *Gateway) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, t
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	if q != "" && q != fn.LatestVersion {
-		writeError(w, g.cfg.Log, fn.InvalidParameter("deleting one version (%q) is not supported yet: delete the whole function", q))
+	if q != "" {
+		if err := g.deleteVersion(r, tenant, name, q); err != nil {
+			writeError(w, g.cfg.Log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {
@@ -378,4 +382,37 @@ func reservedJSON(f *fn.Function) map[string]int {
 		return nil
 	}
 	return map[string]int{"ReservedConcurrentExecutions": *f.ReservedConcurrency}
+}
+
+// deleteVersion is DeleteFunction with a Qualifier: one published version,
+// unless an alias still routes to it.
+func (g *Gateway) deleteVersion(r *http.Request, tenant, name, q string) error {
+	if !fn.IsVersionNumber(q) {
+		return fn.InvalidParameter("Qualifier %q cannot be deleted: name a published version (delete aliases with DeleteAlias, $LATEST by deleting the function)", q)
+	}
+	if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
+		return err
+	}
+	as, err := g.reg.ListAliases(r.Context(), tenant, name)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if _, weighted := a.Weights[q]; a.FunctionVersion == q || weighted {
+			return fn.Errorf(http.StatusConflict, fn.TypeResourceConflict,
+				"version %s is used by alias %s: point the alias elsewhere first", q, a.Name)
+		}
+	}
+	if err := g.reg.DeleteVersion(r.Context(), tenant, name, q); err != nil {
+		return err
+	}
+	_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
+		delete(f.Provisioned, q)
+		if len(f.Provisioned) == 0 {
+			f.Provisioned = nil
+		}
+		return nil
+	})
+	g.cfg.Log.Info("deleted version", "tenant", tenant, "fn", name, "version", q)
+	return err
 }

@@ -203,3 +203,18 @@ func (r *Registry) deleteVersionsAndAliases(ctx context.Context, tenant, name st
 	}
 	return nil
 }
+
+// DeleteVersion removes published version v; an unknown one is a 404.
+func (r *Registry) DeleteVersion(ctx context.Context, tenant, name, v string) error {
+	if _, err := r.GetVersion(ctx, tenant, name, v); err != nil {
+		return err
+	}
+	key := versionKey(tenant, name, v)
+	if err := r.versions.Delete(ctx, key); err != nil {
+		return fmt.Errorf("registry: delete version %s: %w", key, err)
+	}
+	r.versionMu.Lock()
+	delete(r.versionCache, key)
+	r.versionMu.Unlock()
+	return nil
+}

@@ -34,13 +34,15 @@ var allowed = map[string][]string{
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
 	"router":                    {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
-	"gateway":                   {"router", "registry", "deploy", "logs", "meter", "pool", "fn"},
+	"async":                     {"router", "store", "fn"},
+	"gateway":                   {"async", "router", "registry", "deploy", "logs", "meter", "pool", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "gateway", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "async", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
+	"compat":    {"daemon", "config", "apiclient", "fn", "deploy"},
 	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 

@@ -109,3 +109,10 @@ func (c Config) StoreDir() string     { return filepath.Join(c.DataDir, "jetstre
 func (c Config) CodeDir() string      { return filepath.Join(c.DataDir, "code") }
 func (c Config) RuntimeDir() string   { return filepath.Join(c.DataDir, "runtimes") }
 func (c Config) AdminKeyPath() string { return filepath.Join(c.DataDir, "admin.key") }
+
+// MasterKeyPath is the file whose key seals access key secrets at rest.
+func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master.key") }
+
+// AdminCredentialsPath holds the admin's access key pair in the AWS shared
+// credentials format.
+func (c Config) AdminCredentialsPath() string { return filepath.Join(c.DataDir, "admin.credentials") }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
@@ -77,6 +78,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.reg = reg
 	d.onClose(func(context.Context) error { return reg.Close() })
 	if d.keyNew, err = reg.EnsureAdminKey(ctx, cfg.AdminKeyPath()); err != nil {
+		return err
+	}
+	if err := reg.UseMasterKey(cfg.MasterKeyPath()); err != nil {
+		return err
+	}
+	if _, err := reg.EnsureAdminCredentials(ctx, cfg.AdminCredentialsPath()); err != nil {
 		return err
 	}
 
@@ -158,7 +165,15 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	pctx, pcancel := context.WithTimeout(ctx, time.Minute)
 	rtr.ProvisionAll(pctx)
 	pcancel()
-	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, lg, mt)
+	q, err := async.New(ctx, st, rtr, async.Config{Log: d.log})
+	if err != nil {
+		return err
+	}
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(q.Close)
+	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, q, lg, mt)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
@@ -183,6 +198,9 @@ func (d *Daemon) Addr() string {
 
 // AdminKeyPath is where the admin API key is stored.
 func (d *Daemon) AdminKeyPath() string { return d.cfg.AdminKeyPath() }
+
+// AdminCredentialsPath is where the admin's access key pair is stored.
+func (d *Daemon) AdminCredentialsPath() string { return d.cfg.AdminCredentialsPath() }
 
 // AdminKeyCreated reports whether this start created the admin key.
 func (d *Daemon) AdminKeyCreated() bool { return d.keyNew }

@@ -30,6 +30,18 @@ type Request struct {
 	TimeoutSec int
 	Env        map[string]string // merged over updraft.yaml's env, key by key
 	Zip        []byte
+
+	// Lambda API fields.
+	Description        string
+	Role               string
+	EphemeralStorageMB int
+	Tags               map[string]string
+	// IgnoreManifest takes the configuration from the request alone, as
+	// Lambda's API does: an updraft.yaml in the zip is not read.
+	IgnoreManifest bool
+	// CreateOnly fails with 409 ResourceConflictException when the
+	// function exists (Lambda's CreateFunction).
+	CreateOnly bool
 }
 
 // Deployer deploys functions and keeps the local cache of unpacked code.
@@ -111,6 +123,7 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	}
 	var m Manifest
 	switch data, err := a.readFile(ManifestFile, maxManifestBytes); {
+	case req.IgnoreManifest:
 	case err == nil:
 		mp, err := ParseManifest(data)
 		if err != nil {
@@ -139,6 +152,19 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 		prev, created = nil, true
 	case err != nil:
 		return nil, false, err
+	case req.CreateOnly:
+		return nil, false, fn.Errorf(http.StatusConflict, fn.TypeResourceConflict,
+			"Function already exist: %s (update it with UpdateFunctionCode / UpdateFunctionConfiguration, or delete it first)", next.Name)
+	}
+	if prev != nil {
+		next.LastVersion = prev.LastVersion
+		next.Provisioned, next.URL = prev.Provisioned, prev.URL
+		if req.Tags == nil {
+			next.Tags = prev.Tags // tags are not part of a deploy's configuration
+		}
+		if !req.IgnoreManifest {
+			keepLambdaFields(next, prev, req)
+		}
 	}
 	codeChanged := prev == nil || prev.CodeSHA256 != next.CodeSHA256
 	if !codeChanged && sameConfig(prev, next) {
@@ -182,15 +208,20 @@ func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error 
 // applied and validated.
 func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	f := &fn.Function{
-		Tenant:      tenant,
-		Name:        pick(req.Name, m.Name),
-		Runtime:     pick(req.Runtime, m.Runtime),
-		Handler:     pick(req.Handler, m.Handler),
-		MemoryMB:    pick(req.MemoryMB, m.Memory),
-		TimeoutSec:  pick(req.TimeoutSec, m.Timeout),
-		EphemeralMB: m.Storage,
-		Network:     m.Network,
+		Tenant:     tenant,
+		Name:       pick(req.Name, m.Name),
+		Runtime:    pick(req.Runtime, m.Runtime),
+		Handler:    pick(req.Handler, m.Handler),
+		MemoryMB:   pick(req.MemoryMB, m.Memory),
+		TimeoutSec: pick(req.TimeoutSec, m.Timeout),
+		Network:    m.Network,
+
+		Description:        req.Description,
+		Role:               req.Role,
+		EphemeralStorageMB: pick(req.EphemeralStorageMB, m.Storage),
+		Tags:               req.Tags,
 	}
+	f.RuntimeName = f.Runtime
 	if len(m.Env)+len(req.Env) > 0 {
 		f.Env = make(map[string]string, len(m.Env)+len(req.Env))
 		maps.Copy(f.Env, m.Env)
@@ -208,6 +239,9 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
+	}
+	if f.RuntimeName == f.Runtime {
+		f.RuntimeName = "" // nothing to remember beyond Runtime
 	}
 	return f, nil
 }
@@ -255,7 +289,8 @@ func handlerModule(handler string) string {
 func sameConfig(a, b *fn.Function) bool {
 	return a.Runtime == b.Runtime && a.Handler == b.Handler && a.MemoryMB == b.MemoryMB &&
 		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
-		a.EphemeralMB == b.EphemeralMB && a.Network == b.Network
+		a.RuntimeName == b.RuntimeName && a.Description == b.Description && a.Role == b.Role &&
+		a.EphemeralStorageMB == b.EphemeralStorageMB && a.Network == b.Network && maps.Equal(a.Tags, b.Tags)
 }
 
 // lock serialises deploys of the function key and returns its unlock.
@@ -276,5 +311,62 @@ func (d *Deployer) lock(key string) (unlock func()) {
 			delete(d.locks, key)
 		}
 		d.mu.Unlock()
+	}
+}
+
+// SetTags changes the tags of tenant's function name with change (which
+// edits the map it is given) and stores the result. Tags are metadata: the
+// revision, and so the running instances, stay.
+func (d *Deployer) SetTags(ctx context.Context, tenant, name string, change func(tags map[string]string)) (*fn.Function, error) {
+	return d.Mutate(ctx, tenant, name, func(f *fn.Function) error {
+		if f.Tags == nil {
+			f.Tags = make(map[string]string)
+		}
+		change(f.Tags)
+		if len(f.Tags) > 50 {
+			return fn.InvalidParameter("a function can have at most 50 tags: it would have %d", len(f.Tags))
+		}
+		if len(f.Tags) == 0 {
+			f.Tags = nil
+		}
+		return nil
+	})
+}
+
+// Mutate applies change to tenant's function name, serialised with
+// deploys, and stores the result without a new revision: for metadata
+// (tags, concurrency settings) that does not change what runs.
+func (d *Deployer) Mutate(ctx context.Context, tenant, name string, change func(f *fn.Function) error) (*fn.Function, error) {
+	unlock := d.lock(fn.Key(tenant, name))
+	defer unlock()
+	f, err := d.reg.GetFunction(ctx, tenant, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(f); err != nil {
+		return nil, err
+	}
+	if err := d.reg.PutFunction(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// keepLambdaFields carries over what the Lambda API set and an updraft.yaml
+// deploy cannot express, so `updraft deploy` over a function made with
+// CreateFunction keeps its description, role, ephemeral storage and the
+// runtime name it was given (when the runtime is still the same).
+func keepLambdaFields(next, prev *fn.Function, req Request) {
+	if req.Description == "" {
+		next.Description = prev.Description
+	}
+	if req.Role == "" {
+		next.Role = prev.Role
+	}
+	if req.EphemeralStorageMB == 0 {
+		next.EphemeralStorageMB = prev.EphemeralStorageMB
+	}
+	if next.RuntimeName == "" && prev.Runtime == next.Runtime {
+		next.RuntimeName = prev.RuntimeName
 	}
 }

@@ -31,7 +31,9 @@ const (
 	MaxZippedBytes     = 50 << 20  // 50 MB, a direct upload's limit
 	MaxUnzippedBytes   = 250 << 20 // 250 MB, the unzipped code's limit
 	MaxSyncPayload     = 6 << 20   // 6 MB, request and response of a sync invoke
+	MaxAsyncPayload    = 256 << 10 // 256 KB, the event of an async invoke
 	MaxEnvBytes        = 4 << 10   // 4 KB of environment variables in total
+	MaxDescription     = 256
 	LatestVersion      = "$LATEST"
 	Region             = "local"
 	AccountPlaceholder = "000000000000"
@@ -40,21 +42,36 @@ const (
 // Function is a deployed function's definition: its code (by sha256) and
 // its configuration. Revision counts code/config changes of $LATEST.
 type Function struct {
-	Tenant      string            `json:"tenant"`
-	Name        string            `json:"name"`
-	Runtime     string            `json:"runtime"`
-	Handler     string            `json:"handler,omitempty"`
-	MemoryMB    int               `json:"memory_mb"`
-	TimeoutSec  int               `json:"timeout_s"`
-	Env         map[string]string `json:"env,omitempty"`
-	EphemeralMB int               `json:"ephemeral_mb,omitempty"` // size of /tmp; 0: DefaultEphemeralMB
-	Network     string            `json:"network,omitempty"`      // "" (host) or NetworkNone
-	CodeSHA256  string            `json:"code_sha256"`
-	CodeSize    int64             `json:"code_size"`
-	Revision    int64             `json:"revision"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
-	CodeChanged bool              `json:"code_changed,omitempty"` // set on a deploy's reply only
+	Tenant     string            `json:"tenant"`
+	Name       string            `json:"name"`
+	Runtime    string            `json:"runtime"`
+	Handler    string            `json:"handler,omitempty"`
+	MemoryMB   int               `json:"memory_mb"`
+	TimeoutSec int               `json:"timeout_s"`
+	Env        map[string]string `json:"env,omitempty"`
+	// Lambda API fields. RuntimeName is the runtime as the user gave it
+	// (python3.12, provided.al2023); Runtime is what Updraft runs.
+	RuntimeName        string            `json:"runtime_name,omitempty"`
+	Description        string            `json:"description,omitempty"`
+	Role               string            `json:"role,omitempty"`
+	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"` // size of /tmp
+	Network            string            `json:"network,omitempty"`              // "" (host) or NetworkNone
+	Tags               map[string]string `json:"tags,omitempty"`
+	// Version is "" for $LATEST or the number of a published snapshot;
+	// LastVersion, on $LATEST, counts the versions published so far.
+	Version     string `json:"version,omitempty"`
+	LastVersion int64  `json:"last_version,omitempty"`
+	// Provisioned is the provisioned concurrency requested through the
+	// Lambda API per version or alias (stored and reported; not yet kept
+	// warm). Reserved concurrency lives in the scheduler's settings.
+	Provisioned map[string]int `json:"provisioned,omitempty"`
+	URL         *FunctionURL   `json:"url,omitempty"`
+	CodeSHA256  string         `json:"code_sha256"`
+	CodeSize    int64          `json:"code_size"`
+	Revision    int64          `json:"revision"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	CodeChanged bool           `json:"code_changed,omitempty"` // set on a deploy's reply only
 }
 
 // ARN is the function's Lambda-style ARN.
@@ -125,6 +142,9 @@ func (f *Function) ApplyDefaults() {
 	if f.TimeoutSec == 0 {
 		f.TimeoutSec = DefaultTimeoutSec
 	}
+	if f.EphemeralStorageMB == 0 {
+		f.EphemeralStorageMB = DefaultEphemeralMB
+	}
 }
 
 // Validate checks the configuration (not the code) and returns a typed
@@ -144,11 +164,14 @@ func (f *Function) Validate() error {
 	if f.TimeoutSec < MinTimeoutSec || f.TimeoutSec > MaxTimeoutSec {
 		return InvalidParameter("timeout %d s is out of range: use %d to %d seconds", f.TimeoutSec, MinTimeoutSec, MaxTimeoutSec)
 	}
-	if f.EphemeralMB != 0 && (f.EphemeralMB < MinEphemeralMB || f.EphemeralMB > MaxEphemeralMB) {
-		return InvalidParameter("ephemeral storage %d MB is out of range: use %d to %d MB", f.EphemeralMB, MinEphemeralMB, MaxEphemeralMB)
+	if f.EphemeralStorageMB < MinEphemeralMB || f.EphemeralStorageMB > MaxEphemeralMB {
+		return InvalidParameter("ephemeral storage %d MB is out of range: use %d to %d MB", f.EphemeralStorageMB, MinEphemeralMB, MaxEphemeralMB)
 	}
 	if f.Network != "" && f.Network != NetworkNone {
 		return InvalidParameter("network %q is invalid: leave it empty for the host's network or use %q", f.Network, NetworkNone)
+	}
+	if len(f.Description) > MaxDescription {
+		return InvalidParameter("description is %d characters long: the limit is %d", len(f.Description), MaxDescription)
 	}
 	switch f.Runtime {
 	case RuntimePython, RuntimeNode:

@@ -95,6 +95,10 @@ func (g *Gateway) getFunction(w http.ResponseWriter, r *http.Request, tenant str
 
 func (g *Gateway) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, _ := functionName(r.PathValue("name"))
+	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
 	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
@@ -107,7 +111,7 @@ func (g *Gateway) deleteFunction(w http.ResponseWriter, r *http.Request, tenant 
 // lookup resolves the {name} path value (a name or an ARN) to a function.
 func (g *Gateway) lookup(r *http.Request, tenant string) (*fn.Function, error) {
 	name, _ := functionName(r.PathValue("name"))
-	if err := fn.ValidateName(name); err != nil {
+	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
 		return nil, err
 	}
 	return g.reg.GetFunction(r.Context(), tenant, name)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/logs"
@@ -34,6 +35,7 @@ type Gateway struct {
 	reg    *registry.Registry
 	dep    *deploy.Deployer
 	router *router.Router
+	async  *async.Queue // nil: InvocationType Event is refused
 	logs   *logs.Logs
 	meter  *meter.Meter
 
@@ -43,11 +45,11 @@ type Gateway struct {
 }
 
 // New builds the gateway; Start listens.
-func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Router, l *logs.Logs, m *meter.Meter) *Gateway {
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Router, q *async.Queue, l *logs.Logs, m *meter.Meter) *Gateway {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, reg: reg, dep: dep, router: rt, logs: l, meter: m}
+	g := &Gateway{cfg: cfg, reg: reg, dep: dep, router: rt, async: q, logs: l, meter: m}
 	g.srv = &http.Server{
 		Handler:           g.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -71,8 +73,10 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", auth(g.invoke))
 	g.concurrencyRoutes(mux, auth)
+	g.lambdaRoutes(mux, auth)
 	return g.stamped(mux)
 }
 
@@ -87,7 +91,9 @@ func (g *Gateway) stamped(mux *http.ServeMux) http.Handler {
 		}
 		probe := &statusProbe{header: http.Header{}}
 		mux.ServeHTTP(probe, r)
-		if probe.status == http.StatusMethodNotAllowed {
+		// Lambda answers a method its API lacks as an unknown operation;
+		// the management API says which methods it allows.
+		if probe.status == http.StatusMethodNotAllowed && !strings.HasPrefix(r.URL.Path, "/20") {
 			w.Header().Set("Allow", probe.header.Get("Allow"))
 			writeError(w, g.cfg.Log, fn.Errorf(http.StatusMethodNotAllowed, fn.TypeMethodNotAllowed,
 				"%s is not allowed on %s: use %s", r.Method, r.URL.Path, probe.header.Get("Allow")))
@@ -152,22 +158,30 @@ func (g *Gateway) Close(ctx context.Context) error {
 
 type tenantHandler func(w http.ResponseWriter, r *http.Request, tenant string)
 
-// authed stamps the request id and resolves the API key to a tenant.
+// authed stamps the request id and resolves the caller to a tenant.
 func (g *Gateway) authed(h tenantHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key, ok := bearer(r.Header.Get("Authorization"))
-		if !ok {
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,
-				"missing API key: send Authorization: Bearer <key> (the admin key is in <data-dir>/admin.key; `updraft serve` prints where)"))
-			return
-		}
-		tenant, err := g.reg.Authenticate(r.Context(), key)
+		tenant, err := g.authenticate(w, r)
 		if err != nil {
 			writeError(w, g.cfg.Log, err)
 			return
 		}
 		h(w, r, tenant)
 	}
+}
+
+// authenticate resolves a bearer API key or a SigV4 signature to a tenant.
+func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request) (string, error) {
+	authz := r.Header.Get("Authorization")
+	if strings.HasPrefix(authz, sigV4Algorithm+" ") {
+		return g.authSigV4(w, r)
+	}
+	key, ok := bearer(authz)
+	if !ok {
+		return "", fn.Errorf(http.StatusUnauthorized, fn.TypeUnrecognizedClient,
+			"missing API key: send Authorization: Bearer <key> (the admin key is in <data-dir>/admin.key; `updraft serve` prints where) or sign the request with AWS Signature Version 4 (the admin's pair is in <data-dir>/admin.credentials)")
+	}
+	return g.reg.Authenticate(r.Context(), key)
 }
 
 func bearer(h string) (string, bool) {

@@ -115,7 +115,8 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 	wantError(t, call(t, "POST", inv, "", []byte(`{}`)), 401, "UnrecognizedClientException", "API key")
 	wantError(t, call(t, "POST", inv, key, []byte(`{}`)), 404, "ResourceNotFoundException", "Function not found")
 	wantError(t, call(t, "DELETE", url+"/v1/nothing", key, nil), 404, "UnknownOperationException", "no operation")
-	wantError(t, call(t, "GET", inv, key, nil), 405, "MethodNotAllowedException", "POST")
+	wantError(t, call(t, "POST", url+"/v1/usage", key, nil), 405, "MethodNotAllowedException", "GET")
+	wantError(t, call(t, "GET", inv, key, nil), 404, "UnknownOperationException", "no operation")
 
 	deploy := func(fields map[string]any, z []byte) reply {
 		return call(t, "POST", url+"/v1/functions", key, deployBody(t, fields, z))

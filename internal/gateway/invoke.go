@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/router"
 )
@@ -22,7 +23,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
 		qualifier = q
 	}
-	if err := fn.ValidateName(name); err != nil {
+	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
@@ -50,19 +51,6 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 			"Could not parse request body into json: the payload must be a JSON document (for example {\"key\":\"value\"})"))
 		return
 	}
-	switch it := r.Header.Get("X-Amz-Invocation-Type"); it {
-	case "", "RequestResponse":
-	case "DryRun":
-		if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
-			writeError(w, g.cfg.Log, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return
-	default:
-		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported yet: use RequestResponse or DryRun", it))
-		return
-	}
 	// Lambda takes the client context base64-encoded and hands the runtime
 	// the decoded JSON.
 	var clientContext string
@@ -74,6 +62,22 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 			return
 		}
 		clientContext = string(b)
+	}
+	switch it := r.Header.Get("X-Amz-Invocation-Type"); it {
+	case "", "RequestResponse":
+	case "DryRun":
+		if _, _, err := g.router.Resolve(r.Context(), tenant, name, qualifier); err != nil {
+			writeError(w, g.cfg.Log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case "Event":
+		g.invokeAsync(w, r, tenant, name, qualifier, payload, clientContext)
+		return
+	default:
+		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported: use RequestResponse, Event or DryRun", it))
+		return
 	}
 	req := router.Request{
 		RequestID:     requestID(w),
@@ -135,6 +139,19 @@ func readLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
 	}
 }
 
+// checkName validates name, taken from raw (a name or an ARN): an ARN of
+// another tenant (account) is refused, as Lambda refuses cross-account
+// calls without a policy.
+func checkName(raw, name, tenant string) error {
+	if strings.HasPrefix(raw, "arn:") {
+		if parts := strings.Split(raw, ":"); len(parts) > 4 && parts[4] != tenant {
+			return fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied,
+				"%s belongs to account %q: this key is of tenant %q", raw, parts[4], tenant)
+		}
+	}
+	return fn.ValidateName(name)
+}
+
 // functionName accepts a name, name:qualifier, or a (partial) ARN
 // arn:aws:lambda:region:account:function:name[:qualifier].
 func functionName(s string) (name, qualifier string) {
@@ -145,4 +162,27 @@ func functionName(s string) (name, qualifier string) {
 		return s[:i], s[i+1:]
 	}
 	return s, ""
+}
+
+// invokeAsync stores the event durably and answers 202; the async queue
+// runs it. Nothing is acknowledged before JetStream has it on disk.
+func (g *Gateway) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, name, qualifier string, payload []byte, clientContext string) {
+	if g.async == nil {
+		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType Event is not available on this server: use RequestResponse"))
+		return
+	}
+	if _, _, err := g.router.Resolve(r.Context(), tenant, name, qualifier); err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	err := g.async.Enqueue(r.Context(), &async.Event{
+		RequestID: requestID(w), Tenant: tenant, Function: name, Qualifier: qualifier,
+		Payload: append([]byte(nil), payload...), ClientContext: clientContext,
+		TraceID: r.Header.Get("X-Amzn-Trace-Id"),
+	})
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }

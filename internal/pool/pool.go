@@ -427,3 +427,6 @@ func (p *Pool) Close(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// MaxInstances is the cap of instances per function version.
+func (p *Pool) MaxInstances() int { return p.cfg.MaxInstances }

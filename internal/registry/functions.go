@@ -76,5 +76,10 @@ func (r *Registry) DeleteFunction(ctx context.Context, tenant, name string) erro
 		r.cache[tenant][name] = &entry{rev: rev}
 	}
 	r.mu.Unlock()
-	return nil
+	if f.URL != nil {
+		if err := r.DeleteURL(ctx, f.URL.ID); err != nil {
+			return err
+		}
+	}
+	return r.deleteVersionsAndAliases(ctx, tenant, name)
 }

@@ -2,10 +2,12 @@ package registry
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 
@@ -20,6 +22,10 @@ import (
 const (
 	functionsBucket = "functions"
 	apiKeysBucket   = "apikeys"
+	accessKeyBucket = "accesskeys"
+	versionsBucket  = "versions"
+	aliasesBucket   = "aliases"
+	urlsBucket      = "urls"
 	codeBucket      = "code"
 )
 
@@ -27,15 +33,24 @@ const (
 type Registry struct {
 	log *slog.Logger
 
-	functions jetstream.KeyValue
-	apiKeys   jetstream.KeyValue
-	code      jetstream.ObjectStore
+	functions  jetstream.KeyValue
+	apiKeys    jetstream.KeyValue
+	accessKeys jetstream.KeyValue
+	versions   jetstream.KeyValue
+	aliases    jetstream.KeyValue
+	urls       jetstream.KeyValue
+
+	versionMu    sync.RWMutex
+	versionCache map[string]*fn.Function // immutable published versions
+	code         jetstream.ObjectStore
 
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
 
 	keysMu sync.RWMutex
-	keys   map[string]string // sha256 hex of an API key → tenant (known-good keys only)
+	keys   map[string]string    // sha256 hex of an API key → tenant (known-good keys only)
+	access map[string]accessKey // access key id → tenant and secret (known-good keys only)
+	aead   cipher.AEAD          // seals access key secrets; nil until UseMasterKey
 
 	watcher   jetstream.KeyWatcher
 	done      chan struct{} // closed when the watch goroutine returns
@@ -67,6 +82,30 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	accessKeys, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: accessKeyBucket, Description: "access key id → tenant and sealed secret", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	versions, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: versionsBucket, Description: "published versions, key <tenant>.<name>.<version>", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	aliases, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: aliasesBucket, Description: "aliases, key <tenant>.<name>.<alias>", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	urls, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: urlsBucket, Description: "function URL id → tenant, function", History: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	code, err := st.Objects(ctx, jetstream.ObjectStoreConfig{
 		Bucket: codeBucket, Description: "function code zips, named by their sha256",
 	})
@@ -74,13 +113,16 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
 	r := &Registry{
-		log:       slog.Default().With("component", "registry"),
-		functions: functions,
-		apiKeys:   apiKeys,
-		code:      code,
-		cache:     make(map[string]map[string]*entry),
-		keys:      make(map[string]string),
-		done:      make(chan struct{}),
+		log:        slog.Default().With("component", "registry"),
+		functions:  functions,
+		apiKeys:    apiKeys,
+		accessKeys: accessKeys,
+		versions:   versions, aliases: aliases, urls: urls, versionCache: make(map[string]*fn.Function),
+		access: make(map[string]accessKey),
+		code:   code,
+		cache:  make(map[string]map[string]*entry),
+		keys:   make(map[string]string),
+		done:   make(chan struct{}),
 	}
 	// The watcher lives until Close, not until ctx ends: ctx only bounds
 	// the initial load below.
@@ -190,6 +232,16 @@ func clone(f *fn.Function) *fn.Function {
 		for k, v := range f.Env {
 			c.Env[k] = v
 		}
+	}
+	if f.Tags != nil {
+		c.Tags = maps.Clone(f.Tags)
+	}
+	if f.Provisioned != nil {
+		c.Provisioned = maps.Clone(f.Provisioned)
+	}
+	if f.URL != nil {
+		u := *f.URL
+		c.URL = &u
 	}
 	return &c
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -81,13 +84,9 @@ type Result struct {
 
 // Invoke runs req synchronously.
 func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
-	f, err := r.reg.GetFunction(ctx, req.Tenant, req.Function)
+	f, version, err := r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier)
 	if err != nil {
 		return nil, err
-	}
-	version := fn.LatestVersion
-	if req.Qualifier != "" && req.Qualifier != fn.LatestVersion {
-		return nil, fn.NotFound("Function not found: %s (version or alias %q does not exist; only $LATEST can be invoked today)", fn.ARN(req.Tenant, req.Function, req.Qualifier), req.Qualifier)
 	}
 	ticket, err := r.sched.Admit(ctx, req.Tenant, req.Function, !req.Async)
 	if err != nil {
@@ -171,7 +170,7 @@ func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, Handler: f.Handler,
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
-			EphemeralMB: f.EphemeralMB, Network: f.Network,
+			EphemeralMB: f.EphemeralStorageMB, Network: f.Network,
 		}, nil
 	}
 }
@@ -224,3 +223,44 @@ func (r *Router) Retire(tenant, name string) {
 
 // Pool exposes the pool's stats.
 func (r *Router) Pool() *pool.Pool { return r.pool }
+
+// Resolve finds what a call with qualifier runs: $LATEST ("" or
+// "$LATEST"), a published version ("3"), or an alias, which picks its
+// version by its routing weights.
+func (r *Router) Resolve(ctx context.Context, tenant, name, qualifier string) (*fn.Function, string, error) {
+	if qualifier == "" || qualifier == fn.LatestVersion {
+		f, err := r.reg.GetFunction(ctx, tenant, name)
+		return f, fn.LatestVersion, err
+	}
+	version := qualifier
+	if !fn.IsVersionNumber(qualifier) {
+		if _, err := r.reg.GetFunction(ctx, tenant, name); err != nil {
+			return nil, "", err
+		}
+		a, err := r.reg.GetAlias(ctx, tenant, name, qualifier)
+		if err != nil {
+			return nil, "", fn.NotFound("Function not found: %s (no version or alias %q)", fn.ARN(tenant, name, qualifier), qualifier)
+		}
+		version = PickVersion(a, rand.Float64())
+		if version == fn.LatestVersion {
+			f, err := r.reg.GetFunction(ctx, tenant, name)
+			return f, version, err
+		}
+	}
+	f, err := r.reg.GetVersion(ctx, tenant, name, version)
+	return f, version, err
+}
+
+// PickVersion chooses the version of alias a for a uniform draw x in
+// [0,1): each additional version takes its weight's share, the alias's
+// own version the rest.
+func PickVersion(a *fn.Alias, x float64) string {
+	acc := 0.0
+	for _, v := range slices.Sorted(maps.Keys(a.Weights)) {
+		acc += a.Weights[v]
+		if x < acc {
+			return v
+		}
+	}
+	return a.FunctionVersion
+}

@@ -1,0 +1,158 @@
+package async
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/store"
+)
+
+// recorder is an Invoker that records calls and answers from a script.
+type recorder struct {
+	mu     sync.Mutex
+	calls  []string // request ids
+	answer func(n int, req *router.Request) (*router.Result, error)
+	got    chan struct{}
+}
+
+func newRecorder(answer func(n int, req *router.Request) (*router.Result, error)) *recorder {
+	return &recorder{answer: answer, got: make(chan struct{}, 100)}
+}
+
+func (r *recorder) Invoke(ctx context.Context, req *router.Request) (*router.Result, error) {
+	r.mu.Lock()
+	r.calls = append(r.calls, req.RequestID)
+	n := len(r.calls)
+	r.mu.Unlock()
+	defer func() { r.got <- struct{}{} }()
+	return r.answer(n, req)
+}
+
+func (r *recorder) Finish(*router.Result) {}
+
+func (r *recorder) wait(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		select {
+		case <-r.got:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("only %d of %d invocations", i, n)
+		}
+	}
+}
+
+func ok(int, *router.Request) (*router.Result, error) {
+	return &router.Result{Payload: []byte(`1`)}, nil
+}
+
+func openQueue(t *testing.T, dir string, inv Invoker) (*store.Store, *Queue) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := New(ctx, st, inv, Config{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st, q
+}
+
+func event(id string) *Event {
+	return &Event{RequestID: id, Tenant: "default", Function: "f", Payload: []byte(`{"n":1}`)}
+}
+
+// TestDurableAcrossRestart: an event enqueued (acknowledged) and not yet
+// run survives the process going away and runs after the restart.
+func TestDurableAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, q := openQueue(t, dir, newRecorder(ok))
+	if err := q.Enqueue(ctx, event("e1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	rec := newRecorder(ok)
+	st, q = openQueue(t, dir, rec)
+	defer st.Close()
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctx)
+	rec.wait(t, 1)
+	if rec.calls[0] != "e1" {
+		t.Fatalf("calls %v", rec.calls)
+	}
+}
+
+// TestRetries: a failing function is retried until it succeeds, up to
+// MaxAttempts; a request that cannot run is not retried.
+func TestRetries(t *testing.T) {
+	ctx := context.Background()
+	rec := newRecorder(func(n int, req *router.Request) (*router.Result, error) {
+		switch {
+		case req.RequestID == "gone":
+			return nil, fn.FunctionNotFound("default", "f")
+		case req.RequestID == "flaky" && n < 3:
+			return &router.Result{Payload: []byte(`{"errorMessage":"no"}`), FunctionError: "Unhandled"}, nil
+		case req.RequestID == "broken":
+			return &router.Result{Payload: []byte(`{"errorMessage":"no"}`), FunctionError: "Unhandled"}, nil
+		}
+		return &router.Result{Payload: []byte(`1`)}, nil
+	})
+	st, q := openQueue(t, t.TempDir(), rec)
+	defer st.Close()
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctx)
+	if err := q.Enqueue(ctx, event("flaky")); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, 3) // fails twice, then succeeds
+	if err := q.Enqueue(ctx, event("gone")); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, 1)
+	if err := q.Enqueue(ctx, event("broken")); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, DefaultMaxAttempts)
+	time.Sleep(300 * time.Millisecond) // no further attempts
+	rec.mu.Lock()
+	got := strings.Join(rec.calls, ",")
+	rec.mu.Unlock()
+	if got != "flaky,flaky,flaky,gone,broken,broken,broken" {
+		t.Fatalf("calls %s", got)
+	}
+	// Everything settled: the work queue is empty.
+	info, err := q.stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 0 {
+		t.Fatalf("%d events left in the stream", info.State.Msgs)
+	}
+}
+
+func TestEnqueueLimits(t *testing.T) {
+	st, q := openQueue(t, t.TempDir(), newRecorder(ok))
+	defer st.Close()
+	ev := event("big")
+	ev.Payload = []byte(`"` + strings.Repeat("x", fn.MaxAsyncPayload) + `"`)
+	err := q.Enqueue(context.Background(), ev)
+	if e := fn.AsError(err); e.Type != fn.TypeRequestTooLarge {
+		t.Fatalf("got %v", err)
+	}
+}

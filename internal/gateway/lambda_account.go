@@ -1,0 +1,167 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+)
+
+// lambdaRoutes adds Lambda's REST API to mux.
+func (g *Gateway) lambdaRoutes(mux *http.ServeMux, auth func(tenantHandler) http.HandlerFunc) {
+	const f = "/2015-03-31/functions"
+	mux.HandleFunc("POST "+f, auth(g.lambdaCreateFunction))
+	mux.HandleFunc("POST "+f+"/{$}", auth(g.lambdaCreateFunction))
+	mux.HandleFunc("GET "+f, auth(g.lambdaListFunctions))
+	mux.HandleFunc("GET "+f+"/{$}", auth(g.lambdaListFunctions))
+	mux.HandleFunc("GET "+f+"/{name}", auth(g.lambdaGetFunction))
+	mux.HandleFunc("DELETE "+f+"/{name}", auth(g.lambdaDeleteFunction))
+	mux.HandleFunc("GET "+f+"/{name}/configuration", auth(g.lambdaGetFunctionConfiguration))
+	mux.HandleFunc("PUT "+f+"/{name}/configuration", auth(g.lambdaUpdateFunctionConfiguration))
+	mux.HandleFunc("PUT "+f+"/{name}/code", auth(g.lambdaUpdateFunctionCode))
+	mux.HandleFunc("GET /2016-08-19/account-settings", auth(g.lambdaAccountSettings))
+	mux.HandleFunc("GET /2016-08-19/account-settings/{$}", auth(g.lambdaAccountSettings))
+	mux.HandleFunc("GET /2017-03-31/tags/{arn}", auth(g.lambdaListTags))
+	mux.HandleFunc("POST /2017-03-31/tags/{arn}", auth(g.lambdaTagResource))
+	mux.HandleFunc("DELETE /2017-03-31/tags/{arn}", auth(g.lambdaUntagResource))
+	mux.HandleFunc("GET /v1/functions/{name}/code", auth(g.functionCode))
+	g.versionRoutes(mux, auth)
+	g.lambdaConcurrencyRoutes(mux, auth)
+	g.urlRoutes(mux, auth)
+}
+
+func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {
+	fs, err := g.reg.ListFunctions(r.Context(), tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	var total int64
+	for _, f := range fs {
+		total += f.CodeSize
+	}
+	type limit struct {
+		TotalCodeSize                  int64 `json:"TotalCodeSize"`
+		CodeSizeUnzipped               int64 `json:"CodeSizeUnzipped"`
+		CodeSizeZipped                 int64 `json:"CodeSizeZipped"`
+		ConcurrentExecutions           int   `json:"ConcurrentExecutions"`
+		UnreservedConcurrentExecutions int   `json:"UnreservedConcurrentExecutions"`
+	}
+	type usage struct {
+		TotalCodeSize int64 `json:"TotalCodeSize"`
+		FunctionCount int64 `json:"FunctionCount"`
+	}
+	conc := g.router.Pool().MaxInstances()
+	writeJSON(w, http.StatusOK, struct {
+		AccountLimit limit `json:"AccountLimit"`
+		AccountUsage usage `json:"AccountUsage"`
+	}{
+		AccountLimit: limit{
+			TotalCodeSize: 75 << 30, CodeSizeUnzipped: fn.MaxUnzippedBytes, CodeSizeZipped: fn.MaxZippedBytes,
+			ConcurrentExecutions: conc, UnreservedConcurrentExecutions: conc,
+		},
+		AccountUsage: usage{TotalCodeSize: total, FunctionCount: int64(len(fs))},
+	})
+}
+
+// taggedFunction resolves the {arn} of a tags path to tenant's function.
+// Only function ARNs of the caller's tenant name a resource here.
+func (g *Gateway) taggedFunction(r *http.Request, tenant string) (string, error) {
+	arn := r.PathValue("arn")
+	prefix := "arn:aws:lambda:" + fn.Region + ":" + tenant + ":function:"
+	if !strings.HasPrefix(arn, "arn:") {
+		return "", fn.InvalidParameter("%q is not an ARN: tag a function by its FunctionArn", arn)
+	}
+	// Any region is accepted, as SDKs build ARNs with their own.
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" {
+		return "", fn.InvalidParameter("%q is not a function ARN: use %sNAME", arn, prefix)
+	}
+	if parts[4] != tenant {
+		return "", fn.NotFound("Function not found: %s", arn)
+	}
+	if len(parts) > 7 {
+		return "", fn.InvalidParameter("tags belong to the function, not to a version or alias: drop %q from the ARN", parts[7])
+	}
+	name := parts[6]
+	if err := fn.ValidateName(name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func (g *Gateway) lambdaListTags(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, err := g.taggedFunction(r, tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	f, err := g.reg.GetFunction(r.Context(), tenant, name)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	tags := f.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"Tags": tags})
+}
+
+func (g *Gateway) lambdaTagResource(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, err := g.taggedFunction(r, tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	var req struct {
+		Tags map[string]string `json:"Tags"`
+	}
+	if err := decodeLambda(w, r, 1<<20, &req); err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	if len(req.Tags) == 0 {
+		writeError(w, g.cfg.Log, fn.InvalidParameter("Tags is missing or empty: send at least one tag"))
+		return
+	}
+	for k, v := range req.Tags {
+		if k == "" || len(k) > 128 || len(v) > 256 || strings.HasPrefix(k, "aws:") {
+			writeError(w, g.cfg.Log, fn.InvalidParameter("tag %q is invalid: keys are 1 to 128 characters not starting with aws:, values at most 256", k))
+			return
+		}
+	}
+	_, err = g.dep.SetTags(r.Context(), tenant, name, func(tags map[string]string) {
+		for k, v := range req.Tags {
+			tags[k] = v
+		}
+	})
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (g *Gateway) lambdaUntagResource(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, err := g.taggedFunction(r, tenant)
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	keys := r.URL.Query()["tagKeys"]
+	if len(keys) == 0 {
+		writeError(w, g.cfg.Log, fn.InvalidParameter("tagKeys is missing: name the tags to remove"))
+		return
+	}
+	_, err = g.dep.SetTags(r.Context(), tenant, name, func(tags map[string]string) {
+		for _, k := range keys {
+			delete(tags, k)
+		}
+	})
+	if err != nil {
+		writeError(w, g.cfg.Log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -61,6 +61,10 @@ type instance struct {
 	closeErr  error
 	waiterEnd chan struct{}
 	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
+
+	// peak memory sampling; Invoke is never concurrent on one instance
+	peakCached int
+	peakCalls  int
 }
 
 var _ runtime.Instance = (*instance)(nil)

@@ -167,7 +167,8 @@ func (in *instance) peakMB() int {
 // warm call. Short successful calls therefore reuse the last reading and
 // refresh it every peakEvery calls; the first call, failed calls and calls
 // longer than peakFreshAfter always read it. A REPORT after a short call
-// may show a peak up to peakEvery-1 calls old.
+// may show a peak up to peakEvery-1 calls old, unless the main process's
+// own resident size grew past it, which forces a fresh reading.
 const (
 	peakEvery      = 64
 	peakFreshAfter = 50 * time.Millisecond
@@ -176,8 +177,15 @@ const (
 // samplePeakMB returns the peak memory, read afresh when force is set, on
 // the first call, or every peakEvery calls.
 func (in *instance) samplePeakMB(force bool) int {
+	procPeak := in.mem.peakMB() // cheap: an open statm file, sampled status
+	if in.box == nil {
+		return procPeak
+	}
 	in.peakCalls++
-	if force || in.peakCached == 0 || in.peakCalls >= peakEvery {
+	// When the process's own resident size passed the last reading, the
+	// peak moved.
+	grew := procPeak > in.peakCached
+	if force || grew || in.peakCached == 0 || in.peakCalls >= peakEvery {
 		return in.peakMB()
 	}
 	return in.peakCached

@@ -63,7 +63,11 @@ func (s *Sandbox) newCgroup(name string) (*cgroup, error) {
 // limit writes the memory, CPU and pids limits.
 func (cg *cgroup) limit(memMB, pids int, memsw bool) error {
 	mem := strconv.FormatInt(int64(memMB)<<20, 10)
-	shares := max(2, 1024*memMB/mbPerVCPU)
+	// Weight in proportion to memory, with the smallest function (128 MB)
+	// at the default 1024 — the platform's own weight — so that a small
+	// function's wake-ups are not deprioritised behind the platform that
+	// is waiting for its answer (that cost ~40 µs a warm call).
+	shares := min(262144, max(2, 1024*memMB/128))
 	quota := strconv.Itoa(vcpus(memMB) * cpuPeriod)
 	var files [][2]string // controller/file, value
 	if cg.v2 {

@@ -51,9 +51,9 @@
 // memory allows (Lambda's /tmp is separate). The v2 code path (UseCgroupFD,
 // cgroup.kill, memory.peak) has not run on a pure-v2 host yet.
 //
-// The CPU share is weighted by memory (cpu.shares / cpu.weight: 1024 at
-// 1769 MB, Lambda's one vCPU), so a busy neighbour gets CPU in proportion
-// to its size; the hard quota is whole vCPUs (one per started 1769 MB), so
+// The CPU share is weighted by memory (cpu.shares / cpu.weight: 1024 per
+// 128 MB, so the smallest function weighs what the platform does), so busy
+// neighbours get CPU in proportion to their size; the hard quota is whole vCPUs (one per started 1769 MB), so
 // a small function does not run 14× slower than on an idle host.
 //
 // Teardown kills the PID namespace's init (the kernel then kills the rest),

@@ -218,7 +218,12 @@ func (q *Queue) run(msg jetstream.Msg) {
 		}
 		failed = "function error: " + string(res.Payload)
 	case retryable(err):
-		failed = err.Error()
+		// Throttles and platform trouble are not the function's failures:
+		// like Lambda, retry them until the event's maximum age, without
+		// spending its retry attempts.
+		log.Info("async invocation throttled or failed in the platform, will retry", "attempt", attempt, "err", err)
+		_ = msg.NakWithDelay(min(q.cfg.Backoff(attempt), maxPlatformBackoff))
+		return
 	default:
 		log.Warn("dropping an event that cannot run", "err", err)
 		_ = msg.Term()
@@ -232,6 +237,9 @@ func (q *Queue) run(msg jetstream.Msg) {
 	log.Info("async invocation failed, will retry", "attempt", attempt, "err", failed)
 	_ = msg.NakWithDelay(q.cfg.Backoff(attempt))
 }
+
+// maxPlatformBackoff caps the wait between retries of a throttled event.
+const maxPlatformBackoff = time.Minute
 
 // retryable: throttling and platform trouble are retried; a function that
 // does not exist (any more) or a bad request is not.

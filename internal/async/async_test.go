@@ -156,3 +156,33 @@ func TestEnqueueLimits(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestThrottlesDoNotSpendAttempts: an event throttled more times than it
+// has attempts still runs once capacity frees, as on Lambda.
+func TestThrottlesDoNotSpendAttempts(t *testing.T) {
+	ctx := context.Background()
+	throttles := DefaultMaxAttempts + 2
+	rec := newRecorder(func(n int, req *router.Request) (*router.Result, error) {
+		if n <= throttles {
+			return nil, &fn.Error{Status: 429, Type: fn.TypeTooManyRequests, Message: "busy"}
+		}
+		return &router.Result{Payload: []byte(`1`)}, nil
+	})
+	st, q := openQueue(t, t.TempDir(), rec)
+	defer st.Close()
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctx)
+	if err := q.Enqueue(ctx, event("busy")); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, throttles+1)
+	time.Sleep(300 * time.Millisecond) // no further attempts after the success
+	rec.mu.Lock()
+	n := len(rec.calls)
+	rec.mu.Unlock()
+	if n != throttles+1 {
+		t.Fatalf("%d calls, want %d throttled ones and one that ran", n, throttles+1)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -125,34 +124,7 @@ func (r *Registry) EnsureAdminKey(ctx context.Context, path string) (created boo
 
 // writeKeyFile replaces path with key+"\n", mode 0600, atomically.
 func writeKeyFile(path, key string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("registry: create %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".admin-key-*")
-	if err != nil {
-		return fmt.Errorf("registry: write admin key: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("registry: write admin key: %w", err)
-	}
-	if _, err := tmp.WriteString(key + "\n"); err != nil {
-		tmp.Close()
-		return fmt.Errorf("registry: write admin key: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("registry: write admin key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("registry: write admin key: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("registry: write admin key %s: %w", path, err)
-	}
-	return nil
+	return writeFileAtomic(path, []byte(key+"\n"))
 }
 
 func hashKey(key string) string {

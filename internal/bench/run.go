@@ -24,7 +24,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "burst" or "replay": only those figures
+	Only      string        // "burst", "cold" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -81,8 +81,18 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		Header: http.Header{"Authorization": {"Bearer " + key}},
 		Body:   []byte(`{}`),
 	}
-	if o.Only == "burst" {
+	switch o.Only {
+	case "burst":
 		return burst(ctx, w, c, endpoint, key, goHello, base)
+	case "cold":
+		sandboxed, err := cold(ctx, w, c, o, goHello)
+		if err != nil {
+			return err
+		}
+		if err := sandboxCost(ctx, w, o, tmp, goHello, sandboxed); err != nil {
+			return err
+		}
+		return stemGain(ctx, w, o, tmp)
 	}
 	if err := warm(ctx, w, "", base, plat, o.Duration); err != nil {
 		return err
@@ -113,6 +123,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := sandboxCost(ctx, w, o, tmp, goHello, sandboxed); err != nil {
+		return err
+	}
+	if err := stemGain(ctx, w, o, tmp); err != nil {
 		return err
 	}
 	return replayFigures(ctx, w)
@@ -176,9 +189,9 @@ func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHe
 	cases := []struct {
 		rt, dir, runtime, handler, target string
 	}{
-		{"go", goHello, "provided", "", "<= 15"},
-		{"python", filepath.Join(o.Root, "examples", "hello-python"), "python3", "", "<= 60"},
-		{"node", filepath.Join(o.Root, "examples", "hello-node"), "node", "", "<= 120"},
+		{"go", goHello, "provided", "", "<= 5"},
+		{"python", filepath.Join(o.Root, "examples", "hello-python"), "python3", "", "<= 15"},
+		{"node", filepath.Join(o.Root, "examples", "hello-node"), "node", "", "<= 40"},
 	}
 	for _, cs := range cases {
 		times, err := coldRuns(ctx, c, o.ColdRuns, "cold-"+cs.rt, cs.dir, cs.runtime, cs.handler)
@@ -192,6 +205,28 @@ func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHe
 			Target: cs.target, Note: "deploy, then first invoke round trip; baseline: exec of a plain Go HTTP server to its first answer"})
 	}
 	return goMedian, nil
+}
+
+// stemGain times Python and Node cold starts on a second sandboxed
+// platform that keeps no stem cells (serve --stem-cells 0): every cold
+// start execs its interpreter, as a burst does once the stems are used up.
+func stemGain(ctx context.Context, w io.Writer, o Options, tmp string) error {
+	srv, err := startServe(ctx, o, filepath.Join(tmp, "nostem"), "--stem-cells", "0")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	c := apiclient.New(srv.endpoint, srv.key)
+	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
+	for _, cs := range []struct{ rt, runtime string }{{"python", "python3"}, {"node", "node"}} {
+		times, err := coldRuns(ctx, c, o.ColdRuns, "nostem-"+cs.rt, filepath.Join(o.Root, "examples", "hello-"+cs.rt), cs.runtime, "")
+		if err != nil {
+			return err
+		}
+		Emit(w, Figure{Name: "cold_start_p50_" + cs.rt + "_no_stem_cells", Value: ms(median(times)), Unit: "ms",
+			Note: "cold_start_p50_" + cs.rt + " on a platform without stem cells: exec of the interpreter, runtime client start-up, init"})
+	}
+	return nil
 }
 
 // coldRuns deploys n fresh functions from dir and times each one's first

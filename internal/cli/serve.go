@@ -52,6 +52,7 @@ overrides the defaults.`,
 	kaPolicy := f.String("keep-alive-policy", "", "fixed:DURATION (e.g. fixed:10m; default: --keep-alive) or adaptive (learn each function's idle times)")
 	idleBudget := f.Int("idle-budget-mb", 0, "cap on the memory of idle instances in MB, evicting by expected benefit (0: no cap)")
 	throttleWait := f.Duration("throttle-wait", def.ThrottleWait, "how long a sync call waits for a concurrency slot before 429")
+	stemCells := f.Int("stem-cells", def.StemCells, "Python and Node interpreters each kept started, waiting for a function, to cut their cold starts (0: none)")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
@@ -75,6 +76,7 @@ overrides the defaults.`,
 		cfg.ThrottleWait = *throttleWait
 		cfg.KeepAlivePolicy = *kaPolicy
 		cfg.IdleBudgetMB = *idleBudget
+		cfg.StemCells = *stemCells
 		cfg.NoSandbox = noSandbox
 		return a.serve(ctx, cfg)
 	})

@@ -28,7 +28,11 @@ type Config struct {
 	KeepAlivePolicy string
 	// IdleBudgetMB caps the memory of idle instances (0: no cap).
 	IdleBudgetMB int
-	NoSandbox    bool // run functions as plain processes: no limits, no isolation
+	// StemCells is how many Python and how many Node interpreters are kept
+	// started, waiting for a function, so that their cold starts skip the
+	// interpreter's start-up (0: none).
+	StemCells int
+	NoSandbox bool // run functions as plain processes: no limits, no isolation
 }
 
 // Default returns the embedded single-machine defaults.
@@ -44,6 +48,7 @@ func Default() Config {
 
 		TenantConcurrency: 1000,
 		ThrottleWait:      300 * time.Millisecond,
+		StemCells:         2,
 	}
 }
 
@@ -92,6 +97,9 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: keep-alive policy %q: use fixed:DURATION (e.g. fixed:10m) or adaptive", p)
 		}
 	}
+	if c.StemCells < 0 {
+		return fmt.Errorf("config: stem cells %d must not be negative", c.StemCells)
+	}
 	if c.IdleBudgetMB < 0 {
 		return fmt.Errorf("config: idle budget %d MB must not be negative", c.IdleBudgetMB)
 	}
@@ -105,9 +113,12 @@ func (c *Config) Validate() error {
 }
 
 // Paths under the data dir.
-func (c Config) StoreDir() string     { return filepath.Join(c.DataDir, "jetstream") }
-func (c Config) CodeDir() string      { return filepath.Join(c.DataDir, "code") }
-func (c Config) RuntimeDir() string   { return filepath.Join(c.DataDir, "runtimes") }
+func (c Config) StoreDir() string   { return filepath.Join(c.DataDir, "jetstream") }
+func (c Config) CodeDir() string    { return filepath.Join(c.DataDir, "code") }
+func (c Config) RuntimeDir() string { return filepath.Join(c.DataDir, "runtimes") }
+
+// StemDir holds the task roots of stem instances (mount points).
+func (c Config) StemDir() string      { return filepath.Join(c.DataDir, "stems") }
 func (c Config) AdminKeyPath() string { return filepath.Join(c.DataDir, "admin.key") }
 
 // MasterKeyPath is the file whose key seals access key secrets at rest.

@@ -110,7 +110,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(mt.Close)
 
-	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, Disable: cfg.NoSandbox, Log: d.log})
+	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), Disable: cfg.NoSandbox, Log: d.log})
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		d.log.Warn(sb.Report())
 	}
 	d.onClose(func(context.Context) error { return sb.Close() })
-	rt, err := process.New(process.Config{RuntimeDir: cfg.RuntimeDir(), Sandbox: sb, Log: d.log})
+	rt, err := process.New(process.Config{RuntimeDir: cfg.RuntimeDir(), StemCells: cfg.StemCells, Sandbox: sb, Log: d.log})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ type Spec struct {
 	// NoNetwork gives the instance a network namespace of its own with
 	// nothing but loopback; the platform reaches it through Box.Listener.
 	NoNetwork bool
+	// Stem starts a runtime before its function is known: the instance
+	// gets an empty task root where Box.Attach shows the code later.
+	Stem bool
 }
 
 // RuntimeAPIAddr is where an instance without network finds the Runtime
@@ -38,6 +41,9 @@ type Box struct {
 	// namespace on RuntimeAPIAddr (Spec.NoNetwork only); the caller serves
 	// the Runtime API on it and closes it.
 	Listener net.Listener
+
+	stem     string // the task root of a stem instance; "" otherwise
+	attached bool   // its code is mounted there
 
 	closeOnce sync.Once
 	closeErr  error
@@ -109,10 +115,18 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		if sl != nil {
 			sl.discard()
 		}
+		b.closeStem()
 	}
 	if spec.NoNetwork && !s.host.Namespaces {
 		fail()
 		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces: " + s.Report())
+	}
+	if spec.Stem && s.host.Namespaces {
+		var err error
+		if b.stem, err = s.stemDir(n); err != nil {
+			fail()
+			return nil, err
+		}
 	}
 	job := func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }
 	var err error
@@ -125,6 +139,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		if sl != nil {
 			sl.cg.remove() // the slot's thread has exited
 		}
+		b.closeStem()
 		return nil, err
 	}
 	b.pid = cmd.Process.Pid
@@ -169,7 +184,7 @@ var pid = os.Getpid()
 // The thread is already in the instance's cgroup (see slot).
 func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, tmpMB int, binds []string, noNet bool) error {
 	if s.host.Namespaces {
-		if err := s.setupNamespaces(tmpMB, binds); err != nil {
+		if err := s.setupNamespaces(tmpMB, binds, b.stem); err != nil {
 			return err
 		}
 	}
@@ -268,13 +283,15 @@ func (b *Box) Limited() bool { return b.cg != nil }
 // Close kills what is left of the instance and removes its cgroup. Call it
 // after the process was reaped.
 func (b *Box) Close() error {
-	if b.cg == nil {
-		return nil
-	}
 	b.closeOnce.Do(func() {
-		b.cg.kill()
-		if b.closeErr = b.cg.remove(); b.closeErr == nil {
-			b.s.live.Add(-1)
+		if b.cg != nil {
+			b.cg.kill()
+			if b.closeErr = b.cg.remove(); b.closeErr == nil {
+				b.s.live.Add(-1)
+			}
+		}
+		if err := b.closeStem(); err != nil && b.closeErr == nil {
+			b.closeErr = err
 		}
 	})
 	return b.closeErr

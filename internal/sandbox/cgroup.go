@@ -25,6 +25,7 @@ type cgroup struct {
 	v2   bool
 	dirs map[string]string // controller → dir (v2: all the same dir)
 	fd   int               // v2: the dir, for UseCgroupFD; else -1
+	mem  int               // the memory limit set last, MB; 0: none yet
 }
 
 // cpuPeriod is the CFS period of the CPU quota, in µs.
@@ -87,7 +88,14 @@ func (cg *cgroup) limit(memMB, pids int, memsw bool) error {
 			{"pids/pids.max", strconv.Itoa(pids)},
 		}
 		if memsw {
-			files = append(files, [2]string{"memory/memory.memsw.limit_in_bytes", mem})
+			// v1 keeps memsw >= limit at every step: raise memsw first,
+			// lower it last.
+			sw := [2]string{"memory/memory.memsw.limit_in_bytes", mem}
+			if cg.mem > 0 && memMB > cg.mem {
+				files = append([][2]string{sw}, files...)
+			} else {
+				files = append(files, sw)
+			}
 		}
 	}
 	for _, f := range files {
@@ -103,6 +111,7 @@ func (cg *cgroup) limit(memMB, pids int, memsw bool) error {
 			return fmt.Errorf("sandbox: cgroup limit %s=%s: %w", file, f[1], err)
 		}
 	}
+	cg.mem = memMB
 	return nil
 }
 

@@ -16,10 +16,19 @@ const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC
 
 // setupNamespaces runs on the locked spawning thread: it unshares the
 // namespaces and builds the instance's mount view. binds are absolute
-// paths of directories shown read-only at their own path.
-func (s *Sandbox) setupNamespaces(tmpMB int, binds []string) error {
+// paths of directories shown read-only at their own path; stem, if not
+// empty, is a stem instance's task root (see stem.go).
+func (s *Sandbox) setupNamespaces(tmpMB int, binds []string, stem string) error {
 	if err := unix.Unshare(nsFlags); err != nil {
 		return fmt.Errorf("sandbox: unshare namespaces: %w", err)
+	}
+	stemFD := -1
+	if stem != "" {
+		var err error
+		if stemFD, err = cloneStem(stem); err != nil {
+			return err
+		}
+		defer unix.Close(stemFD)
 	}
 	if err := unix.Sethostname([]byte("updraft")); err != nil {
 		return fmt.Errorf("sandbox: hostname: %w", err)
@@ -69,6 +78,11 @@ func (s *Sandbox) setupNamespaces(tmpMB int, binds []string) error {
 		}
 		if err := unix.MoveMount(trees[i], "", unix.AT_FDCWD, path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 			return fmt.Errorf("sandbox: bind %s: %w", path, err)
+		}
+	}
+	if stemFD >= 0 {
+		if err := attachStem(stemFD, stem); err != nil {
+			return err
 		}
 	}
 	// A /proc of its own: only the instance's own processes are visible

@@ -34,6 +34,9 @@ type Config struct {
 	// WarmSlots is how many cgroups, each with a thread already in it,
 	// are kept ready for the next cold starts (cgroup v1). Default 4.
 	WarmSlots int
+	// StemDir holds the task roots of stem instances (Spec.Stem), under a
+	// hidden dir such as the data dir. Empty: no stem instances.
+	StemDir string
 	// Disable turns the sandbox off: instances run as plain processes.
 	Disable bool
 	Log     *slog.Logger
@@ -59,6 +62,8 @@ type Sandbox struct {
 	cgSeq    atomic.Uint64     // cgroup names
 	live     atomic.Int64      // see Live
 	warnings []string
+	stemRoot string // Config.StemDir, shared; "" when stems are unavailable
+	stemErr  string // why they are
 
 	slots      chan *slot    // ready cgroups with a thread in each (v1)
 	want       chan struct{} // cap 1: wake refill
@@ -115,6 +120,17 @@ func New(cfg Config) (*Sandbox, error) {
 		s.log.Warn("sandbox: cgroups unusable", "err", err)
 	}
 	s.warnings = s.missing()
+	switch {
+	case cfg.StemDir == "":
+		s.stemErr = "no stem dir configured"
+	case !s.host.Namespaces:
+		s.stemErr = "no mount namespaces"
+	default:
+		if err := s.setupStemRoot(); err != nil {
+			s.stemErr = err.Error()
+			s.log.Warn("sandbox: stem cells unavailable", "err", err)
+		}
+	}
 	if len(s.parents) > 0 && !s.host.V2 {
 		s.refillDone = make(chan struct{})
 		go s.refill()
@@ -201,6 +217,9 @@ func (s *Sandbox) missing() []string {
 	return w
 }
 
+// TmpMB is the default size of an instance's /tmp.
+func (s *Sandbox) TmpMB() int { return s.cfg.TmpMB }
+
 // Host reports what was detected.
 func (s *Sandbox) Host() Host { return s.host }
 
@@ -247,7 +266,7 @@ func (s *Sandbox) Close() error {
 		}
 		break
 	}
-	var errs []error
+	errs := []error{s.closeStemRoot()}
 	for _, d := range s.parents {
 		if err := os.Remove(d); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("sandbox: remove %s: %w", d, err))

@@ -19,6 +19,7 @@ import (
 //	/<token>/2018-06-01/runtime/invocation/<id>/response  POST
 //	/<token>/2018-06-01/runtime/invocation/<id>/error     POST
 //	/<token>/2018-06-01/runtime/init/error                POST
+//	/<token>/2018-06-01/runtime/updraft/specialize        GET (stem cells only, stem.go)
 type apiHandler Runtime
 
 const apiPrefix = "/2018-06-01/runtime/"
@@ -56,6 +57,10 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rest == "invocation/next":
 		if method(w, r, http.MethodGet) {
 			in.serveNext(w, r)
+		}
+	case rest == "updraft/specialize":
+		if method(w, r, http.MethodGet) {
+			in.serveSpecialize(w, r)
 		}
 	case rest == "init/error":
 		if method(w, r, http.MethodPost) {

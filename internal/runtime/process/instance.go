@@ -62,6 +62,12 @@ type instance struct {
 	waiterEnd chan struct{}
 	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
 
+	// A stem (stem.go): its function arrives on assign; asked is closed
+	// once it asked for it. Both nil otherwise.
+	assign    chan []byte
+	asked     chan struct{}
+	askedOnce sync.Once
+
 	// peak memory sampling; Invoke is never concurrent on one instance
 	peakCached int
 	peakCalls  int
@@ -84,8 +90,9 @@ const (
 	resultTooLarge            // a response over fn.MaxSyncPayload
 )
 
-// NewInstance starts a process for spec and returns once it asked for its
-// first event. A failure of the function's own init is an *runtime.InitError.
+// NewInstance starts a process for spec, or specialises a stem cell (see
+// stem.go), and returns once it asked for its first event. A failure of
+// the function's own init is an *runtime.InitError.
 func (r *Runtime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.Instance, error) {
 	dir, err := filepath.Abs(spec.CodeDir)
 	if err != nil {
@@ -99,7 +106,37 @@ func (r *Runtime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.I
 	if err != nil {
 		return nil, err
 	}
-	token := randomHex(tokenLen / 2)
+	if in := r.takeStem(&spec); in != nil {
+		err := in.specialise(ctx, spec, cmd)
+		if err == nil {
+			return in, nil
+		}
+		if !errors.Is(err, errStemUnusable) {
+			return nil, err
+		}
+		r.log.Warn("stem cell unusable: cold start without it", "fn", spec.Function, "err", err)
+		in.Close(context.Background())
+	}
+	in := r.newInstance(spec, randomHex(tokenLen/2))
+	if err := r.register(in); err != nil {
+		return nil, err
+	}
+	if err := in.start(cmd, r.environ(&spec, &cmd, in.token), spec.CodeDir, sandbox.Spec{
+		MemoryMB: spec.MemoryMB, TmpMB: spec.EphemeralMB, Binds: in.binds(cmd),
+		NoNetwork: spec.Network == fn.NetworkNone,
+	}); err != nil {
+		r.unregister(in)
+		return nil, err
+	}
+	if err := in.awaitReady(ctx); err != nil {
+		in.Close(context.Background())
+		return nil, err
+	}
+	return in, nil
+}
+
+// newInstance returns an instance of spec, not started.
+func (r *Runtime) newInstance(spec runtime.Spec, token string) *instance {
 	in := &instance{
 		rt:        r,
 		spec:      spec,
@@ -116,23 +153,12 @@ func (r *Runtime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.I
 	}
 	in.timer.Stop()
 	in.respCap.Store(512)
-	if err := r.register(in); err != nil {
-		return nil, err
-	}
-	if err := in.start(cmd); err != nil {
-		r.unregister(in)
-		return nil, err
-	}
-	if err := in.awaitReady(ctx); err != nil {
-		in.Close(context.Background())
-		return nil, err
-	}
-	return in, nil
+	return in
 }
 
-// start execs the process with its output on a fresh pipe and starts the
-// reader and waiter goroutines.
-func (in *instance) start(c command) error {
+// start execs c in dir with env, its output on a fresh pipe, inside the
+// sandbox if there is one, and starts the reader and waiter goroutines.
+func (in *instance) start(c command, env []string, dir string, sbSpec sandbox.Spec) error {
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("process: output pipe: %w", err)
@@ -146,8 +172,8 @@ func (in *instance) start(c command) error {
 	in.cmd = &exec.Cmd{
 		Path:   c.path,
 		Args:   c.args,
-		Dir:    in.spec.CodeDir,
-		Env:    in.rt.environ(&in.spec, &c, in.token),
+		Dir:    dir,
+		Env:    env,
 		Stdout: pw, // one pipe for both: the output interleaves as written
 		Stderr: pw,
 		SysProcAttr: &syscall.SysProcAttr{
@@ -157,11 +183,8 @@ func (in *instance) start(c command) error {
 	}
 	in.started = time.Now()
 	if sb := in.rt.cfg.Sandbox; sb != nil {
-		in.box, err = sb.Start(in.cmd, sandbox.Spec{
-			MemoryMB: in.spec.MemoryMB, TmpMB: in.spec.EphemeralMB, Binds: in.binds(c),
-			NoNetwork: in.spec.Network == fn.NetworkNone,
-		})
-	} else if in.spec.Network == fn.NetworkNone {
+		in.box, err = sb.Start(in.cmd, sbSpec)
+	} else if sbSpec.NoNetwork {
 		err = fmt.Errorf("process: %s asks for no network, which needs the sandbox (the platform runs without one)", in.spec.Function)
 	} else {
 		err = in.cmd.Start()

@@ -29,6 +29,9 @@ type Config struct {
 	// InitTimeout bounds an instance's start, from exec to its first
 	// request for an event. Default 10s, like Lambda.
 	InitTimeout time.Duration
+	// StemCells is how many Python and how many Node interpreters are
+	// kept started, waiting for a function (stem.go). 0: none.
+	StemCells int
 	// Sandbox contains each instance (cgroup limits, namespaces, an
 	// unprivileged user); nil runs instances as plain processes.
 	Sandbox *sandbox.Sandbox
@@ -53,6 +56,11 @@ type Runtime struct {
 
 	srv       *http.Server
 	serveDone chan struct{}
+
+	stems     map[string]*stemPool // by runtime; read-only after Start
+	stemCtx   context.Context      // cancelled by Close
+	stemStop  context.CancelFunc
+	stemsDone sync.WaitGroup
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -119,6 +127,8 @@ func (r *Runtime) Start(ctx context.Context) error {
 		}
 	}()
 	r.log.Debug("runtime API listening", "addr", r.addr)
+	r.stemCtx, r.stemStop = context.WithCancel(context.Background())
+	r.startStems()
 	return nil
 }
 
@@ -138,6 +148,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 		return nil
 	}
 	r.closed = true
+	r.mu.Unlock()
+	r.stopStems() // no stem starts after this
+	r.mu.Lock()
 	insts := make([]*instance, 0, len(r.insts))
 	for _, in := range r.insts {
 		insts = append(insts, in)

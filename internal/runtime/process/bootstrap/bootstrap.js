@@ -305,7 +305,26 @@ process.on('beforeExit', () => {
   if (current) current.empty();
 });
 
+// A stem cell: a runtime started before its function was known waits here
+// for it, then takes the function's environment and task root and carries
+// on as a fresh instance would.
+async function specialize() {
+  const res = await request('GET', 'updraft/specialize');
+  if (res.status !== 200) {
+    process.stderr.write(`updraft: stem cell not assigned: ${res.status} ${res.body.toString().slice(0, 200)}\n`);
+    process.exit(1);
+  }
+  const msg = JSON.parse(res.body);
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  for (const kv of msg.env) {
+    const i = kv.indexOf('=');
+    process.env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  process.chdir(msg.root);
+}
+
 (async () => {
+  if (process.env._UPDRAFT_STEM) await specialize();
   let handler;
   try {
     handler = await loadHandler(process.env.LAMBDA_TASK_ROOT || process.cwd(), process.env._HANDLER || '');

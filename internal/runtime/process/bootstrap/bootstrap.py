@@ -365,9 +365,29 @@ def _invoke(handler, headers, body):
     return json.dumps(err).encode("utf-8"), err["errorType"]
 
 
+def _specialize(api):
+    """A stem cell: an interpreter started before its function was known
+    waits here for it, then takes the function's environment and task root
+    and carries on as a fresh instance would."""
+    status, _, body = api.request("GET", "updraft/specialize")
+    if status != 200:
+        _log("updraft: stem cell not assigned: %d %s" % (status, body[:200]))
+        _flush()
+        sys.exit(1)
+    msg = json.loads(body)
+    env = os.environ
+    env.clear()
+    for kv in msg["env"]:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    os.chdir(msg["root"])
+
+
 def main():
     env = os.environ
     api = _RuntimeAPI(env["AWS_LAMBDA_RUNTIME_API"])
+    if env.get("_UPDRAFT_STEM"):
+        _specialize(api)
     # The function's code comes first on the path, in place of this file's
     # directory.
     root = env.get("LAMBDA_TASK_ROOT") or os.getcwd()

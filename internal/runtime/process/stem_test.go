@@ -1,0 +1,175 @@
+package process
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/sandbox"
+)
+
+// newStemRuntime starts a Runtime keeping one stem per interpreted
+// runtime, in a sandbox when sandboxed (skipping where the host has none).
+func newStemRuntime(t *testing.T, sandboxed bool) (*Runtime, *sandbox.Sandbox) {
+	t.Helper()
+	var sb *sandbox.Sandbox
+	if sandboxed {
+		if os.Geteuid() != 0 {
+			t.Skip("the sandbox needs root; running as uid", os.Geteuid())
+		}
+		data := t.TempDir()
+		stems := filepath.Join(data, "stems")
+		var err error
+		sb, err = sandbox.New(sandbox.Config{HideDirs: []string{data}, StemDir: stems})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sb.Enforced() {
+			sb.Close()
+			t.Skip(sb.Report())
+		}
+		t.Cleanup(func() {
+			if n := sb.Live(); n != 0 {
+				t.Errorf("%d instance cgroups left behind", n)
+			}
+			if err := sb.Close(); err != nil {
+				t.Errorf("sandbox close: %v", err)
+			}
+			mi, err := os.ReadFile("/proc/self/mountinfo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(mi), stems) {
+				t.Errorf("mounts left under %s", stems)
+			}
+		})
+	}
+	r, err := New(Config{RuntimeDir: t.TempDir(), InitTimeout: 5 * time.Second, Sandbox: sb, StemCells: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(context.Background()); err != nil {
+			t.Errorf("runtime close: %v", err)
+		}
+	})
+	return r, sb
+}
+
+// awaitStem waits until r has a ready stem of rt.
+func awaitStem(t *testing.T, r *Runtime, rt string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Stems()[rt] < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s stem ready after 10s: %v", rt, r.Stems())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+const stemProbePy = `import os
+
+def handler(event, context):
+    root = os.environ["LAMBDA_TASK_ROOT"]
+    r = {"foo": os.environ.get("FOO"), "stem": os.environ.get("_UPDRAFT_STEM"), "cwd": os.getcwd(),
+         "root": root, "name": context.function_name, "mem": context.memory_limit_in_mb,
+         "data": open(os.path.join(root, "data.txt")).read()}
+    try:
+        open(os.path.join(root, "w.txt"), "w").write("x")
+        r["write"] = "ok"
+    except OSError as e:
+        r["write"] = type(e).__name__
+    return r
+`
+
+const stemProbeJS = `const fs = require('fs');
+const path = require('path');
+exports.handler = async (event, context) => {
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const r = { foo: process.env.FOO, stem: process.env._UPDRAFT_STEM, cwd: process.cwd(), root,
+    name: context.functionName, mem: context.memoryLimitInMB,
+    data: fs.readFileSync(path.join(root, 'data.txt'), 'utf8') };
+  try { fs.writeFileSync(path.join(root, 'w.txt'), 'x'); r.write = 'ok'; } catch (e) { r.write = e.code; }
+  return r;
+};
+`
+
+type stemProbe struct {
+	Foo, Stem, Cwd, Root, Name, Mem, Data, Write string
+}
+
+// TestStemCells: a Python or Node cold start takes a stem, which becomes
+// the function's instance with its code, environment, task root and
+// limits, exactly as a fresh process would; the pool refills; a function
+// whose environment changes interpreter start-up gets a fresh process.
+func TestStemCells(t *testing.T) {
+	for _, mode := range []string{"plain", "sandboxed"} {
+		t.Run(mode, func(t *testing.T) {
+			r, sb := newStemRuntime(t, mode == "sandboxed")
+			for _, tc := range []struct{ rt, interp, file, src, handler string }{
+				{fn.RuntimePython, "python3", "probe.py", stemProbePy, "probe.handler"},
+				{fn.RuntimeNode, "node", "probe.js", stemProbeJS, "probe.handler"},
+			} {
+				t.Run(tc.rt, func(t *testing.T) {
+					needInterpreter(t, tc.interp)
+					awaitStem(t, r, tc.rt)
+					spec := langSpec(langDir(t, map[string]string{tc.file: tc.src, "data.txt": "payload"}), tc.rt, tc.handler)
+					spec.Env = map[string]string{"FOO": "bar"}
+					inst := start(t, r, spec)
+					if inst.assign == nil {
+						t.Fatal("the cold start did not use the ready stem")
+					}
+					t.Logf("%s from a stem: Init Duration %v", tc.rt, inst.InitDuration())
+					_, resp := invoke(t, inst, `{}`)
+					if resp.ErrorType != "" {
+						t.Fatalf("%s: %s", resp.ErrorType, resp.Payload)
+					}
+					got := decode[stemProbe](t, resp.Payload)
+					if got.Foo != "bar" || got.Stem != "" || got.Name != spec.Function || got.Mem != "256" || got.Data != "payload" {
+						t.Errorf("environment or code not the function's: %+v", got)
+					}
+					if got.Cwd != got.Root {
+						t.Errorf("cwd %q, want the task root %q", got.Cwd, got.Root)
+					}
+					if sb != nil {
+						if got.Write == "ok" {
+							t.Errorf("the stem's task root is writable")
+						}
+						if mb, ok := inst.box.PeakMB(); !ok || mb > 256 {
+							t.Errorf("peak %d MB (known %v)", mb, ok)
+						}
+					} else if got.Root != spec.CodeDir {
+						t.Errorf("task root %q, want %q", got.Root, spec.CodeDir)
+					}
+					awaitStem(t, r, tc.rt) // refilled
+
+					// Set at start-up by the interpreter: no stem.
+					spec.Env = map[string]string{"PYTHONPATH": "/x", "NODE_OPTIONS": "--no-warnings"}
+					fresh := start(t, r, spec)
+					if fresh.assign != nil {
+						t.Error("a function setting interpreter start-up variables got a stem")
+					}
+					if _, resp := invoke(t, fresh, `{}`); resp.ErrorType != "" {
+						t.Fatalf("fresh: %s: %s", resp.ErrorType, resp.Payload)
+					}
+
+					// The function's init failure is reported as from a fresh process.
+					awaitStem(t, r, tc.rt)
+					bad := langSpec(langDir(t, map[string]string{"data.txt": "x"}), tc.rt, "missing.handler")
+					_, err := r.NewInstance(context.Background(), bad)
+					if ie := asInitError(t, err); ie.ErrorType != "Runtime.ImportModuleError" {
+						t.Errorf("init error %s, want Runtime.ImportModuleError", ie.ErrorType)
+					}
+				})
+			}
+		})
+	}
+}

@@ -130,6 +130,13 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(rt.Close)
 
 	mx := metrics.New()
+	mx.StemCells(func() []metrics.StemCell {
+		var out []metrics.StemCell
+		for _, s := range rt.Stems() {
+			out = append(out, metrics.StemCell{Runtime: s.Runtime, Ready: s.Ready, Taken: s.Taken})
+		}
+		return out
+	})
 	ccStore, err := registry.NewConcurrency(ctx, st)
 	if err != nil {
 		return err

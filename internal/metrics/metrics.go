@@ -96,3 +96,39 @@ func (m *Metrics) Invocation(outcome string, d time.Duration) {
 	m.invocations.WithLabelValues(outcome).Inc()
 	m.duration.Observe(d.Seconds())
 }
+
+// StemCell is one runtime's stem cells: ready now, and taken by cold
+// starts so far.
+type StemCell struct {
+	Runtime      string
+	Ready, Taken int
+}
+
+// StemCells exports the stem cells that f reports at each scrape, as
+// updraft_stem_cells_ready and updraft_stem_cells_taken_total by runtime.
+func (m *Metrics) StemCells(f func() []StemCell) {
+	if m != nil {
+		m.reg.MustRegister(stemCollector(f))
+	}
+}
+
+var (
+	stemReadyDesc = prometheus.NewDesc("updraft_stem_cells_ready",
+		"Interpreters started ahead and waiting for a function, by runtime.", []string{"runtime"}, nil)
+	stemTakenDesc = prometheus.NewDesc("updraft_stem_cells_taken_total",
+		"Cold starts that took a stem cell instead of starting an interpreter, by runtime.", []string{"runtime"}, nil)
+)
+
+type stemCollector func() []StemCell
+
+func (c stemCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- stemReadyDesc
+	ch <- stemTakenDesc
+}
+
+func (c stemCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c() {
+		ch <- prometheus.MustNewConstMetric(stemReadyDesc, prometheus.GaugeValue, float64(s.Ready), s.Runtime)
+		ch <- prometheus.MustNewConstMetric(stemTakenDesc, prometheus.CounterValue, float64(s.Taken), s.Runtime)
+	}
+}

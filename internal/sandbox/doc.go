@@ -41,6 +41,10 @@
 // platform through its Runtime API connection, and New removes cgroups left
 // by a platform process that no longer exists.
 //
+// A stem instance (Spec.Stem) starts before its function is known: its task
+// root is an empty mount point that receives the code later, through mount
+// propagation from the platform's side (Box.Attach; see stem.go).
+//
 // Rlimits are process-wide in Linux and cannot be set on one thread; the
 // spawning thread sets them on the child with prlimit right after exec,
 // having taken the child's uid (credentials are per thread to the kernel),

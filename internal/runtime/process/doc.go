@@ -18,4 +18,13 @@
 // goroutine: it hands the event to the pending GET /next over a channel and
 // waits for the result, the exit or the deadline, then cuts the log — see
 // logPipe for why that cut is exact.
+//
+// Stem cells (stem.go) take most of a Python or Node cold start off the
+// call's path: Config.StemCells interpreters per runtime are started ahead,
+// in their sandbox, running the ordinary runtime client, which waits for a
+// function instead of importing one. A cold start that fits (no start-up
+// environment of its own, the default /tmp, a network) mounts the code into
+// a ready stem, sets its cgroup limits, hands it the function's environment
+// and waits for its first GET /next; Init Duration then covers only that.
+// Each taken stem is replaced in the background.
 package process

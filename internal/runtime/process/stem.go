@@ -47,6 +47,7 @@ type stemPool struct {
 	runtime string
 	ready   chan *instance // cap Config.StemCells
 	want    chan struct{}  // cap 1: a stem was taken
+	taken   atomic.Int64   // by cold starts, so far
 }
 
 // stemSensitive are environment variables read when an interpreter starts:
@@ -183,6 +184,7 @@ func (r *Runtime) takeStem(spec *runtime.Spec) *instance {
 		select {
 		case in := <-p.ready:
 			if in.Alive() {
+				p.taken.Add(1)
 				return in
 			}
 			in.Close(context.Background())
@@ -269,13 +271,30 @@ func (in *instance) serveSpecialize(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Stems counts the ready stems per runtime.
-func (r *Runtime) Stems() map[string]int {
-	out := map[string]int{}
-	for rt, p := range r.stems {
-		out[rt] = len(p.ready)
+// StemStats is one runtime's stem cells.
+type StemStats struct {
+	Runtime string
+	Ready   int // started, waiting for a function
+	Taken   int // by cold starts so far
+}
+
+// Stems reports the stem cells of each runtime that keeps them.
+func (r *Runtime) Stems() []StemStats {
+	out := make([]StemStats, 0, len(r.stems))
+	for _, rt := range []string{fn.RuntimePython, fn.RuntimeNode} {
+		if p := r.stems[rt]; p != nil {
+			out = append(out, StemStats{Runtime: rt, Ready: len(p.ready), Taken: int(p.taken.Load())})
+		}
 	}
 	return out
+}
+
+// stemsReady is how many stems of rt are ready.
+func (r *Runtime) stemsReady(rt string) int {
+	if p := r.stems[rt]; p != nil {
+		return len(p.ready)
+	}
+	return 0
 }
 
 // stopStems stops the keepers; the stems themselves are instances, closed

@@ -67,7 +67,7 @@ func newStemRuntime(t *testing.T, sandboxed bool) (*Runtime, *sandbox.Sandbox) {
 func awaitStem(t *testing.T, r *Runtime, rt string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for r.Stems()[rt] < 1 {
+	for r.stemsReady(rt) < 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s stem ready after 10s: %v", rt, r.Stems())
 		}
@@ -128,6 +128,11 @@ func TestStemCells(t *testing.T) {
 						t.Fatal("the cold start did not use the ready stem")
 					}
 					t.Logf("%s from a stem: Init Duration %v", tc.rt, inst.InitDuration())
+					for _, st := range r.Stems() {
+						if st.Runtime == tc.rt && st.Taken != 1 {
+							t.Errorf("%s stems taken: %d, want 1", tc.rt, st.Taken)
+						}
+					}
 					_, resp := invoke(t, inst, `{}`)
 					if resp.ErrorType != "" {
 						t.Fatalf("%s: %s", resp.ErrorType, resp.Payload)

@@ -44,8 +44,9 @@ type instance struct {
 	took    atomic.Uint64         // the polls value of the request that took the current event
 	respCap atomic.Int64          // size hint for the next response body
 
-	started   time.Time
-	readyOnce sync.Once
+	started    time.Time     // exec, or a stem's assignment
+	sandboxDur time.Duration // of the exec: sandbox set-up and fork/exec
+	readyOnce  sync.Once
 	readyAt   time.Time // the first GET /next
 
 	mu       sync.Mutex
@@ -184,6 +185,7 @@ func (in *instance) start(c command, env []string, dir string, sbSpec sandbox.Sp
 	in.started = time.Now()
 	if sb := in.rt.cfg.Sandbox; sb != nil {
 		in.box, err = sb.Start(in.cmd, sbSpec)
+		in.sandboxDur = time.Since(in.started)
 	} else if sbSpec.NoNetwork {
 		err = fmt.Errorf("process: %s asks for no network, which needs the sandbox (the platform runs without one)", in.spec.Function)
 	} else {
@@ -317,7 +319,9 @@ func (in *instance) awaitReady(ctx context.Context) error {
 	// The handler set readyAt before it counted the poll.
 	in.initDur = in.readyAt.Sub(in.started)
 	in.initLogs = in.logs.take()
-	in.log.Debug("instance ready", "pid", in.pid, "init", in.initDur)
+	// Where a cold start's time went: sandbox set-up and exec (for a
+	// stem, long before), then the runtime's and the function's init.
+	in.log.Debug("instance ready", "pid", in.pid, "stem", in.assign != nil, "sandbox_and_exec", in.sandboxDur, "init", in.initDur)
 	return nil
 }
 

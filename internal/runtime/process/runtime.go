@@ -142,15 +142,13 @@ func (r *Runtime) Addr() string {
 // Close kills every instance still alive and stops the server. Safe to call
 // twice.
 func (r *Runtime) Close(ctx context.Context) error {
+	r.stopStems() // first: no stem starts after this
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return nil
 	}
 	r.closed = true
-	r.mu.Unlock()
-	r.stopStems() // no stem starts after this
-	r.mu.Lock()
 	insts := make([]*instance, 0, len(r.insts))
 	for _, in := range r.insts {
 		insts = append(insts, in)

@@ -47,7 +47,7 @@ type instance struct {
 	started    time.Time     // exec, or a stem's assignment
 	sandboxDur time.Duration // of the exec: sandbox set-up and fork/exec
 	readyOnce  sync.Once
-	readyAt   time.Time // the first GET /next
+	readyAt    time.Time // the first GET /next
 
 	mu       sync.Mutex
 	cur      *runtime.Request // in flight, until its result arrives

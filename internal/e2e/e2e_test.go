@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -91,6 +94,7 @@ func TestScenarios(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitserver": cmdWaitServer,
 			"sleep":      cmdSleep,
+			"metric":     cmdMetric,
 		},
 	})
 }
@@ -127,4 +131,54 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("sleep: %v", err)
 	}
 	time.Sleep(d)
+}
+
+// metric REGEXP waits up to 10 s for a line of the server's /metrics that
+// matches REGEXP; with ! it checks that no line matches, once.
+func cmdMetric(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: metric REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[0])
+	if err != nil {
+		ts.Fatalf("metric: %v", err)
+	}
+	url := ts.Getenv("UPDRAFT_ENDPOINT") + "/metrics"
+	var last []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get(url)
+		if err != nil {
+			ts.Fatalf("metric: %v", err)
+		}
+		last, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			ts.Fatalf("metric: %v", err)
+		}
+		found := re.Match(last)
+		if neg {
+			if found {
+				ts.Fatalf("metric: /metrics has a line matching %s", args[0])
+			}
+			return
+		}
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("metric: no line of /metrics matches %s after 10s; updraft_ lines:\n%s", args[0], updraftLines(last))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// updraftLines keeps the updraft_ samples of a /metrics page.
+func updraftLines(page []byte) string {
+	var out []string
+	for _, l := range strings.Split(string(page), "\n") {
+		if strings.HasPrefix(l, "updraft_") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

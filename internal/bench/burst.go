@@ -112,10 +112,24 @@ func burst(ctx context.Context, w io.Writer, c *apiclient.Client, endpoint, key,
 	Emit(w, Figure{Name: "burst_p50", Value: ms(res.Percentile(50)), Unit: "ms", Baseline: ms(b.Percentile(50))})
 	Emit(w, Figure{Name: "burst_p99", Value: ms(res.Percentile(99)), Unit: "ms", Baseline: ms(b.Percentile(99)), Target: "<= 2000"})
 	Emit(w, Figure{Name: "burst_elapsed", Value: ms(res.Elapsed), Unit: "ms", Baseline: ms(b.Elapsed)})
-	// The burst starts its instances in parallel, each in a full sandbox:
-	// instances started over the burst's wall time is the creation rate
-	// under load (an upper bound on the time: calls are served meanwhile).
-	Emit(w, Figure{Name: "instance_creation_rate_sandboxed", Value: float64(started) / res.Elapsed.Seconds(), Unit: "instances/s",
-		Target: ">= 200", Note: "instances the burst started divided by its wall time, calls included"})
+	// The burst starts its instances in parallel while serving calls.
+	Emit(w, Figure{Name: "burst_instance_start_rate", Value: float64(started) / res.Elapsed.Seconds(), Unit: "instances/s",
+		Note: "instances the burst started divided by its wall time, calls included"})
 	return c.DeleteFunction(ctx, "burst-go")
+}
+
+// creationRate deploys dir as a fresh function and asks for n provisioned
+// instances, which the pool starts in parallel; the call returns once all
+// are initialised. It returns instances per second.
+func creationRate(ctx context.Context, c *apiclient.Client, dir string, n int) (float64, error) {
+	const name = "create-go"
+	if err := deployDir(ctx, c, dir, name, "provided", ""); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	if _, err := c.PutConcurrency(ctx, name, fn.Concurrency{MaxInstances: n, Provisioned: n}); err != nil {
+		return 0, err
+	}
+	rate := float64(n) / time.Since(t0).Seconds()
+	return rate, c.DeleteFunction(ctx, name)
 }

@@ -89,7 +89,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		if err != nil {
 			return err
 		}
-		if err := sandboxCost(ctx, w, o, tmp, goHello, sandboxed); err != nil {
+		if err := sandboxCost(ctx, w, o, c, tmp, goHello, sandboxed); err != nil {
 			return err
 		}
 		return stemGain(ctx, w, o, tmp)
@@ -122,7 +122,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := sandboxCost(ctx, w, o, tmp, goHello, sandboxed); err != nil {
+	if err := sandboxCost(ctx, w, o, c, tmp, goHello, sandboxed); err != nil {
 		return err
 	}
 	if err := stemGain(ctx, w, o, tmp); err != nil {
@@ -134,13 +134,17 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 // sandboxCost times Go cold starts on a second platform that runs
 // functions as plain processes (serve --no-sandbox) and reports what the
 // sandbox adds to the sandboxed platform's figure.
-func sandboxCost(ctx context.Context, w io.Writer, o Options, tmp, goHello string, sandboxed time.Duration) error {
+func sandboxCost(ctx context.Context, w io.Writer, o Options, c *apiclient.Client, tmp, goHello string, sandboxed time.Duration) error {
+	sandboxedRate, err := creationRate(ctx, c, goHello, creations)
+	if err != nil {
+		return err
+	}
 	srv, err := startServe(ctx, o, filepath.Join(tmp, "plain"), "--no-sandbox")
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
-	c := apiclient.New(srv.endpoint, srv.key)
+	c = apiclient.New(srv.endpoint, srv.key)
 	times, err := coldRuns(ctx, c, o.ColdRuns, "plain-go", goHello, "provided", "")
 	if err != nil {
 		return err
@@ -150,8 +154,18 @@ func sandboxCost(ctx context.Context, w io.Writer, o Options, tmp, goHello strin
 	Emit(w, Figure{Name: "sandbox_cold_start_p50_go", Value: ms(sandboxed), Unit: "ms", Baseline: ms(plain),
 		Note: "cold_start_p50_go with the full sandbox; baseline: the same on a platform with --no-sandbox (plain exec)"})
 	Emit(w, Figure{Name: "sandbox_cold_start_cost_p50_go", Value: ms(sandboxed - plain), Unit: "ms", Target: "<= 1.5"})
+
+	plainRate, err := creationRate(ctx, c, goHello, creations)
+	if err != nil {
+		return err
+	}
+	Emit(w, Figure{Name: "instance_creation_rate_sandboxed", Value: sandboxedRate, Unit: "instances/s", Baseline: plainRate, Target: ">= 200",
+		Note: fmt.Sprintf("%d provisioned Go instances started in parallel, until all are initialised; baseline: the same with --no-sandbox", creations)})
 	return nil
 }
+
+// creations is how many instances the creation-rate figure starts.
+const creations = 100
 
 func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d time.Duration) error {
 	us := func(x time.Duration) float64 { return float64(x) / float64(time.Microsecond) }

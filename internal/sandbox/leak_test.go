@@ -57,7 +57,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 	fds0, mounts0, threads0 := countFDs(t), mounts(t), countThreads(t)
 
 	t0 := time.Now()
-	var next atomic.Int64
+	var next atomic.Int64 // the next cycle
 	var wg sync.WaitGroup
 	errc := make(chan error, parallel)
 	for range parallel {
@@ -69,6 +69,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 				}
 				if err := run(i); err != nil {
 					errc <- fmt.Errorf("cycle %d: %w", i, err)
+					next.Store(int64(cycles)) // stop the others too
 					return
 				}
 			}

@@ -13,12 +13,12 @@ import (
 	goruntime "runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/sandbox"
+	"golang.org/x/sys/unix"
 )
 
 // newSandboxed starts a Runtime whose instances run in a sandbox made with
@@ -240,12 +240,20 @@ func TestSandboxS6EscapeProbes(t *testing.T) {
 }
 
 // TestSandboxS7NoisyNeighbour: a function spinning on every CPU is held
-// to its quota (one vCPU at 128 MB), and a quiet function's warm calls stay
-// responsive beside it (enforced with UPDRAFT_STRICT_S7=1 only, see below). The p99 bound is 2× idle with a floor of 10 ms:
-// on these shared 2-core machines the scheduler's slice alone (≈ 3 ms under
-// EEVDF) delays a wakeup behind a spinning task whatever its weight, and
-// the idle p99 itself swings between 0.7 and 4 ms from run to run; the
-// figures are logged.
+// to its quota (one vCPU at 128 MB), and a quiet function's warm p99 beside
+// it stays within 2× its idle p99 plus a slack of 10 ms: on these 2-core
+// machines the scheduler's slice (≈ 3 ms under EEVDF) delays each of the
+// few wakeups of a call behind a spinning task whatever its weight. When
+// other work keeps more than one task per CPU runnable, the slack grows in
+// proportion: every task queued ahead of a wakeup adds its slice.
+//
+// Other test binaries share the cores and their load comes and goes, so
+// idle and noisy rounds alternate (the neighbour spins throughout and is
+// stopped with SIGSTOP for the idle rounds): a burst of background load
+// falls on both alike, and the median of the rounds' p99s ignores a round
+// it spoiled. A neighbour that is not contained spoils every round; the
+// bound fails only if it fails in each of three attempts. The figures are
+// logged.
 func TestSandboxS7NoisyNeighbour(t *testing.T) {
 	if goruntime.NumCPU() < 2 {
 		t.Skip("needs 2 CPUs: the noisy neighbour is capped at one")
@@ -254,67 +262,126 @@ func TestSandboxS7NoisyNeighbour(t *testing.T) {
 	quiet := start(t, r, goSpec(helloDir))
 	noisySpec := goSpec(behaveDir)
 	noisySpec.Env = map[string]string{"GOMAXPROCS": fmt.Sprint(goruntime.NumCPU() * 2)}
-	noisySpec.Timeout = 10 * time.Second
+	noisySpec.Timeout = time.Minute
 	noisy := start(t, r, noisySpec)
-	p99 := func() time.Duration {
-		lat := make([]time.Duration, 0, 300)
-		for range 300 {
-			t0 := time.Now()
+	must(t, unix.Kill(noisy.pid, unix.SIGSTOP))
+	spun := make(chan struct{})
+	go func() {
+		defer close(spun)
+		noisy.Invoke(context.Background(), newRequest(`{"action":"spin"}`, noisySpec.Timeout)) // until closed
+	}()
+	t.Cleanup(func() { // before start's cleanup of noisy, which ends the call
+		noisy.Close(context.Background())
+		<-spun
+	})
+	// spin lets the neighbour run for d, or while f runs, and returns the
+	// CPU time it used and the wall time.
+	spin := func(d time.Duration, f func()) (used, wall time.Duration) {
+		cpu0, t0 := cpuTime(t, noisy.pid), time.Now()
+		must(t, unix.Kill(noisy.pid, unix.SIGCONT))
+		time.Sleep(d)
+		if f != nil {
+			f()
+		}
+		must(t, unix.Kill(noisy.pid, unix.SIGSTOP))
+		return cpuTime(t, noisy.pid) - cpu0, time.Since(t0)
+	}
+
+	// Alone, a neighbour without a quota would take both CPUs. The quota
+	// is per CFS period (100 ms): a window may catch one period more.
+	used, wall := spin(time.Second, nil)
+	t.Logf("noisy neighbour alone: %v CPU in %v", used.Round(time.Millisecond), wall.Round(time.Millisecond))
+	if used > wall*11/10+100*time.Millisecond {
+		t.Fatalf("the noisy neighbour used %v of CPU in %v: more than its one vCPU", used, wall)
+	}
+
+	const (
+		attempts, rounds = 3, 5
+		calls            = 250                    // per round, or as many as fit in
+		roundMax         = 700 * time.Millisecond // so that a failing run ends in time
+		slice            = 10 * time.Millisecond  // the slack on a host with CPU to spare
+	)
+	var load []float64 // runnable tasks besides ours, sampled in idle rounds
+	p99 := func(sample bool) time.Duration {
+		lat := make([]time.Duration, 0, calls)
+		for t0 := time.Now(); len(lat) < calls && time.Since(t0) < roundMax; {
+			t1 := time.Now()
 			invoke(t, quiet, `{"name":"q"}`)
-			lat = append(lat, time.Since(t0))
+			lat = append(lat, time.Since(t1))
+			if sample && len(lat)%10 == 0 {
+				load = append(load, runnable(t)-1)
+			}
 		}
 		slices.Sort(lat)
 		return lat[len(lat)*99/100]
 	}
-	// Other test binaries share these 2 cores: a transient burst of theirs
-	// can spoil one measurement, a neighbour that is not contained spoils
-	// every one. Up to three attempts.
 	for attempt := 1; ; attempt++ {
-		idle := p99()
-		cpu0, t0 := cpuTicks(t, noisy.pid), time.Now()
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if _, resp := invoke(t, noisy, `{"action":"spin","n":1500}`); resp.Outcome != fn.OutcomeSuccess {
-				t.Errorf("spin: %s", resp.Payload)
-			}
-		})
-		time.Sleep(200 * time.Millisecond) // let it ramp up
-		busy := p99()
-		wg.Wait()
-		used := time.Duration(cpuTicks(t, noisy.pid)-cpu0) * 10 * time.Millisecond
-		wall := time.Since(t0)
-		t.Logf("attempt %d: noisy neighbour: %v CPU in %v; quiet p99: idle %v, beside it %v", attempt, used, wall, idle, busy)
-		if used > wall*5/4 {
-			t.Fatalf("the noisy neighbour used %v of CPU in %v: more than its one vCPU", used, wall)
+		var idle, busy []time.Duration
+		used, wall = 0, 0
+		for range rounds {
+			idle = append(idle, p99(true))
+			u, w := spin(50*time.Millisecond, func() { busy = append(busy, p99(false)) })
+			used, wall = used+u, wall+w
 		}
-		if busy <= 2*max(idle, 10*time.Millisecond) {
+		idleP99, busyP99 := median(idle), median(busy)
+		var others float64 // mean runnable tasks besides ours
+		for _, l := range load {
+			others += l / float64(len(load))
+		}
+		slack := time.Duration(float64(slice) * max(1, others/float64(goruntime.NumCPU())))
+		bound := 2*idleP99 + slack
+		t.Logf("attempt %d: noisy neighbour: %v CPU in %v; quiet p99 by round: idle %v, beside it %v; medians %v and %v (bound %v); other runnable tasks %.1f",
+			attempt, used.Round(time.Millisecond), wall.Round(time.Millisecond), idle, busy, idleP99, busyP99, bound, others)
+		load = load[:0]
+		if used < wall/10 {
+			t.Fatalf("the noisy neighbour used only %v of CPU in %v: it did not spin", used, wall)
+		}
+		if busyP99 <= bound {
 			break
 		}
-		if attempt == 3 {
-			msg := fmt.Sprintf("p99 beside a noisy neighbour %v, more than twice its idle %v (floor 10 ms)", busy, idle)
-			if os.Getenv("UPDRAFT_STRICT_S7") == "" {
-				// On a shared 2-core host the other test binaries' load
-				// decides this figure as much as the neighbour does; the
-				// CPU cap above is the contained outcome asserted here.
-				t.Log(msg + "; not failing: set UPDRAFT_STRICT_S7=1 on a quiet host to enforce it")
-				break
-			}
-			t.Fatal(msg)
+		if attempt == attempts {
+			t.Fatalf("quiet p99 beside a noisy neighbour %v (median of %d rounds), more than twice its idle %v plus %v, in each of %d attempts",
+				busyP99, rounds, idleP99, slack.Round(time.Millisecond), attempts)
 		}
 	}
 	noisy.Close(context.Background())
+	<-spun
 	closeInst(t, sb, quiet)
 }
 
-// cpuTicks is pid's user+system CPU time in clock ticks (1/100 s).
-func cpuTicks(t *testing.T, pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// runnable is the number of runnable tasks on the host, from /proc/loadavg.
+func runnable(t *testing.T) float64 {
+	b, err := os.ReadFile("/proc/loadavg")
 	must(t, err)
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	var u, s int64
-	fmt.Sscan(f[11], &u) // utime is field 14; f[0] is field 3
-	fmt.Sscan(f[12], &s)
-	return u + s
+	var n float64
+	if f := strings.Fields(string(b)); len(f) > 3 {
+		r, _, _ := strings.Cut(f[3], "/")
+		fmt.Sscan(r, &n)
+	}
+	return n
+}
+
+// median of ds (which it sorts).
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+// cpuTime is the CPU time pid's threads have used, from schedstat (ns).
+func cpuTime(t *testing.T, pid int) time.Duration {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	must(t, err)
+	var sum time.Duration
+	for _, e := range ents {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, e.Name()))
+		if err != nil {
+			continue // the thread just exited
+		}
+		var ns int64
+		fmt.Sscan(string(b), &ns)
+		sum += time.Duration(ns)
+	}
+	return sum
 }
 
 func TestSandboxS8SecretsInvisible(t *testing.T) {

@@ -79,7 +79,20 @@ func buildFunctions(tmp string) error {
 // newRuntime starts a Runtime closed at the end of the test.
 func newRuntime(t testing.TB) *Runtime {
 	t.Helper()
-	r, err := New(Config{RuntimeDir: t.TempDir(), InitTimeout: 5 * time.Second})
+	return newRuntimeWith(t, Config{})
+}
+
+// newRuntimeWith starts a Runtime with cfg (a temporary RuntimeDir and a 5 s
+// init timeout unless set), closed at the end of the test.
+func newRuntimeWith(t testing.TB, cfg Config) *Runtime {
+	t.Helper()
+	if cfg.RuntimeDir == "" {
+		cfg.RuntimeDir = t.TempDir()
+	}
+	if cfg.InitTimeout == 0 {
+		cfg.InitTimeout = 5 * time.Second
+	}
+	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

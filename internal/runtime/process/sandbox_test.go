@@ -25,6 +25,15 @@ import (
 // cfg, or skips the test with what the host lacks.
 func newSandboxed(t testing.TB, cfg sandbox.Config) (*Runtime, *sandbox.Sandbox) {
 	t.Helper()
+	sb := newTestSandbox(t, cfg)
+	return newRuntimeWith(t, Config{Sandbox: sb}), sb
+}
+
+// newTestSandbox makes a sandbox closed at the end of the test, after
+// checking that no instance cgroup is left; it skips the test with what
+// the host lacks.
+func newTestSandbox(t testing.TB, cfg sandbox.Config) *sandbox.Sandbox {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the sandbox needs root (cgroups, namespaces, uid switch); running as uid", os.Geteuid())
 	}
@@ -44,19 +53,7 @@ func newSandboxed(t testing.TB, cfg sandbox.Config) (*Runtime, *sandbox.Sandbox)
 			t.Errorf("sandbox close: %v", err)
 		}
 	})
-	r, err := New(Config{RuntimeDir: t.TempDir(), InitTimeout: 5 * time.Second, Sandbox: sb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(context.Background()); err != nil {
-			t.Errorf("runtime close: %v", err)
-		}
-	})
-	return r, sb
+	return sb
 }
 
 // closeInst closes inst and checks its cgroup is gone.

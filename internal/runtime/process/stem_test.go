@@ -18,27 +18,9 @@ func newStemRuntime(t *testing.T, sandboxed bool) (*Runtime, *sandbox.Sandbox) {
 	t.Helper()
 	var sb *sandbox.Sandbox
 	if sandboxed {
-		if os.Geteuid() != 0 {
-			t.Skip("the sandbox needs root; running as uid", os.Geteuid())
-		}
 		data := t.TempDir()
 		stems := filepath.Join(data, "stems")
-		var err error
-		sb, err = sandbox.New(sandbox.Config{HideDirs: []string{data}, StemDir: stems})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sb.Enforced() {
-			sb.Close()
-			t.Skip(sb.Report())
-		}
-		t.Cleanup(func() {
-			if n := sb.Live(); n != 0 {
-				t.Errorf("%d instance cgroups left behind", n)
-			}
-			if err := sb.Close(); err != nil {
-				t.Errorf("sandbox close: %v", err)
-			}
+		t.Cleanup(func() { // registered first: runs after the sandbox's Close
 			mi, err := os.ReadFile("/proc/self/mountinfo")
 			if err != nil {
 				t.Fatal(err)
@@ -47,20 +29,9 @@ func newStemRuntime(t *testing.T, sandboxed bool) (*Runtime, *sandbox.Sandbox) {
 				t.Errorf("mounts left under %s", stems)
 			}
 		})
+		sb = newTestSandbox(t, sandbox.Config{HideDirs: []string{data}, StemDir: stems})
 	}
-	r, err := New(Config{RuntimeDir: t.TempDir(), InitTimeout: 5 * time.Second, Sandbox: sb, StemCells: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := r.Close(context.Background()); err != nil {
-			t.Errorf("runtime close: %v", err)
-		}
-	})
-	return r, sb
+	return newRuntimeWith(t, Config{Sandbox: sb, StemCells: 1}), sb
 }
 
 // awaitStem waits until r has a ready stem of rt.

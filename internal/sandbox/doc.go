@@ -52,8 +52,10 @@
 //
 // Known limits: /tmp is a tmpfs, and the kernel charges its pages to the
 // instance's memory cgroup, so a function cannot hold more in /tmp than its
-// memory allows (Lambda's /tmp is separate). The v2 code path (UseCgroupFD,
-// cgroup.kill, memory.peak) has not run on a pure-v2 host yet.
+// memory allows (Lambda's /tmp is separate). Host detection is tested on
+// pure-v2 and hybrid layouts built in a mount namespace (host_test.go), but
+// the v2 limit path (UseCgroupFD, cgroup.kill, memory.peak) has not run on a
+// pure-v2 host: on this one the controllers are bound to v1.
 //
 // The CPU share is weighted by memory (cpu.shares / cpu.weight: 1024 per
 // 128 MB, so the smallest function weighs what the platform does), so busy

@@ -20,6 +20,7 @@ import (
 //	/<token>/2018-06-01/runtime/invocation/<id>/error     POST
 //	/<token>/2018-06-01/runtime/init/error                POST
 //	/<token>/2018-06-01/runtime/updraft/specialize        GET (stem cells only, stem.go)
+//	/<token>/2018-06-01/runtime/updraft/ping              GET (stem cells only)
 type apiHandler Runtime
 
 const apiPrefix = "/2018-06-01/runtime/"
@@ -61,6 +62,10 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rest == "updraft/specialize":
 		if method(w, r, http.MethodGet) {
 			in.serveSpecialize(w, r)
+		}
+	case rest == "updraft/ping" && in.assign != nil:
+		if method(w, r, http.MethodGet) {
+			accepted(w) // a stem warming its HTTP client
 		}
 	case rest == "init/error":
 		if method(w, r, http.MethodPost) {

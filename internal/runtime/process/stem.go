@@ -24,7 +24,8 @@ import (
 // setting the cgroup limits, and the function's own init.
 //
 // A stem runs the ordinary runtime client with _UPDRAFT_STEM=1 and a
-// minimal environment. Its first request is
+// minimal environment. It may warm its HTTP client with GET
+// …/updraft/ping (answered at once), then asks
 //
 //	GET /<token>/2018-06-01/runtime/updraft/specialize
 //

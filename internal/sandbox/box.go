@@ -277,6 +277,21 @@ func (b *Box) PeakMB() (int, bool) {
 	return int((p + 1<<20 - 1) >> 20), true
 }
 
+// Background puts the instance's CPU group in the background (on: the
+// kernel's cpu.idle, or a tiny weight where that is missing) or back (off).
+// The process runtime does so once an invocation has run for a while: a
+// long computation then yields the CPU to short calls whenever both want
+// it, so a spinning neighbour cannot stretch another function's latency;
+// on a CPU nothing else wants it still runs at full speed (its quota does
+// not change). The price: on a saturated host, long calls get what short
+// ones leave.
+func (b *Box) Background(on bool) error {
+	if b.cg == nil {
+		return nil
+	}
+	return b.cg.background(on)
+}
+
 // Limited reports whether the instance runs under cgroup limits.
 func (b *Box) Limited() bool { return b.cg != nil }
 

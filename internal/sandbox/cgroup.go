@@ -22,10 +22,11 @@ import (
 // cgroup is one instance's cgroup: a directory per v1 controller, or one
 // directory on v2.
 type cgroup struct {
-	v2   bool
-	dirs map[string]string // controller → dir (v2: all the same dir)
-	fd   int               // v2: the dir, for UseCgroupFD; else -1
-	mem  int               // the memory limit set last, MB; 0: none yet
+	v2     bool
+	dirs   map[string]string // controller → dir (v2: all the same dir)
+	fd     int               // v2: the dir, for UseCgroupFD; else -1
+	mem    int               // the memory limit set last, MB; 0: none yet
+	shares int               // the CPU weight set last, in cpu.shares units
 }
 
 // cpuPeriod is the CFS period of the CPU quota, in µs.
@@ -70,12 +71,13 @@ func (cg *cgroup) limit(memMB, pids int, memsw bool) error {
 	// is waiting for its answer (that cost ~40 µs a warm call).
 	shares := min(262144, max(2, 1024*memMB/128))
 	quota := strconv.Itoa(vcpus(memMB) * cpuPeriod)
+	cg.shares = shares
 	var files [][2]string // controller/file, value
 	if cg.v2 {
 		files = [][2]string{
 			{"memory/memory.max", mem},
 			{"memory/memory.swap.max", "0"},
-			{"cpu/cpu.weight", strconv.Itoa(max(1, min(10000, shares*100/1024)))},
+			{"cpu/cpu.weight", weightV2(shares)},
 			{"cpu/cpu.max", quota + " " + strconv.Itoa(cpuPeriod)},
 			{"pids/pids.max", strconv.Itoa(pids)},
 		}
@@ -112,6 +114,47 @@ func (cg *cgroup) limit(memMB, pids int, memsw bool) error {
 		}
 	}
 	cg.mem = memMB
+	return nil
+}
+
+// backgroundShares is the CPU weight of an instance in the background
+// where the kernel lacks cpu.idle (before 5.15): a 32nd of the smallest
+// function's.
+const backgroundShares = 32
+
+// weightV2 converts cpu.shares units to cpu.weight.
+func weightV2(shares int) string { return strconv.Itoa(max(1, min(10000, shares*100/1024))) }
+
+// background puts the instance's CPU group in the background (cpu.idle:
+// the kernel runs it only when nothing else wants the CPU, and preempts it
+// at once for anything that does), or back to its own weight.
+func (cg *cgroup) background(on bool) error {
+	dir, ok := cg.dirs["cpu"]
+	if !ok {
+		return nil
+	}
+	val := "0"
+	if on {
+		val = "1"
+	}
+	err := os.WriteFile(filepath.Join(dir, "cpu.idle"), []byte(val), 0)
+	if !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
+			return fmt.Errorf("sandbox: cgroup cpu.idle=%s: %w", val, err)
+		}
+		return nil
+	}
+	shares := cg.shares
+	if on {
+		shares = backgroundShares
+	}
+	file, v := "cpu.shares", strconv.Itoa(shares)
+	if cg.v2 {
+		file, v = "cpu.weight", weightV2(shares)
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(v), 0); err != nil {
+		return fmt.Errorf("sandbox: cgroup %s=%s: %w", file, v, err)
+	}
 	return nil
 }
 

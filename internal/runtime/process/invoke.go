@@ -9,6 +9,12 @@ import (
 	"github.com/updraft-dev/updraft/internal/runtime"
 )
 
+// backgroundAfter is how long an invocation runs before its instance's CPU
+// weight drops (sandbox.Box.Background): short calls then win the CPU from
+// long computations, so a neighbour spinning through a long call cannot
+// delay another function's short ones.
+const backgroundAfter = 50 * time.Millisecond
+
 // errorGrace bounds how long a failed invocation waits to learn whether the
 // runtime survived its error (asks for the next event) or exits.
 const errorGrace = 100 * time.Millisecond
@@ -39,30 +45,56 @@ func (in *instance) Invoke(ctx context.Context, req *runtime.Request) (*runtime.
 		return nil, fmt.Errorf("process: invoke %s: instance is still busy with an earlier event", in.spec.Function)
 	}
 	limit := in.timeout(req, start)
-	in.timer.Reset(limit)
+	// The timer first marks the point where the call goes to the
+	// background, then its deadline.
+	bg := in.box != nil && in.box.Limited() && limit > backgroundAfter
+	if bg {
+		in.timer.Reset(backgroundAfter)
+	} else {
+		in.timer.Reset(limit)
+	}
+	inBackground := false
 	var res result
-	select {
-	case res = <-in.results:
-	case <-in.exited:
+wait:
+	for {
 		select {
-		case res = <-in.results: // answered, then exited: the answer counts
-		default:
+		case res = <-in.results:
+			break wait
+		case <-in.exited:
+			select {
+			case res = <-in.results: // answered, then exited: the answer counts
+				break wait
+			default:
+				in.timer.Stop()
+				in.forget()
+				return in.crashed(req, time.Since(start)), nil
+			}
+		case <-in.timer.C:
+			if bg && !inBackground {
+				inBackground = true
+				if err := in.box.Background(true); err != nil {
+					in.log.Warn("instance: background CPU weight", "err", err)
+				}
+				in.timer.Reset(limit - time.Since(start))
+				continue
+			}
+			dur := time.Since(start)
+			in.forget()
+			in.kill()
+			in.awaitExited(5 * time.Second)
+			return in.timedOut(req, limit, dur), nil
+		case <-ctx.Done():
 			in.timer.Stop()
 			in.forget()
-			return in.crashed(req, time.Since(start)), nil
+			in.kill()
+			in.awaitExited(5 * time.Second)
+			return nil, fmt.Errorf("process: invoke %s: %w", in.spec.Function, ctx.Err())
 		}
-	case <-in.timer.C:
-		dur := time.Since(start)
-		in.forget()
-		in.kill()
-		in.awaitExited(5 * time.Second)
-		return in.timedOut(req, limit, dur), nil
-	case <-ctx.Done():
-		in.timer.Stop()
-		in.forget()
-		in.kill()
-		in.awaitExited(5 * time.Second)
-		return nil, fmt.Errorf("process: invoke %s: %w", in.spec.Function, ctx.Err())
+	}
+	if inBackground {
+		if err := in.box.Background(false); err != nil {
+			in.log.Warn("instance: restore CPU weight", "err", err)
+		}
 	}
 	dur := time.Since(start)
 	in.timer.Stop()

@@ -66,9 +66,10 @@
 // not bound latency, though: a woken task may wait out a scheduler slice
 // behind a spinning one of equal standing, which made a quiet function's
 // warm p99 4× its idle value beside a spinning neighbour on 2 CPUs. So an
-// invocation that has run for 50 ms goes to the background (Box.Background:
-// cpu.idle, the kernel's SCHED_IDLE for the group), where anything else
-// that wakes preempts it at once, until it returns. Short calls keep their
+// invocation that keeps a CPU at least half busy for 50 ms goes to the
+// background (Box.Background: cpu.idle, the kernel's SCHED_IDLE for the
+// group), where anything else that wakes preempts it at once, until it
+// returns; the process runtime decides (it knows when a call ends). Short calls keep their
 // latency (within 2× beside a spinner: test S7); a long one still runs at
 // full speed on CPU nobody else wants, but on a saturated host it gets
 // only what short calls leave, its timeout bounding the wait.

@@ -9,11 +9,30 @@ import (
 	"github.com/updraft-dev/updraft/internal/runtime"
 )
 
-// backgroundAfter is how long an invocation runs before its instance's CPU
-// weight drops (sandbox.Box.Background): short calls then win the CPU from
-// long computations, so a neighbour spinning through a long call cannot
-// delay another function's short ones.
+// backgroundAfter is the window in which an invocation that keeps a CPU
+// at least half busy is moved to the background (sandbox.Box.Background)
+// until it returns: short calls then win the CPU from long computations,
+// so a neighbour spinning through a long call cannot delay another
+// function's short ones. A call that waits (on I/O, or for a CPU on a busy
+// host) stays where it is.
 const backgroundAfter = 50 * time.Millisecond
+
+// hogging reports whether the process used at least half a CPU since the
+// last look (*seen; -1 before the first), and moves the instance to the
+// background when it did.
+func (in *instance) hogging(seen *time.Duration) bool {
+	used := procCPU(in.pid)
+	last := *seen
+	*seen = used
+	if used < 0 || last < 0 || used-last < backgroundAfter/2 {
+		return false
+	}
+	if err := in.box.Background(true); err != nil {
+		in.log.Warn("instance: background CPU weight", "err", err)
+		return false
+	}
+	return true
+}
 
 // errorGrace bounds how long a failed invocation waits to learn whether the
 // runtime survived its error (asks for the next event) or exits.
@@ -45,15 +64,18 @@ func (in *instance) Invoke(ctx context.Context, req *runtime.Request) (*runtime.
 		return nil, fmt.Errorf("process: invoke %s: instance is still busy with an earlier event", in.spec.Function)
 	}
 	limit := in.timeout(req, start)
-	// The timer first marks the point where the call goes to the
-	// background, then its deadline.
-	bg := in.box != nil && in.box.Limited() && limit > backgroundAfter
-	if bg {
+	deadline := start.Add(limit)
+	// A sandboxed call that keeps a CPU busy goes to the background: the
+	// timer checks its CPU time every backgroundAfter until then, and
+	// fires at the deadline after.
+	watch := in.box != nil && in.box.Limited() && limit > 2*backgroundAfter
+	if watch {
 		in.timer.Reset(backgroundAfter)
 	} else {
 		in.timer.Reset(limit)
 	}
 	inBackground := false
+	cpuSeen := time.Duration(-1)
 	var res result
 wait:
 	for {
@@ -69,13 +91,15 @@ wait:
 				in.forget()
 				return in.crashed(req, time.Since(start)), nil
 			}
-		case <-in.timer.C:
-			if bg && !inBackground {
-				inBackground = true
-				if err := in.box.Background(true); err != nil {
-					in.log.Warn("instance: background CPU weight", "err", err)
+		case now := <-in.timer.C:
+			if left := deadline.Sub(now); left > 0 {
+				if watch && !inBackground {
+					inBackground = in.hogging(&cpuSeen)
 				}
-				in.timer.Reset(limit - time.Since(start))
+				if watch && !inBackground {
+					left = min(left, backgroundAfter)
+				}
+				in.timer.Reset(left)
 				continue
 			}
 			dur := time.Since(start)

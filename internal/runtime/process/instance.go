@@ -63,7 +63,8 @@ type instance struct {
 	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
 
 	// peak memory sampling; Invoke is never concurrent on one instance
-	peakCached int
+	peakCached int // the last reading of the instance's peak
+	peakProc   int // the process's own peak at that reading
 	peakCalls  int
 }
 

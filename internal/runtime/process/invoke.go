@@ -168,7 +168,10 @@ func (in *instance) peakMB() int {
 // refresh it every peakEvery calls; the first call, failed calls and calls
 // longer than peakFreshAfter always read it. A REPORT after a short call
 // may show a peak up to peakEvery-1 calls old, unless the main process's
-// own resident size grew past it, which forces a fresh reading.
+// own peak grew since the last reading, which forces a fresh one. (The
+// process's peak is not compared with the cgroup's: its resident size
+// counts file pages, such as its executable, charged to another cgroup, so
+// on some hosts it always exceeds the cgroup's peak.)
 const (
 	peakEvery      = 64
 	peakFreshAfter = 50 * time.Millisecond
@@ -182,10 +185,10 @@ func (in *instance) samplePeakMB(force bool) int {
 		return procPeak
 	}
 	in.peakCalls++
-	// When the process's own resident size passed the last reading, the
-	// peak moved.
-	grew := procPeak > in.peakCached
+	// When the process's own peak moved, so did the instance's.
+	grew := procPeak > in.peakProc
 	if force || grew || in.peakCached == 0 || in.peakCalls >= peakEvery {
+		in.peakProc = procPeak
 		return in.peakMB()
 	}
 	return in.peakCached

@@ -64,7 +64,7 @@ type instance struct {
 
 	// peak memory sampling; Invoke is never concurrent on one instance
 	peakCached int // the last reading of the instance's peak
-	peakProc   int // the process's own peak at that reading
+	peakProc   int // the process's largest resident size at that reading
 	peakCalls  int
 }
 

@@ -59,6 +59,16 @@ func (m *memory) peakMB() int {
 	return int((m.peakKB + 1023) / 1024)
 }
 
+// residentMB samples the process's resident size alone, from statm, and
+// returns the largest seen so far, in MB rounded up: for callers that learn
+// the true peak elsewhere and need only a cheap sign that it moved.
+func (m *memory) residentMB() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sampleStatm()
+	return int((m.peakKB + 1023) / 1024)
+}
+
 func (m *memory) sampleStatus() {
 	buf := readPool.Get().(*[2048]byte)
 	defer readPool.Put(buf)

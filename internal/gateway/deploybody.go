@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"reflect"
 	"strings"
@@ -13,9 +14,10 @@ import (
 // disallows unknown fields would, and returns it with its zip decoded, but
 // with a fraction of the Decoder's memory: a deploy body is mostly the
 // base64 zip, megabytes, and the Decoder copies it into a buffer grown by
-// doubling, then into the string ZipFile to be decoded. Here the body is
-// read once into a buffer of its announced size and unmarshalled in
-// place, the zip decoded straight from it. A body that fails that is
+// doubling, then into the string ZipFile, then decodes that into a third
+// buffer. Here the body is read once into a buffer of its announced size,
+// the other fields are unmarshalled from it, and the zip is decoded in
+// place, into the body's own bytes. A body that takes none of that is
 // decoded again the Decoder's way, so that every error reads as before; a
 // corrupt zip_file is reported as a base64.CorruptInputError.
 func decodeDeploy(w http.ResponseWriter, r *http.Request) (deployBody, []byte, error) {
@@ -26,12 +28,8 @@ func decodeDeploy(w http.ResponseWriter, r *http.Request) (deployBody, []byte, e
 	if err != nil {
 		return deployBody{}, nil, err
 	}
-	var fast struct {
-		deployBody
-		ZipFile []byte `json:"zip_file"` // base64, decoded by Unmarshal
-	}
-	if json.Unmarshal(data, &fast) == nil && knownDeployFields(data) {
-		return fast.deployBody, fast.ZipFile, nil
+	if body, zip, ok := decodeDeployInPlace(data); ok {
+		return body, zip, nil
 	}
 	// The Decoder's way: the first JSON value counts, unknown fields are
 	// refused, and the zip is decoded afterwards.
@@ -49,36 +47,103 @@ func decodeDeploy(w http.ResponseWriter, r *http.Request) (deployBody, []byte, e
 	return body, zip, nil
 }
 
-// knownDeployFields reports whether data, a JSON object that Unmarshal
-// found valid, has only keys that name fields of deployBody, matched
-// case-insensitively as Unmarshal matches them. It skips the values
-// without parsing them: a second full parse would double a deploy's CPU.
-// A key written with escapes counts as unknown.
-func knownDeployFields(data []byte) bool {
+// decodeDeployInPlace decodes data, overwriting it with the zip, when it
+// is one JSON object with known keys only and a zip_file without escapes;
+// otherwise it reports false and leaves data as it was.
+func decodeDeployInPlace(data []byte) (deployBody, []byte, bool) {
+	var fast struct {
+		deployBody
+		ZipFile textValue `json:"zip_file"` // decoded below, in place
+	}
+	if json.Unmarshal(data, &fast) != nil {
+		return deployBody{}, nil, false
+	}
+	zip, ok := deployZip(data)
+	if !ok || bytes.IndexByte(zip, '\\') >= 0 {
+		return deployBody{}, nil, false // unknown keys, or escapes to undo
+	}
+	// Padding belongs at the end only: decoded in chunks, it would be
+	// taken in the middle too.
+	if i := bytes.IndexByte(zip, '='); i >= 0 && i < len(zip)-2 {
+		return deployBody{}, nil, false
+	}
+	n, ok := decodeBase64InPlace(zip)
+	if !ok {
+		return deployBody{}, nil, false
+	}
+	return fast.deployBody, zip[:n], true
+}
+
+// textValue accepts a JSON string or null without keeping it.
+type textValue struct{}
+
+func (*textValue) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && (b[0] == '"' || b[0] == 'n') {
+		return nil
+	}
+	return errors.New("not a string") // the Decoder's way says what is wrong
+}
+
+// decodeBase64InPlace decodes standard base64 without line breaks or
+// misplaced padding into the start of b, or reports false and leaves b as
+// it was. Each chunk is decoded through a small buffer, and what it yields
+// is no longer than what it consumed, so the writes never pass the reads;
+// a first pass, which writes nothing, finds any error.
+func decodeBase64InPlace(b []byte) (int, bool) {
+	const chunk = 4 << 10 // a multiple of 4: chunks end on whole quanta
+	var buf [chunk / 4 * 3]byte
+	n := 0
+	for pass := range 2 {
+		for i := 0; i < len(b); i += chunk {
+			m, err := base64.StdEncoding.Decode(buf[:], b[i:min(i+chunk, len(b))])
+			if err != nil {
+				return 0, false
+			}
+			if pass == 1 {
+				n += copy(b[n:], buf[:m])
+			}
+		}
+	}
+	return n, true
+}
+
+// deployZip returns the contents of the zip_file string of data, a JSON
+// object that Unmarshal found valid (the last zip_file string when there
+// are several, as Unmarshal takes the last), nil when there is none. It
+// reports false when a key names no field of deployBody (matched
+// case-insensitively, as Unmarshal matches them; a key written with
+// escapes counts as unknown). It skips the values without parsing them: a
+// second full parse would double a deploy's CPU.
+func deployZip(data []byte) ([]byte, bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return false
+		return nil, false
 	}
+	var zip []byte
 	for i++; ; i++ { // just past '{' or ','
 		i = skipSpace(data, i)
 		if i < len(data) && data[i] == '}' {
-			return true
+			return zip, true
 		}
 		if i >= len(data) || data[i] != '"' {
-			return false
+			return nil, false
 		}
 		end := stringEnd(data, i+1)
 		key := data[i+1 : end-1]
 		if bytes.IndexByte(key, '\\') >= 0 || !deployField(string(key)) {
-			return false
+			return nil, false
 		}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return false
+			return nil, false
 		}
-		i = valueEnd(data, i+1)
+		v := skipSpace(data, i+1)
+		i = valueEnd(data, v)
+		if strings.EqualFold(string(key), "zip_file") && v < len(data) && data[v] == '"' {
+			zip = data[v+1 : stringEnd(data, v+1)-1] // null changes nothing
+		}
 		if i >= len(data) || data[i] == '}' {
-			return i < len(data)
+			return zip, i < len(data)
 		}
 	}
 }

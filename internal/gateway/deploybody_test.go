@@ -16,6 +16,11 @@ import (
 // with base64.StdEncoding reports.
 func TestDecodeDeployLikeDecoder(t *testing.T) {
 	zip := base64.StdEncoding.EncodeToString([]byte("PK\x03\x04 some zip bytes"))
+	big := make([]byte, 10000) // several chunks of the in-place decoding
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	bigZip := base64.StdEncoding.EncodeToString(big)
 	bodies := []string{
 		`{"name":"a","runtime":"provided","memory_mb":256,"env":{"X":"1","Y":"2"},"zip_file":"` + zip + `"}`,
 		`{"NAME":"a","Zip_File":"` + zip + `"}`,
@@ -46,6 +51,21 @@ func TestDecodeDeployLikeDecoder(t *testing.T) {
 		`{"env":{"a":["}",{"b":","}]},"zip_file":"` + zip + `"}`,
 		`{"env":null,"memory_mb":128,"timeout_s":3,"zip_file":"` + zip + `"}`,
 		`{}`,
+		`{"name":"a","zip_file":"` + bigZip + `"}`,
+		`{"name":"a","zip_file":"` + bigZip[:4096] + `====` + bigZip[4096:] + `"}`,
+		`{"name":"a","zip_file":"` + bigZip[:4092] + `QQ==` + bigZip[4096:] + `"}`,
+		`{"name":"a","zip_file":"` + bigZip[:8000] + `!` + bigZip[8001:] + `"}`,
+		`{"name":"a","zip_file":"` + bigZip[:len(bigZip)-1] + `"}`,
+		`{"name":"a","zip_file":"QUJD"}`,
+		`{"name":"a","zip_file":"QUI="}`,
+		`{"name":"a","zip_file":"QQ=="}`,
+		`{"name":"a","zip_file":"QQ=A"}`,
+		`{"name":"a","zip_file":"Q==="}`,
+		`{"name":"a","zip_file":"QR=="}`,
+		`{"name":"a","zip_file":null}`,
+		`{"name":"a","zip_file":12}`,
+		`{"name":"a","zip_file":"` + zip + `","ZIP_FILE":"QUJD"}`,
+		`{"name":"a","zip_file":"QUJD","zip_file":null}`,
 		`{"name":"a","zip_file":"` + zip + `"}{"name":"b"}`,
 		`{"name":"a","zip_file":"` + zip + `","zip_file":"!!"}`,
 	}

@@ -20,34 +20,31 @@ type deployBody struct {
 	MemoryMB   int               `json:"memory_mb"`
 	TimeoutSec int               `json:"timeout_s"`
 	Env        map[string]string `json:"env"`
-	ZipFile    string            `json:"zip_file"`
+	ZipFile    string            `json:"zip_file"` // base64; see decodeDeploy
 }
 
 // maxDeployBody leaves room for a 50 MB zip in base64 plus the JSON around it.
 const maxDeployBody = fn.MaxZippedBytes/3*4 + 1<<20
 
 func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant string) {
-	var body deployBody
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxDeployBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
+	body, zip, err := decodeDeploy(w, r)
+	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var b64 base64.CorruptInputError
+		switch {
+		case errors.As(err, &mbe):
 			writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestEntityTooLarge,
 				"the deploy request is larger than %d bytes: the zipped code must be at most %d bytes", maxDeployBody, fn.MaxZippedBytes))
-			return
+		case errors.As(err, &b64):
+			writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidZipFile, "zip_file is not valid base64: %v", err))
+		default:
+			writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+				"could not parse the deploy request as JSON: %v", err))
 		}
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
-			"could not parse the deploy request as JSON: %v", err))
 		return
 	}
-	if body.ZipFile == "" {
+	if len(zip) == 0 {
 		writeError(w, g.cfg.Log, fn.InvalidParameter("zip_file is missing: send the function's code as a base64 zip"))
-		return
-	}
-	zip, err := base64.StdEncoding.DecodeString(body.ZipFile)
-	if err != nil {
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidZipFile, "zip_file is not valid base64: %v", err))
 		return
 	}
 	f, created, err := g.dep.Deploy(r.Context(), tenant, deploy.Request{

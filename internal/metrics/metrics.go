@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,11 +14,11 @@ import (
 // nothing, so components work without one (unit tests).
 type Metrics struct {
 	reg            *prometheus.Registry
-	starts         *prometheus.CounterVec // kind=cold|warm
+	starts         *children              // kind=cold|warm
 	throttles      *prometheus.CounterVec // reason
 	instanceStarts prometheus.Counter
 	instanceStops  *prometheus.CounterVec // why=idle|broken|retired|closed|evicted
-	invocations    *prometheus.CounterVec // outcome
+	invocations    *children              // outcome
 	duration       prometheus.Histogram
 }
 
@@ -25,9 +26,9 @@ type Metrics struct {
 func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
-		starts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		starts: newChildren(prometheus.CounterOpts{
 			Name: "updraft_invocation_starts_total", Help: "Invocations by start kind: cold (on a new instance) or warm.",
-		}, []string{"kind"}),
+		}, "kind"),
 		throttles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "updraft_throttles_total", Help: "Calls rejected with 429 TooManyRequestsException, by reason.",
 		}, []string{"reason"}),
@@ -37,17 +38,38 @@ func New() *Metrics {
 		instanceStops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "updraft_instance_stops_total", Help: "Runtime instances stopped, by why.",
 		}, []string{"why"}),
-		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{
+		invocations: newChildren(prometheus.CounterOpts{
 			Name: "updraft_invocations_total", Help: "Invocations by outcome.",
-		}, []string{"outcome"}),
+		}, "outcome"),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "updraft_invocation_duration_seconds", Help: "Function run time of each invocation.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 12),
 		}),
 	}
-	m.reg.MustRegister(m.starts, m.throttles, m.instanceStarts, m.instanceStops, m.invocations, m.duration,
+	m.reg.MustRegister(m.starts.vec, m.throttles, m.instanceStarts, m.instanceStops, m.invocations.vec, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// children is a CounterVec of one label whose children are kept once
+// used: WithLabelValues hashes the label and takes the vector's lock on
+// every call, and these two count every invocation. A child appears on
+// /metrics once it was first counted, as before.
+type children struct {
+	vec *prometheus.CounterVec
+	m   sync.Map // label value → prometheus.Counter
+}
+
+func newChildren(opts prometheus.CounterOpts, label string) *children {
+	return &children{vec: prometheus.NewCounterVec(opts, []string{label})}
+}
+
+func (c *children) get(value string) prometheus.Counter {
+	if ctr, ok := c.m.Load(value); ok {
+		return ctr.(prometheus.Counter)
+	}
+	ctr, _ := c.m.LoadOrStore(value, c.vec.WithLabelValues(value))
+	return ctr.(prometheus.Counter)
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -64,7 +86,7 @@ func (m *Metrics) Start(cold bool) {
 	if cold {
 		kind = "cold"
 	}
-	m.starts.WithLabelValues(kind).Inc()
+	m.starts.get(kind).Inc()
 }
 
 // Throttle counts one 429.
@@ -93,7 +115,7 @@ func (m *Metrics) Invocation(outcome string, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.invocations.WithLabelValues(outcome).Inc()
+	m.invocations.get(outcome).Inc()
 	m.duration.Observe(d.Seconds())
 }
 

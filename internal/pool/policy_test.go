@@ -161,7 +161,7 @@ func TestPolicySeesEveryCallEnd(t *testing.T) {
 	// A call that times out waiting ends too.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if _, err := p.AcquireMax(ctx, "f", "f", 1, noSpec); err == nil {
+	if _, err := p.AcquireMax(ctx, 0, "f", "f", 1, noSpec); err == nil {
 		t.Fatal("second acquire above max 1 succeeded")
 	}
 	p.Release(l, false)

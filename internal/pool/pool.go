@@ -133,21 +133,23 @@ func (p *Pool) Start(ctx context.Context) error {
 // idle and the cap allows. It waits until ctx is done; the caller bounds the
 // wait. owner names the function (for Retire).
 func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*Lease, error) {
-	return p.AcquireMax(ctx, key, owner, 0, spec)
+	return p.AcquireMax(ctx, 0, key, owner, 0, spec)
 }
 
 // AcquireMax is Acquire with the version's instance cap set to maxInst
-// (0: the pool's MaxInstances).
-func (p *Pool) AcquireMax(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
+// (0: the pool's MaxInstances) and, unless wait is 0, a wait of at most
+// wait, after which it fails with context.DeadlineExceeded. The timer
+// is only set when there is no idle instance to take at once.
+func (p *Pool) AcquireMax(ctx context.Context, wait time.Duration, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
 	p.arrival(owner)
-	l, err := p.acquire(ctx, key, owner, maxInst, spec)
+	l, err := p.acquire(ctx, wait, key, owner, maxInst, spec)
 	if err != nil {
 		p.done(owner) // the call ends here: Release will not be called
 	}
 	return l, err
 }
 
-func (p *Pool) acquire(ctx context.Context, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
+func (p *Pool) acquire(ctx context.Context, wait time.Duration, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -181,6 +183,13 @@ func (p *Pool) acquire(ctx context.Context, key, owner string, maxInst int, spec
 	p.mu.Unlock()
 	closeAll(dead)
 
+	var expired <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		expired = t.C
+	}
+	var err error
 	select {
 	case gr := <-w.ch:
 		if gr.err != nil {
@@ -188,18 +197,21 @@ func (p *Pool) acquire(ctx context.Context, key, owner string, maxInst int, spec
 		}
 		return p.lease(gr.m), nil
 	case <-ctx.Done():
-		p.mu.Lock()
-		if removeWaiter(g, w) {
-			p.mu.Unlock()
-			return nil, ctx.Err()
-		}
-		p.mu.Unlock()
-		// A grant raced with the cancellation: give the instance back.
-		if gr := <-w.ch; gr.m != nil {
-			p.Release(&Lease{m: gr.m}, false)
-		}
-		return nil, ctx.Err()
+		err = ctx.Err()
+	case <-expired:
+		err = context.DeadlineExceeded
 	}
+	p.mu.Lock()
+	if removeWaiter(g, w) {
+		p.mu.Unlock()
+		return nil, err
+	}
+	p.mu.Unlock()
+	// A grant raced with the cancellation: give the instance back.
+	if gr := <-w.ch; gr.m != nil {
+		p.Release(&Lease{m: gr.m}, false)
+	}
+	return nil, err
 }
 
 func (p *Pool) lease(m *member) *Lease {

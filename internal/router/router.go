@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -157,7 +158,7 @@ func (r *Router) Finish(res *Result) {
 }
 
 func versionKey(f *fn.Function, version string) string {
-	return fmt.Sprintf("%s/%s/%s/%d", f.Tenant, f.Name, version, f.Revision)
+	return f.Tenant + "/" + f.Name + "/" + version + "/" + strconv.FormatInt(f.Revision, 10)
 }
 
 func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
@@ -177,10 +178,8 @@ func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
 
 func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*pool.Lease, error) {
 	key, spec := versionKey(f, version), r.specFunc(f, version)
-	wctx, cancel := context.WithTimeout(ctx, r.cfg.QueueWait)
-	defer cancel()
 	maxInst := r.sched.Concurrency(f.Tenant, f.Name).MaxInstances
-	lease, err := r.pool.AcquireMax(wctx, key, fn.Key(f.Tenant, f.Name), maxInst, spec)
+	lease, err := r.pool.AcquireMax(ctx, r.cfg.QueueWait, key, fn.Key(f.Tenant, f.Name), maxInst, spec)
 	switch {
 	case err == nil:
 		return lease, nil

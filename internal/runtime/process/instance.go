@@ -70,7 +70,8 @@ type instance struct {
 	askedOnce sync.Once
 
 	// peak memory sampling; Invoke is never concurrent on one instance
-	peakCached int
+	peakCached int // the last reading of the instance's peak
+	peakProc   int // the process's largest resident size at that reading
 	peakCalls  int
 }
 

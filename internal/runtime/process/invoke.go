@@ -224,7 +224,10 @@ func (in *instance) peakMB() int {
 // refresh it every peakEvery calls; the first call, failed calls and calls
 // longer than peakFreshAfter always read it. A REPORT after a short call
 // may show a peak up to peakEvery-1 calls old, unless the main process's
-// own resident size grew past it, which forces a fresh reading.
+// resident size grew past its largest at the last reading, which forces a
+// fresh one. (The process's size is not compared with the cgroup's peak:
+// it counts file pages, such as its executable, charged to another cgroup,
+// so on some hosts it always exceeds the cgroup's peak.)
 const (
 	peakEvery      = 64
 	peakFreshAfter = 50 * time.Millisecond
@@ -233,15 +236,18 @@ const (
 // samplePeakMB returns the peak memory, read afresh when force is set, on
 // the first call, or every peakEvery calls.
 func (in *instance) samplePeakMB(force bool) int {
-	procPeak := in.mem.peakMB() // cheap: an open statm file, sampled status
 	if in.box == nil {
-		return procPeak
+		return in.mem.peakMB() // cheap: an open statm file, sampled status
 	}
+	// The cgroup's peak is what is reported: the process's resident size
+	// (statm alone, ~1 µs) only tells when to read it afresh.
+	procPeak := in.mem.residentMB()
 	in.peakCalls++
-	// When the process's own resident size passed the last reading, the
-	// peak moved.
-	grew := procPeak > in.peakCached
+	// The process grew past its largest size: the instance's peak may have
+	// moved.
+	grew := procPeak > in.peakProc
 	if force || grew || in.peakCached == 0 || in.peakCalls >= peakEvery {
+		in.peakProc = procPeak
 		return in.peakMB()
 	}
 	return in.peakCached

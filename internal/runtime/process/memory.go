@@ -16,14 +16,18 @@ import (
 // first call and every statusEvery calls after: the reported peak is the
 // larger of both, exact for memory still held at the end of a call, and at
 // most statusEvery calls late for a spike that was freed within a call.
-// Both files stay open and are re-read with pread at offset 0.
+// Both files stay open and are re-read with pread at offset 0, into a
+// buffer lent by readPool: an idle instance keeps none.
 type memory struct {
 	mu            sync.Mutex // Close may race a crashed call's last sample
 	status, statm int        // file descriptors, -1 when unavailable
 	calls         int
 	peakKB        int64
-	buf           [2048]byte
 }
+
+// readPool lends the buffers status and statm are read into; status is
+// about 1.5 KB.
+var readPool = sync.Pool{New: func() any { return new([2048]byte) }}
 
 const statusEvery = 16
 
@@ -55,8 +59,20 @@ func (m *memory) peakMB() int {
 	return int((m.peakKB + 1023) / 1024)
 }
 
+// residentMB samples the process's resident size alone, from statm, and
+// returns the largest seen so far, in MB rounded up: for callers that learn
+// the true peak elsewhere and need only a cheap sign that it moved.
+func (m *memory) residentMB() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sampleStatm()
+	return int((m.peakKB + 1023) / 1024)
+}
+
 func (m *memory) sampleStatus() {
-	b := m.read(m.status)
+	buf := readPool.Get().(*[2048]byte)
+	defer readPool.Put(buf)
+	b := m.read(m.status, buf)
 	i := bytes.Index(b, []byte("VmHWM:"))
 	if i < 0 {
 		return
@@ -67,7 +83,9 @@ func (m *memory) sampleStatus() {
 }
 
 func (m *memory) sampleStatm() {
-	b := m.read(m.statm) // "size resident shared text lib data dt", in pages
+	buf := readPool.Get().(*[2048]byte)
+	defer readPool.Put(buf)
+	b := m.read(m.statm, buf) // "size resident shared text lib data dt", in pages
 	i := bytes.IndexByte(b, ' ')
 	if i < 0 {
 		return
@@ -77,15 +95,15 @@ func (m *memory) sampleStatm() {
 	}
 }
 
-func (m *memory) read(fd int) []byte {
+func (m *memory) read(fd int, buf *[2048]byte) []byte {
 	if fd < 0 {
 		return nil
 	}
-	n, err := unix.Pread(fd, m.buf[:], 0)
+	n, err := unix.Pread(fd, buf[:], 0)
 	if err != nil || n <= 0 {
 		return nil
 	}
-	return m.buf[:n]
+	return buf[:n]
 }
 
 func leadingInt(b []byte) int64 {

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -205,4 +204,4 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // Key is the function's identity inside the platform: tenant/name.
-func Key(tenant, name string) string { return fmt.Sprintf("%s/%s", tenant, name) }
+func Key(tenant, name string) string { return tenant + "/" + name }

@@ -1,7 +1,7 @@
 package logs
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,16 +30,29 @@ type Report struct {
 // ReportLine is Lambda's last line of an invocation, fields separated by
 // tabs, durations in milliseconds with two decimals.
 func ReportLine(r Report) string {
-	s := fmt.Sprintf("REPORT RequestId: %s\tDuration: %s ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		r.RequestID, millis(r.Duration), r.BilledMs, r.MemoryMB, r.MaxMemoryMB)
+	b := make([]byte, 0, 160)
+	b = append(b, "REPORT RequestId: "...)
+	b = append(b, r.RequestID...)
+	b = append(b, "\tDuration: "...)
+	b = appendMillis(b, r.Duration)
+	b = append(b, " ms\tBilled Duration: "...)
+	b = strconv.AppendInt(b, r.BilledMs, 10)
+	b = append(b, " ms\tMemory Size: "...)
+	b = strconv.AppendInt(b, int64(r.MemoryMB), 10)
+	b = append(b, " MB\tMax Memory Used: "...)
+	b = strconv.AppendInt(b, int64(r.MaxMemoryMB), 10)
+	b = append(b, " MB"...)
 	if r.InitDuration > 0 {
-		s += "\tInit Duration: " + millis(r.InitDuration) + " ms"
+		b = append(b, "\tInit Duration: "...)
+		b = appendMillis(b, r.InitDuration)
+		b = append(b, " ms"...)
 	}
-	return s
+	return string(b)
 }
 
-func millis(d time.Duration) string {
-	return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))
+// appendMillis appends d in milliseconds with two decimals.
+func appendMillis(b []byte, d time.Duration) []byte {
+	return strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 2, 64)
 }
 
 // SplitLines splits captured output into lines at "\n" (a "\r" before it

@@ -72,12 +72,25 @@ func Burst(ctx context.Context, t Target, n int) BurstResult {
 // sends n requests at once to it while it has no instance, and reports the
 // burst and how many instances it started.
 func BurstCold(ctx context.Context, c *apiclient.Client, endpoint, key, dir, name string, n, maxInst int) (BurstResult, int, error) {
+	if err := deployCapped(ctx, c, dir, name, maxInst); err != nil {
+		return BurstResult{}, 0, err
+	}
+	return burstDeployed(ctx, c, endpoint, key, name, n)
+}
+
+// deployCapped deploys dir as the Go function name capped at maxInst
+// instances.
+func deployCapped(ctx context.Context, c *apiclient.Client, dir, name string, maxInst int) error {
 	if err := deployDir(ctx, c, dir, name, "provided", ""); err != nil {
-		return BurstResult{}, 0, err
+		return err
 	}
-	if _, err := c.PutConcurrency(ctx, name, fn.Concurrency{MaxInstances: maxInst}); err != nil {
-		return BurstResult{}, 0, err
-	}
+	_, err := c.PutConcurrency(ctx, name, fn.Concurrency{MaxInstances: maxInst})
+	return err
+}
+
+// burstDeployed sends n requests at once to the deployed function name and
+// reports the burst and how many instances it has afterwards.
+func burstDeployed(ctx context.Context, c *apiclient.Client, endpoint, key, name string, n int) (BurstResult, int, error) {
 	t := Target{
 		URL:    endpoint + "/2015-03-31/functions/" + name + "/invocations",
 		Header: http.Header{"Authorization": {"Bearer " + key}},

@@ -32,25 +32,29 @@ func rssKiB(pid int) (int64, error) {
 // rssPerInstance measures the platform's own memory per warm instance:
 // the serve process's RSS before and after n instances of a fresh function
 // started and went idle. The function processes' memory is not counted.
-// Gateway connections for n clients are opened by a first burst against
-// the already warm function warmURL, so that the figure holds only what
-// instances cost.
+// The function is deployed before the first reading (a deploy's garbage is
+// not an instance's cost), and gateway connections for n clients are opened
+// by a first burst against the already warm function warmURL, so that the
+// figure holds only what instances cost.
 func rssPerInstance(ctx context.Context, w io.Writer, c *apiclient.Client, endpoint, key, dir string, pid int, warm Target) error {
-	const n = 50
+	const n = 100
+	if err := deployCapped(ctx, c, dir, "rss-probe", n); err != nil {
+		return err
+	}
 	Burst(ctx, warm, n)
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Second)
 	before, err := rssKiB(pid)
 	if err != nil {
 		return err
 	}
-	res, started, err := BurstCold(ctx, c, endpoint, key, dir, "rss-probe", n, n)
+	res, started, err := burstDeployed(ctx, c, endpoint, key, "rss-probe", n)
 	if err != nil {
 		return err
 	}
 	if res.Errors > 0 {
 		return fmt.Errorf("rss probe: %d errors, first: %s", res.Errors, res.FirstError)
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Second)
 	after, err := rssKiB(pid)
 	if err != nil {
 		return err

@@ -67,6 +67,7 @@ func (r *Runtime) startStems() {
 			r.log.Info("no stem cells: interpreter missing", "runtime", rt, "err", err)
 			continue
 		}
+		r.log.Info("keeping stem cells: started interpreters waiting for a function", "runtime", rt, "count", r.cfg.StemCells)
 		p := &stemPool{runtime: rt, ready: make(chan *instance, r.cfg.StemCells), want: make(chan struct{}, 1)}
 		r.stems[rt] = p
 		r.stemsDone.Add(1)

@@ -345,10 +345,10 @@ func TestSandboxS7NoisyNeighbour(t *testing.T) {
 				busyP99, rounds, idleP99, slack.Round(time.Millisecond), attempts)
 		}
 	}
-	// The spinning call is in the background; the quiet one, whose calls
-	// are short, never was.
-	if v := cpuIdle(t, noisy.pid); v != "1" {
-		t.Errorf("the spinning call's cpu.idle is %q, want 1", v)
+	// The spinning call is in the background, unless a busy host never gave
+	// it half a CPU; the quiet one, whose calls are short, never was.
+	if v := cpuIdle(t, noisy.pid); v != "1" && used >= wall*6/10 {
+		t.Errorf("the spinning call's cpu.idle is %q after it used %v of CPU in %v, want 1", v, used, wall)
 	}
 	if v := cpuIdle(t, quiet.pid); v != "0" {
 		t.Errorf("the quiet function's cpu.idle is %q, want 0", v)
@@ -507,28 +507,46 @@ func TestSandboxNetworkNone(t *testing.T) {
 
 // TestSandboxLongCallInBackground: a call that keeps a CPU busy goes to
 // the background (cpu.idle) and its instance gets its weight back when it
-// returns; a call that waits as long never leaves the foreground.
+// returns; a call that waits as long never leaves the foreground. A host
+// so busy that the spinning call never gets half a CPU cannot tell: the
+// check is then skipped, saying so.
 func TestSandboxLongCallInBackground(t *testing.T) {
 	r, sb := newSandboxed(t, sandbox.Config{})
 	inst := start(t, r, goSpec(behaveDir))
 	cpuIdle(t, inst.pid) // skips without cpu.idle
-	for _, tc := range []struct {
-		action string
-		want   string
-	}{{"sleep", "0"}, {"spin", "1"}} {
+	// during runs a call of action for 6 windows and returns cpu.idle
+	// after 4, and the share of a CPU the process used meanwhile.
+	during := func(action string) (string, float64) {
 		done := make(chan error, 1)
+		cpu0, t0 := procCPU(inst.pid), time.Now()
 		go func() {
-			req := newRequest(fmt.Sprintf(`{"action":%q,"n":%d}`, tc.action, 6*backgroundAfter/time.Millisecond), 5*time.Second)
+			req := newRequest(fmt.Sprintf(`{"action":%q,"n":%d}`, action, 6*backgroundAfter/time.Millisecond), 5*time.Second)
 			_, err := inst.Invoke(context.Background(), req)
 			done <- err
 		}()
 		time.Sleep(4 * backgroundAfter)
-		if v := cpuIdle(t, inst.pid); v != tc.want {
-			t.Errorf("cpu.idle %q during a %s call, want %s", v, tc.action, tc.want)
-		}
+		v := cpuIdle(t, inst.pid)
+		share := float64(procCPU(inst.pid)-cpu0) / float64(time.Since(t0))
 		must(t, <-done)
-		if v := cpuIdle(t, inst.pid); v != "0" {
-			t.Errorf("cpu.idle %q after the %s call, want 0", v, tc.action)
+		if after := cpuIdle(t, inst.pid); after != "0" {
+			t.Errorf("cpu.idle %q after the %s call, want 0", after, action)
+		}
+		return v, share
+	}
+	if v, _ := during("sleep"); v != "0" {
+		t.Errorf("cpu.idle %q during a sleeping call, want 0", v)
+	}
+	for attempt := 1; ; attempt++ {
+		v, share := during("spin")
+		if share >= 0.6 {
+			if v != "1" {
+				t.Errorf("cpu.idle %q during a spinning call that used %.0f%% of a CPU, want 1", v, 100*share)
+			}
+			break
+		}
+		t.Logf("attempt %d: the spinning call got only %.0f%% of a CPU", attempt, 100*share)
+		if attempt == 3 {
+			t.Skip("the host is too busy: the spinning call never got half a CPU")
 		}
 	}
 	closeInst(t, sb, inst)

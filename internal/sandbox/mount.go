@@ -3,7 +3,9 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -59,6 +61,13 @@ func (s *Sandbox) setupNamespaces(tmpMB int, binds []string, stem string) error 
 			return fmt.Errorf("sandbox: read-only %s: %w", path, err)
 		}
 	}
+	// Mounts beneath the dirs about to be covered would still be listed in
+	// the instance's mountinfo (the stems' code mounts: other tenants'
+	// function paths): detach them first.
+	covered := append([]string{"/tmp", "/dev/shm"}, s.cfg.HideDirs...)
+	if err := detachBeneath(covered); err != nil {
+		return err
+	}
 	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	for _, d := range s.cfg.HideDirs {
 		if err := unix.Mount("tmpfs", d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
@@ -106,4 +115,56 @@ func dropPrivileges() error {
 		}
 	}
 	return nil
+}
+
+// detachBeneath lazily unmounts, in the calling thread's mount namespace,
+// every mount strictly beneath one of dirs (absolute, clean paths).
+func detachBeneath(dirs []string) error {
+	// The thread's own namespace: /proc/self is the whole process's.
+	b, err := os.ReadFile("/proc/thread-self/mountinfo")
+	if err != nil {
+		return fmt.Errorf("sandbox: mountinfo: %w", err)
+	}
+	var under []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMountinfo(f[4])
+		for _, d := range dirs {
+			if strings.HasPrefix(mp, d+"/") {
+				under = append(under, mp)
+				break
+			}
+		}
+	}
+	// Parents first: detaching one takes its children along, and their
+	// own detach then fails harmlessly.
+	sort.Strings(under)
+	for _, mp := range under {
+		if err := unix.Unmount(mp, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT {
+			return fmt.Errorf("sandbox: detach %s: %w", mp, err)
+		}
+	}
+	return nil
+}
+
+// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

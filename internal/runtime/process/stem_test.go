@@ -52,7 +52,8 @@ def handler(event, context):
     root = os.environ["LAMBDA_TASK_ROOT"]
     r = {"foo": os.environ.get("FOO"), "stem": os.environ.get("_UPDRAFT_STEM"), "cwd": os.getcwd(),
          "root": root, "name": context.function_name, "mem": context.memory_limit_in_mb,
-         "data": open(os.path.join(root, "data.txt")).read()}
+         "data": open(os.path.join(root, "data.txt")).read(),
+         "mountinfo": open("/proc/self/mountinfo").read()}
     try:
         open(os.path.join(root, "w.txt"), "w").write("x")
         r["write"] = "ok"
@@ -67,14 +68,15 @@ exports.handler = async (event, context) => {
   const root = process.env.LAMBDA_TASK_ROOT;
   const r = { foo: process.env.FOO, stem: process.env._UPDRAFT_STEM, cwd: process.cwd(), root,
     name: context.functionName, mem: context.memoryLimitInMB,
-    data: fs.readFileSync(path.join(root, 'data.txt'), 'utf8') };
+    data: fs.readFileSync(path.join(root, 'data.txt'), 'utf8'),
+    mountinfo: fs.readFileSync('/proc/self/mountinfo', 'utf8') };
   try { fs.writeFileSync(path.join(root, 'w.txt'), 'x'); r.write = 'ok'; } catch (e) { r.write = e.code; }
   return r;
 };
 `
 
 type stemProbe struct {
-	Foo, Stem, Cwd, Root, Name, Mem, Data, Write string
+	Foo, Stem, Cwd, Root, Name, Mem, Data, Write, Mountinfo string
 }
 
 // TestStemCells: a Python or Node cold start takes a stem, which becomes
@@ -133,8 +135,19 @@ func TestStemCells(t *testing.T) {
 					if fresh.assign != nil {
 						t.Error("a function setting interpreter start-up variables got a stem")
 					}
-					if _, resp := invoke(t, fresh, `{}`); resp.ErrorType != "" {
+					_, resp = invoke(t, fresh, `{}`)
+					if resp.ErrorType != "" {
 						t.Fatalf("fresh: %s: %s", resp.ErrorType, resp.Payload)
+					}
+					// Another instance, fresh or from a stem, sees nothing
+					// of the first one's code mount.
+					awaitStem(t, r, tc.rt)
+					other := start(t, r, langSpec(langDir(t, map[string]string{tc.file: tc.src, "data.txt": "other"}), tc.rt, tc.handler))
+					_, oresp := invoke(t, other, `{}`)
+					for _, p := range []stemProbe{decode[stemProbe](t, resp.Payload), decode[stemProbe](t, oresp.Payload)} {
+						if sb != nil && strings.Contains(p.Mountinfo, got.Root) {
+							t.Errorf("another instance's mountinfo shows the stem's task root %s:\n%s", got.Root, p.Mountinfo)
+						}
 					}
 
 					// The function's init failure is reported as from a fresh process.

@@ -42,8 +42,10 @@ type Box struct {
 	// the Runtime API on it and closes it.
 	Listener net.Listener
 
-	stem     string // the task root of a stem instance; "" otherwise
-	attached bool   // its code is mounted there
+	stemMu   sync.Mutex // Attach against Close
+	stem     string     // the task root of a stem instance; "" otherwise
+	attached bool       // its code is mounted there
+	closing  bool       // Close began: Attach fails
 
 	closeOnce sync.Once
 	closeErr  error

@@ -139,10 +139,14 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// makeParents creates updraft-<pid> under the platform's own cgroup in
+// sandboxes numbers the Sandboxes of this process.
+var sandboxes atomic.Uint64
+
+// makeParents creates updraft-<pid>-<n> under the platform's own cgroup in
 // each controller and sweeps the ones of dead platform processes.
 func (s *Sandbox) makeParents() error {
-	name := "updraft-" + strconv.Itoa(os.Getpid())
+	// One process may hold several sandboxes (tests do): each gets its own.
+	name := "updraft-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(sandboxes.Add(1), 10)
 	for c, own := range s.host.Controllers {
 		sweepStale(own)
 		dir := filepath.Join(own, name)
@@ -167,12 +171,13 @@ func (s *Sandbox) makeParents() error {
 	return nil
 }
 
-// sweepStale kills and removes updraft-<pid> cgroups under own whose
+// sweepStale kills and removes updraft-<pid>[-<n>] cgroups under own whose
 // platform process no longer exists.
 func sweepStale(own string) {
 	ents, _ := os.ReadDir(own)
 	for _, e := range ents {
 		p, ok := strings.CutPrefix(e.Name(), "updraft-")
+		p, _, _ = strings.Cut(p, "-") // updraft-<pid>-<n>, or updraft-<pid> before
 		pid, err := strconv.Atoi(p)
 		if !ok || err != nil || !e.IsDir() {
 			continue

@@ -105,10 +105,14 @@ func attachStem(fd int, dir string) error {
 // mount namespaces the instance sees the host's files: the path is
 // codeDir itself.
 func (b *Box) Attach(codeDir string) (string, error) {
-	if b.stem == "" {
+	b.stemMu.Lock()
+	defer b.stemMu.Unlock()
+	switch {
+	case b.closing:
+		return "", errors.New("sandbox: the stem instance is closed")
+	case b.stem == "":
 		return codeDir, nil
-	}
-	if b.attached {
+	case b.attached:
 		return "", errors.New("sandbox: the stem instance has its code already")
 	}
 	fd, err := unix.OpenTree(unix.AT_FDCWD, codeDir, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
@@ -139,6 +143,9 @@ func (b *Box) Limit(memMB int) error {
 // closeStem detaches the code (the unmount propagates into the instance's
 // namespace, which is gone by now anyway) and removes the task root.
 func (b *Box) closeStem() error {
+	b.stemMu.Lock()
+	defer b.stemMu.Unlock()
+	b.closing = true
 	if b.stem == "" {
 		return nil
 	}

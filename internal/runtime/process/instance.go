@@ -64,10 +64,13 @@ type instance struct {
 	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
 
 	// A stem (stem.go): its function arrives on assign; asked is closed
-	// once it asked for it. Both nil otherwise.
+	// once it asked for it (both nil otherwise); delivered is set once the
+	// assignment was written to it, and the route answers 404 from then on.
 	assign    chan []byte
 	asked     chan struct{}
 	askedOnce sync.Once
+	delivered atomic.Bool
+	onExit    func() // set before start; called once the process exited
 
 	// peak memory sampling; Invoke is never concurrent on one instance
 	peakCached int // the last reading of the instance's peak
@@ -246,6 +249,9 @@ func (in *instance) wait() {
 	in.cmd.Wait()
 	in.exitState = in.cmd.ProcessState
 	close(in.exited)
+	if in.onExit != nil {
+		in.onExit()
+	}
 }
 
 // awaitExit blocks until pid has exited, without reaping it. It waits on a
@@ -385,6 +391,9 @@ func (in *instance) InitLogs() []byte {
 // forgets the token. Safe to call twice and concurrently.
 func (in *instance) Close(ctx context.Context) error {
 	in.closeOnce.Do(func() {
+		in.mu.Lock() // a stem's specialise may be setting them
+		log, name := in.log, in.spec.Function
+		in.mu.Unlock()
 		in.rt.unregister(in)
 		in.kill()
 		close(in.done)
@@ -392,7 +401,7 @@ func (in *instance) Close(ctx context.Context) error {
 		case <-in.waiterEnd:
 		case <-ctx.Done():
 			// The waiter still reaps it when it finally exits.
-			in.closeErr = fmt.Errorf("process: instance %d of %s did not exit: %w", in.pid, in.spec.Function, ctx.Err())
+			in.closeErr = fmt.Errorf("process: instance %d of %s did not exit: %w", in.pid, name, ctx.Err())
 		}
 		if in.serveEnd != nil {
 			in.box.Listener.Close()
@@ -402,10 +411,10 @@ func (in *instance) Close(ctx context.Context) error {
 		in.mem.close()
 		if in.box != nil {
 			if err := in.box.Close(); err != nil && in.closeErr == nil {
-				in.closeErr = fmt.Errorf("process: instance %d of %s: %w", in.pid, in.spec.Function, err)
+				in.closeErr = fmt.Errorf("process: instance %d of %s: %w", in.pid, name, err)
 			}
 		}
-		in.log.Debug("instance closed", "pid", in.pid)
+		log.Debug("instance closed", "pid", in.pid)
 	})
 	return in.closeErr
 }

@@ -51,6 +51,14 @@ type stemPool struct {
 	taken   atomic.Int64   // by cold starts, so far
 }
 
+// wake asks p's keeper to look at the pool.
+func (p *stemPool) wake() {
+	select {
+	case p.want <- struct{}{}:
+	default:
+	}
+}
+
 // stemSensitive are environment variables read when an interpreter starts:
 // a function that sets one gets a fresh process.
 var stemSensitive = []string{"PYTHON", "NODE_", "UV_", "LD_", "LC_", "LANG", "TZ", "HOME", "GLIBC_", "MALLOC_"}
@@ -106,9 +114,21 @@ func (r *Runtime) keep(p *stemPool) {
 func (r *Runtime) refill(p *stemPool) error {
 	var wg sync.WaitGroup
 	var failed atomic.Pointer[error]
+	// Stems that died while they waited make room first.
+	for range len(p.ready) {
+		select {
+		case in := <-p.ready:
+			if in.Alive() {
+				p.ready <- in // only refill sends, and it just made room
+			} else {
+				in.Close(context.Background())
+			}
+		default:
+		}
+	}
 	for range cap(p.ready) - len(p.ready) {
 		wg.Go(func() {
-			in, err := r.newStem(p.runtime)
+			in, err := r.newStem(p)
 			if err != nil {
 				failed.CompareAndSwap(nil, &err)
 				return
@@ -123,9 +143,9 @@ func (r *Runtime) refill(p *stemPool) error {
 	return nil
 }
 
-// newStem starts a stem of runtime rt and waits until it asks for its
-// function.
-func (r *Runtime) newStem(rt string) (*instance, error) {
+// newStem starts a stem for p and waits until it asks for its function.
+func (r *Runtime) newStem(p *stemPool) (*instance, error) {
+	rt := p.runtime
 	spec := runtime.Spec{Runtime: rt, Function: "(stem " + rt + ")", MemoryMB: fn.MinMemoryMB}
 	cmd, err := r.commandFor(&spec)
 	if err != nil {
@@ -134,6 +154,7 @@ func (r *Runtime) newStem(rt string) (*instance, error) {
 	in := r.newInstance(spec, randomHex(tokenLen/2))
 	in.assign = make(chan []byte, 1)
 	in.asked = make(chan struct{})
+	in.onExit = p.wake // a stem that dies waiting is replaced
 	if err := r.register(in); err != nil {
 		return nil, err
 	}
@@ -176,12 +197,7 @@ func (r *Runtime) takeStem(spec *runtime.Spec) *instance {
 	if p == nil || !stemFits(spec, r.cfg.Sandbox) {
 		return nil
 	}
-	defer func() {
-		select {
-		case p.want <- struct{}{}:
-		default:
-		}
-	}()
+	defer p.wake()
 	for {
 		select {
 		case in := <-p.ready:
@@ -241,12 +257,21 @@ func (in *instance) specialise(ctx context.Context, spec runtime.Spec, cmd comma
 	if err != nil {
 		return fmt.Errorf("%w: %w", errStemUnusable, err)
 	}
-	in.spec = spec
-	in.log = in.rt.log.With("fn", spec.Function, "version", spec.Version, "tenant", spec.Tenant, "stem", true)
-	in.started = time.Now()
+	log := in.rt.log.With("fn", spec.Function, "version", spec.Version, "tenant", spec.Tenant, "stem", true)
+	in.mu.Lock() // Runtime.Close may be closing it meanwhile
+	in.spec, in.log, in.started = spec, log, time.Now()
+	in.mu.Unlock()
 	in.assign <- msg // cap 1, sent once
 	if err := in.awaitReady(ctx); err != nil {
 		in.Close(context.Background())
+		// A stem that exited without a word (no /init/error, no /next) may
+		// have died before it read its function: the failure is then the
+		// stem's, and a fresh process tells (a function that kills its
+		// process at init fails there as well, and is reported from it).
+		var ie *runtime.InitError
+		if errors.As(err, &ie) && ie.ErrorType == "Runtime.ExitError" && ctx.Err() == nil {
+			return fmt.Errorf("%w: it exited during its assignment: %w", errStemUnusable, err)
+		}
 		return err
 	}
 	return nil
@@ -255,7 +280,8 @@ func (in *instance) specialise(ctx context.Context, spec runtime.Spec, cmd comma
 // serveSpecialize answers a stem's GET …/updraft/specialize once it has a
 // function.
 func (in *instance) serveSpecialize(w http.ResponseWriter, r *http.Request) {
-	if in.assign == nil {
+	if in.assign == nil || in.delivered.Load() {
+		// Not a stem, or one that has its function: as for any instance.
 		apiError(w, http.StatusNotFound, "NotFound", "unknown Runtime API path")
 		return
 	}
@@ -267,6 +293,9 @@ func (in *instance) serveSpecialize(w http.ResponseWriter, r *http.Request) {
 		hdr["Content-Length"] = []string{strconv.Itoa(len(msg))}
 		w.WriteHeader(http.StatusOK)
 		w.Write(msg)
+		if http.NewResponseController(w).Flush() == nil {
+			in.delivered.Store(true)
+		}
 	case <-in.done:
 		apiError(w, http.StatusGone, "InstanceClosed", "the instance is shutting down")
 	case <-r.Context().Done():

@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,5 +161,67 @@ func TestStemCells(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestStemDiesBeforeAssignment: a stem that dies after it was taken but
+// before it read its function is the platform's failure, not the
+// function's: NewInstance starts a fresh process instead.
+func TestStemDiesBeforeAssignment(t *testing.T) {
+	needInterpreter(t, "python3")
+	r, _ := newStemRuntime(t, os.Geteuid() == 0)
+	awaitStem(t, r, fn.RuntimePython)
+	spec := langSpec(langDir(t, map[string]string{"app.py": "def handler(e, c):\n    return 1\n"}), fn.RuntimePython, "app.handler")
+	cmd, err := r.commandFor(&spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stem := <-r.stems[fn.RuntimePython].ready // its exit wakes the keeper
+	stem.kill()
+	err = stem.specialise(context.Background(), spec, cmd)
+	if !errors.Is(err, errStemUnusable) {
+		t.Fatalf("specialise of a dead stem: %v, want errStemUnusable", err)
+	}
+	// Through NewInstance: a ready stem that died meanwhile is skipped
+	// (or already replaced by the keeper, which its exit woke).
+	awaitStem(t, r, fn.RuntimePython)
+	p := r.stems[fn.RuntimePython]
+	dead := <-p.ready
+	dead.kill()
+	dead.awaitExited(5 * time.Second)
+	select {
+	case p.ready <- dead:
+	default:
+		dead.Close(context.Background())
+	}
+	inst := start(t, r, spec)
+	if inst == dead {
+		t.Fatal("NewInstance handed out a dead stem")
+	}
+	if _, resp := invoke(t, inst, `{}`); string(resp.Payload) != "1" {
+		t.Fatalf("got %s", resp.Payload)
+	}
+}
+
+// TestStemCloseWhileSpecialising: the runtime may close while a stem is
+// being given its function (run with -race).
+func TestStemCloseWhileSpecialising(t *testing.T) {
+	needInterpreter(t, "python3")
+	for i := range 5 {
+		r, _ := newStemRuntime(t, os.Geteuid() == 0)
+		awaitStem(t, r, fn.RuntimePython)
+		spec := langSpec(langDir(t, map[string]string{"app.py": "def handler(e, c):\n    return 1\n"}), fn.RuntimePython, "app.handler")
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if inst, err := r.NewInstance(context.Background(), spec); err == nil {
+				inst.Close(context.Background())
+			}
+		}()
+		time.Sleep(time.Duration(i) * 200 * time.Microsecond)
+		if err := r.Close(context.Background()); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		<-done
 	}
 }

@@ -17,11 +17,11 @@ import (
 // host) stays where it is.
 const backgroundAfter = 50 * time.Millisecond
 
-// hogging reports whether the process used at least half a CPU since the
-// last look (*seen; -1 before the first), and moves the instance to the
-// background when it did.
+// hogging reports whether the instance's processes used at least half a
+// CPU since the last look (*seen; -1 before the first), and moves the
+// instance to the background when they did.
 func (in *instance) hogging(seen *time.Duration) bool {
-	used := procCPU(in.pid)
+	used := in.box.CPUTime()
 	last := *seen
 	*seen = used
 	if used < 0 || last < 0 || used-last < backgroundAfter/2 {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,10 @@ func handle(ctx context.Context, ev event) (any, error) {
 	case "sleep":
 		time.Sleep(time.Duration(ev.N) * time.Millisecond)
 		return "slept", nil
+	case "spinchild": // a child burns CPU for N ms while this waits for it
+		c := exec.Command("timeout", strconv.FormatFloat(float64(ev.N)/1000, 'f', 3, 64), "sh", "-c", "while :; do :; done")
+		c.Run() // timeout ends it with status 124
+		return "spun", nil
 	case "spawn": // a child in the same process group, then sleep
 		c := exec.Command("sleep", "60")
 		if err := c.Start(); err != nil {

@@ -66,7 +66,8 @@
 // not bound latency, though: a woken task may wait out a scheduler slice
 // behind a spinning one of equal standing, which made a quiet function's
 // warm p99 4× its idle value beside a spinning neighbour on 2 CPUs. So an
-// invocation that keeps a CPU at least half busy for 50 ms goes to the
+// invocation that, from its 50th ms on, keeps a CPU at least half busy over
+// a 50 ms window (its processes' CPU time, children included) goes to the
 // background (Box.Background: cpu.idle, the kernel's SCHED_IDLE for the
 // group), where anything else that wakes preempts it at once, until it
 // returns; the process runtime decides (it knows when a call ends). Short calls keep their

@@ -9,12 +9,13 @@ import (
 	"github.com/updraft-dev/updraft/internal/runtime"
 )
 
-// backgroundAfter is the window in which an invocation that keeps a CPU
-// at least half busy is moved to the background (sandbox.Box.Background)
-// until it returns: short calls then win the CPU from long computations,
-// so a neighbour spinning through a long call cannot delay another
-// function's short ones. A call that waits (on I/O, or for a CPU on a busy
-// host) stays where it is.
+// backgroundAfter is the window of the background check: from its 50th ms
+// on, an invocation whose instance kept a CPU at least half busy over the
+// last window is moved to the background (sandbox.Box.Background) until it
+// returns, so at the earliest at 100 ms. Short calls then win the CPU from
+// long computations, so a neighbour spinning through a long call cannot
+// delay another function's short ones. A call that waits (on I/O, or for a
+// CPU on a busy host) stays where it is.
 const backgroundAfter = 50 * time.Millisecond
 
 // hogging reports whether the instance's processes used at least half a
@@ -91,11 +92,12 @@ wait:
 				in.forget()
 				return in.crashed(req, time.Since(start)), nil
 			}
-		case now := <-in.timer.C:
-			if left := deadline.Sub(now); left > 0 {
+		case <-in.timer.C:
+			if time.Until(deadline) > 0 {
 				if watch && !inBackground {
 					inBackground = in.hogging(&cpuSeen)
 				}
+				left := time.Until(deadline) // after hogging's reads
 				if watch && !inBackground {
 					left = min(left, backgroundAfter)
 				}

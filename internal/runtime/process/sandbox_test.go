@@ -240,8 +240,9 @@ func TestSandboxS6EscapeProbes(t *testing.T) {
 // TestSandboxS7NoisyNeighbour: a function spinning on every CPU is held
 // to its quota (one vCPU at 128 MB), and a quiet function's warm p99 beside
 // it stays within 2× its idle p99 plus a slack of 1 ms. The spinning call
-// is in the background (Box.Background) once it kept a CPU busy for 50 ms
-// (in the first noisy round; the median ignores that round), so the
+// is in the background (Box.Background) once it kept a CPU busy over a
+// 50 ms window (in the first noisy round; the median ignores that round),
+// so the
 // quiet function's wakeups preempt it; without that, on these 2-core
 // machines, each wakeup of a call can wait out a scheduler slice behind the
 // spinner (p99 about 4× idle). When other work keeps more than one task per

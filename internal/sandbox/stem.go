@@ -22,6 +22,12 @@ import (
 // propagates back. Attach mounts the code there as a read-only bind from
 // the platform's side (about 25 µs); the instance sees it at the same
 // path.
+//
+// On a host whose / is itself a shared mount (systemd's default), the
+// bind of the stem dir made at start propagates, empty, to the mount
+// namespaces that receive / from the host (those of services and
+// containers started with shared propagation), once per start; the code
+// mounts do not, as the stem dir is made private before any is attached.
 
 // setupStemRoot makes Config.StemDir a shared mount of its own and clears
 // what a platform that crashed left in it. Stems are unavailable (Start
@@ -54,6 +60,15 @@ func (s *Sandbox) setupStemRoot() error {
 		}
 	}
 	s.stemRoot = dir
+	return nil
+}
+
+// StemsAvailable says why Start cannot make stem instances (Spec.Stem), or
+// nil when it can.
+func (s *Sandbox) StemsAvailable() error {
+	if s.stemRoot == "" && !s.cfg.Disable && s.host.Root && s.host.Namespaces {
+		return errors.New("sandbox: stem cells are unavailable: " + s.stemErr)
+	}
 	return nil
 }
 

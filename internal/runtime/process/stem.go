@@ -38,6 +38,10 @@ import (
 // A function whose configuration would have changed how the interpreter
 // started (its environment sets PYTHON*, NODE_*, LD_*, LANG, LC_*, TZ …),
 // wants no network or a /tmp of another size starts without a stem.
+//
+// What differs from a fresh process: /proc/self/environ keeps the
+// environment the stem was started with (the kernel's copy; the process's
+// own environment is the function's), and the process started earlier.
 
 // errStemUnusable marks a stem that could not take its function; the
 // caller starts a fresh instance instead.
@@ -61,13 +65,20 @@ func (p *stemPool) wake() {
 
 // stemSensitive are environment variables read when an interpreter starts:
 // a function that sets one gets a fresh process.
-var stemSensitive = []string{"PYTHON", "NODE_", "UV_", "LD_", "LC_", "LANG", "TZ", "HOME", "GLIBC_", "MALLOC_"}
+var stemSensitive = []string{"PYTHON", "NODE_", "UV_", "LD_", "LC_", "LANG", "TZ", "HOME", "GLIBC_", "MALLOC_",
+	"LOCPATH", "GCONV_PATH", "NLSPATH", "OPENSSL_", "SSL_CERT_"}
 
 // startStems starts a keeper for each interpreted runtime whose interpreter
 // exists.
 func (r *Runtime) startStems() {
 	if r.cfg.StemCells <= 0 {
 		return
+	}
+	if sb := r.cfg.Sandbox; sb != nil {
+		if err := sb.StemsAvailable(); err != nil {
+			r.log.Info("no stem cells", "err", err)
+			return
+		}
 	}
 	r.stems = map[string]*stemPool{}
 	for _, rt := range []string{fn.RuntimePython, fn.RuntimeNode} {

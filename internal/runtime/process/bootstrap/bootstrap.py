@@ -376,10 +376,15 @@ def _specialize(api):
         sys.exit(1)
     msg = json.loads(body)
     env = os.environ
+    # Python may have set LC_CTYPE itself at start (PEP 538 locale
+    # coercion), as it would have for a fresh process: keep it.
+    coerced = env.get("LC_CTYPE")
     env.clear()
     for kv in msg["env"]:
         k, _, v = kv.partition("=")
         env[k] = v
+    if coerced is not None:
+        env.setdefault("LC_CTYPE", coerced)
     os.chdir(msg["root"])
 
 

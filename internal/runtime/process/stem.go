@@ -165,7 +165,13 @@ func (r *Runtime) newStem(p *stemPool) (*instance, error) {
 	in := r.newInstance(spec, randomHex(tokenLen/2))
 	in.assign = make(chan []byte, 1)
 	in.asked = make(chan struct{})
-	in.onExit = p.wake // a stem that dies waiting is replaced
+	in.onExit = func() {
+		select {
+		case <-in.asked: // it was ready: replace it (a failed start backs off instead)
+			p.wake()
+		default:
+		}
+	}
 	if err := r.register(in); err != nil {
 		return nil, err
 	}

@@ -248,8 +248,9 @@ func stemFits(spec *runtime.Spec, sb *sandbox.Sandbox) bool {
 }
 
 // specialise gives the stem in its function and waits until it is ready.
-// Before the stem is told, failures are errStemUnusable; after, they are
-// the function's, as for a fresh instance.
+// Failures before the stem is told, and an exit without a word after, are
+// errStemUnusable (the caller starts a fresh process); the rest are the
+// function's, as for a fresh instance.
 func (in *instance) specialise(ctx context.Context, spec runtime.Spec, cmd command) error {
 	root := spec.CodeDir
 	if in.box != nil {

@@ -225,3 +225,21 @@ func TestStemCloseWhileSpecialising(t *testing.T) {
 		<-done
 	}
 }
+
+// TestNoStemsWithoutStemDir: a sandbox that cannot make stems (here: no
+// stem dir) means no keeper, and cold starts exec as before.
+func TestNoStemsWithoutStemDir(t *testing.T) {
+	needInterpreter(t, "python3")
+	sb := newTestSandbox(t, sandbox.Config{})
+	if sb.StemsAvailable() == nil {
+		t.Fatal("stems available without a stem dir")
+	}
+	r := newRuntimeWith(t, Config{Sandbox: sb, StemCells: 1})
+	if st := r.Stems(); len(st) != 0 {
+		t.Fatalf("stems kept: %+v", st)
+	}
+	inst := start(t, r, langSpec(langDir(t, map[string]string{"app.py": "def handler(e, c):\n    return 1\n"}), fn.RuntimePython, "app.handler"))
+	if inst.assign != nil {
+		t.Fatal("a stem without a stem dir")
+	}
+}

@@ -1,8 +1,9 @@
 package process
 
-// The sandbox scenarios S1–S8 of issue 6, with real processes: each asserts
-// the contained outcome. They skip, with the reason, on a host where the
-// sandbox cannot enforce its limits (not root, a cgroup controller missing).
+// The sandbox scenarios S1–S8 of issue 6 (S7 in noisy_test.go), with real
+// processes: each asserts the contained outcome. They skip, with the
+// reason, on a host where the sandbox cannot enforce its limits (not root,
+// a cgroup controller missing).
 
 import (
 	"context"

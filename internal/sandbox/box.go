@@ -282,11 +282,11 @@ func (b *Box) PeakMB() (int, bool) {
 // Background puts the instance's CPU group in the background (on: the
 // kernel's cpu.idle, or a tiny weight where that is missing) or back (off).
 // The process runtime does so once an invocation has kept a CPU busy for a
-// while: a long computation then yields the CPU to short calls whenever both want
-// it, so a spinning neighbour cannot stretch another function's latency;
-// on a CPU nothing else wants it still runs at full speed (its quota does
-// not change). The price: on a saturated host, long calls get what short
-// ones leave.
+// while: a long computation then yields the CPU to short calls whenever
+// both want it, so a spinning neighbour cannot stretch another function's
+// latency; on a CPU nothing else wants it still runs at full speed (its
+// quota does not change). The price: on a saturated host, long calls get
+// what short ones leave.
 func (b *Box) Background(on bool) error {
 	if b.cg == nil {
 		return nil

@@ -70,10 +70,11 @@
 // a 50 ms window (its processes' CPU time, children included) goes to the
 // background (Box.Background: cpu.idle, the kernel's SCHED_IDLE for the
 // group), where anything else that wakes preempts it at once, until it
-// returns; the process runtime decides (it knows when a call ends). Short calls keep their
-// latency (within 2× beside a spinner: test S7); a long one still runs at
-// full speed on CPU nobody else wants, but on a saturated host it gets
-// only what short calls leave, its timeout bounding the wait.
+// returns; the process runtime decides (it knows when a call ends). Short
+// calls keep their latency (within 2× beside a spinner: test S7); a long
+// one still runs at full speed on CPU nobody else wants, but on a
+// saturated host it gets only what short calls leave, its timeout bounding
+// the wait.
 //
 // Teardown kills the PID namespace's init (the kernel then kills the rest),
 // then every task still listed in the cgroup, then removes the cgroup.

@@ -50,16 +50,12 @@ func (s *Sandbox) setupNamespaces(tmpMB int, binds []string, stem string) error 
 			unix.Close(fd)
 		}
 	}()
-	ro := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
 	for _, path := range binds {
-		fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+		fd, err := readOnlyClone(path, true)
 		if err != nil {
-			return fmt.Errorf("sandbox: bind %s: %w", path, err)
+			return fmt.Errorf("sandbox: bind: %w", err)
 		}
 		trees = append(trees, fd)
-		if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, ro); err != nil {
-			return fmt.Errorf("sandbox: read-only %s: %w", path, err)
-		}
 	}
 	// Mounts beneath the dirs about to be covered would still be listed in
 	// the instance's mountinfo (the stems' code mounts: other tenants'
@@ -115,6 +111,26 @@ func dropPrivileges() error {
 		}
 	}
 	return nil
+}
+
+// readOnlyClone clones the mount at path (with what is mounted beneath it
+// when recursive) into a detached tree, read-only, nosuid and nodev, and
+// returns its fd for move_mount.
+func readOnlyClone(path string, recursive bool) (int, error) {
+	var rec uint
+	if recursive {
+		rec = unix.AT_RECURSIVE
+	}
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|rec)
+	if err != nil {
+		return -1, fmt.Errorf("clone %s: %w", path, err)
+	}
+	ro := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
+	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|rec, ro); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("make %s read-only: %w", path, err)
+	}
+	return fd, nil
 }
 
 // detachBeneath lazily unmounts, in the calling thread's mount namespace,

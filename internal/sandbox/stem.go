@@ -88,14 +88,9 @@ func (s *Sandbox) stemDir(n uint64) (string, error) {
 // namespace's copy of the stem root is still a peer of the host's: the
 // clone of the stem's subdirectory joins that peer group.
 func cloneStem(dir string) (int, error) {
-	fd, err := unix.OpenTree(unix.AT_FDCWD, dir, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	fd, err := readOnlyClone(dir, false)
 	if err != nil {
-		return -1, fmt.Errorf("sandbox: stem %s: %w", dir, err)
-	}
-	ro := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
-	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, ro); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("sandbox: read-only stem %s: %w", dir, err)
+		return -1, fmt.Errorf("sandbox: stem: %w", err)
 	}
 	return fd, nil
 }
@@ -130,15 +125,11 @@ func (b *Box) Attach(codeDir string) (string, error) {
 	case b.attached:
 		return "", errors.New("sandbox: the stem instance has its code already")
 	}
-	fd, err := unix.OpenTree(unix.AT_FDCWD, codeDir, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	fd, err := readOnlyClone(codeDir, true)
 	if err != nil {
-		return "", fmt.Errorf("sandbox: attach %s: %w", codeDir, err)
+		return "", fmt.Errorf("sandbox: attach: %w", err)
 	}
 	defer unix.Close(fd)
-	ro := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
-	if err := unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, ro); err != nil {
-		return "", fmt.Errorf("sandbox: attach %s read-only: %w", codeDir, err)
-	}
 	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, b.stem, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return "", fmt.Errorf("sandbox: attach %s: %w", codeDir, err)
 	}

@@ -101,30 +101,20 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 		version = fn.LatestVersion
 	}
 	stream := time.Now().UTC().Format("2006/01/02") + "/[" + version + "]" + randomHex(16)
-	env := make([]string, 0, 24+len(spec.Env))
+	env := r.baseEnv(make([]string, 0, 24+len(spec.Env)), spec.Runtime, cmd, r.apiAddr(spec)+"/"+token)
 	env = append(env,
-		"PATH=/usr/local/bin:/usr/bin:/bin",
-		"LANG=en_US.UTF-8",
-		"TZ=:UTC",
-		"HOME=/tmp",
 		"LAMBDA_TASK_ROOT="+spec.CodeDir,
-		"LAMBDA_RUNTIME_DIR="+r.cfg.RuntimeDir,
 		"_HANDLER="+spec.Handler,
 		"AWS_LAMBDA_FUNCTION_NAME="+spec.Function,
 		"AWS_LAMBDA_FUNCTION_VERSION="+version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(mem),
-		"AWS_LAMBDA_RUNTIME_API="+r.apiAddr(spec)+"/"+token,
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+spec.Function,
 		"AWS_LAMBDA_LOG_STREAM_NAME="+stream,
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION="+fn.Region,
 		"AWS_DEFAULT_REGION="+fn.Region,
-		"AWS_EXECUTION_ENV="+cmd.execEnv,
 	)
-	switch {
-	case spec.Runtime == fn.RuntimePython:
-		env = append(env, "PYTHONUNBUFFERED=1")
-	case cmd.provided:
+	if cmd.provided {
 		// Lambda gives a function CPU in proportion to its memory, one vCPU
 		// at 1769 MB. Telling Go so (as Go does by itself under a cgroup CPU
 		// limit) spares a small function the cost of waking idle Ps across
@@ -144,6 +134,25 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 	sort.Strings(keys)
 	for _, k := range keys {
 		env = append(env, k+"="+spec.Env[k]) // os/exec keeps the last of duplicates
+	}
+	return env
+}
+
+// baseEnv appends what every process of runtime rt gets, a stem cell
+// (stem.go) included: the platform's fixed variables, where its runtime
+// client lives, and api (host:port/token) for the Runtime API.
+func (r *Runtime) baseEnv(env []string, rt string, cmd *command, api string) []string {
+	env = append(env,
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"LANG=en_US.UTF-8",
+		"TZ=:UTC",
+		"HOME=/tmp",
+		"LAMBDA_RUNTIME_DIR="+r.cfg.RuntimeDir,
+		"AWS_LAMBDA_RUNTIME_API="+api,
+		"AWS_EXECUTION_ENV="+cmd.execEnv,
+	)
+	if rt == fn.RuntimePython {
+		env = append(env, "PYTHONUNBUFFERED=1")
 	}
 	return env
 }

@@ -175,19 +175,7 @@ func (r *Runtime) newStem(p *stemPool) (*instance, error) {
 	if err := r.register(in); err != nil {
 		return nil, err
 	}
-	env := []string{
-		"PATH=/usr/local/bin:/usr/bin:/bin",
-		"LANG=en_US.UTF-8",
-		"TZ=:UTC",
-		"HOME=/tmp",
-		"LAMBDA_RUNTIME_DIR=" + r.cfg.RuntimeDir,
-		"AWS_LAMBDA_RUNTIME_API=" + r.Addr() + "/" + in.token,
-		"AWS_EXECUTION_ENV=" + cmd.execEnv,
-		"_UPDRAFT_STEM=1",
-	}
-	if rt == fn.RuntimePython {
-		env = append(env, "PYTHONUNBUFFERED=1")
-	}
+	env := append(r.baseEnv(nil, rt, &cmd, r.Addr()+"/"+in.token), "_UPDRAFT_STEM=1")
 	if err := in.start(cmd, env, "/", sandbox.Spec{MemoryMB: spec.MemoryMB, Binds: []string{r.cfg.RuntimeDir}, Stem: true}); err != nil {
 		r.unregister(in)
 		return nil, err

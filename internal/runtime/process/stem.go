@@ -326,14 +326,6 @@ func (r *Runtime) Stems() []StemStats {
 	return out
 }
 
-// stemsReady is how many stems of rt are ready.
-func (r *Runtime) stemsReady(rt string) int {
-	if p := r.stems[rt]; p != nil {
-		return len(p.ready)
-	}
-	return 0
-}
-
 // stopStems stops the keepers; the stems themselves are instances, closed
 // with the rest.
 func (r *Runtime) stopStems() {

@@ -38,8 +38,16 @@ func newStemRuntime(t *testing.T, sandboxed bool) (*Runtime, *sandbox.Sandbox) {
 // awaitStem waits until r has a ready stem of rt.
 func awaitStem(t *testing.T, r *Runtime, rt string) {
 	t.Helper()
+	ready := func() bool {
+		for _, st := range r.Stems() {
+			if st.Runtime == rt {
+				return st.Ready > 0
+			}
+		}
+		return false
+	}
 	deadline := time.Now().Add(10 * time.Second)
-	for r.stemsReady(rt) < 1 {
+	for !ready() {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s stem ready after 10s: %v", rt, r.Stems())
 		}

@@ -33,11 +33,15 @@ var allowed = map[string][]string{
 	"deploy":                    {"registry", "store", "fn"},
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
-	"router":                    {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
-	"async":                     {"router", "store", "fn"},
-	"gateway":                   {"async", "router", "registry", "deploy", "logs", "meter", "pool", "fn"},
+	// The invoke path: router → scheduler (admission) → pool → runtime.
+	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
+	// Management sequences over the domain packages; never the gateway.
+	"control": {"router", "scheduler", "pool", "registry", "deploy", "fn"},
+	// Event sources invoke through fn.Invoker, never the router itself.
+	"async":   {"store", "fn"},
+	"gateway": {"control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "pool", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "async", "gateway", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "fn"},

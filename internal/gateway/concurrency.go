@@ -13,7 +13,8 @@ func (g *Gateway) concurrencyRoutes(mux *http.ServeMux, auth func(tenantHandler)
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
-	if h := g.router.MetricsHandler(); h != nil {
+	if g.mx != nil {
+		h := g.mx.Handler()
 		// Platform-wide counters without function names or tenants in
 		// their labels: served without a key, like /healthz, on the API's
 		// (by default loopback) listener.
@@ -22,7 +23,7 @@ func (g *Gateway) concurrencyRoutes(mux *http.ServeMux, auth func(tenantHandler)
 }
 
 func (g *Gateway) getConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
-	cc, err := g.router.GetConcurrency(r.Context(), tenant, r.PathValue("name"))
+	cc, err := g.ctl.GetConcurrency(r.Context(), tenant, r.PathValue("name"))
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
@@ -36,20 +37,20 @@ func (g *Gateway) putConcurrency(w http.ResponseWriter, r *http.Request, tenant 
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cc); err != nil {
 		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
-			`could not parse the concurrency request as JSON {"reserved":N,"provisioned":N,"max_instances":N}: %v`, err))
+			`could not parse the concurrency request as JSON {"reserved":N,"provisioned":{"$LATEST":N},"max_instances":N}: %v`, err))
 		return
 	}
 	name := r.PathValue("name")
-	if err := g.router.PutConcurrency(r.Context(), tenant, name, cc); err != nil {
+	if err := g.ctl.PutConcurrency(r.Context(), tenant, name, cc, true); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	g.cfg.Log.Info("concurrency set", "tenant", tenant, "fn", name, "provisioned", cc.Provisioned)
+	g.cfg.Log.Info("concurrency set", "tenant", tenant, "fn", name, "provisioned", cc.Provisioned.String())
 	writeJSON(w, http.StatusOK, cc)
 }
 
 func (g *Gateway) deleteConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
-	if err := g.router.DeleteConcurrency(r.Context(), tenant, r.PathValue("name")); err != nil {
+	if err := g.ctl.DeleteConcurrency(r.Context(), tenant, r.PathValue("name")); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
@@ -57,7 +58,7 @@ func (g *Gateway) deleteConcurrency(w http.ResponseWriter, r *http.Request, tena
 }
 
 func (g *Gateway) instances(w http.ResponseWriter, r *http.Request, tenant string) {
-	out, err := g.router.Instances(r.Context(), tenant, r.PathValue("name"))
+	out, err := g.ctl.Instances(r.Context(), tenant, r.PathValue("name"))
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return

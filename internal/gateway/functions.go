@@ -47,21 +47,18 @@ func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant 
 		writeError(w, g.cfg.Log, fn.InvalidParameter("zip_file is missing: send the function's code as a base64 zip"))
 		return
 	}
-	f, created, err := g.dep.Deploy(r.Context(), tenant, deploy.Request{
+	f, created, err := g.ctl.Deploy(r.Context(), tenant, deploy.Request{
 		Name: body.Name, Runtime: body.Runtime, Handler: body.Handler,
 		MemoryMB: body.MemoryMB, TimeoutSec: body.TimeoutSec, Env: body.Env, Zip: zip,
-	})
+	}, false)
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	// Instances of the previous revision must not serve new calls.
-	g.router.Retire(tenant, f.Name)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
-	g.cfg.Log.Info("deployed", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
 	// code_changed is always present on a deploy's reply, false included.
 	writeJSON(w, status, struct {
 		*fn.Function
@@ -88,21 +85,6 @@ func (g *Gateway) getFunction(w http.ResponseWriter, r *http.Request, tenant str
 		return
 	}
 	writeJSON(w, http.StatusOK, f)
-}
-
-func (g *Gateway) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {
-	name, _ := functionName(r.PathValue("name"))
-	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
-		writeError(w, g.cfg.Log, err)
-		return
-	}
-	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {
-		writeError(w, g.cfg.Log, err)
-		return
-	}
-	g.router.Retire(tenant, name)
-	g.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // lookup resolves the {name} path value (a name or an ARN) to a function.

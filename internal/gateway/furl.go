@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/updraft-dev/updraft/internal/fn"
-	"github.com/updraft-dev/updraft/internal/router"
 )
 
 // serveFunctionURL invokes a function through its URL with the API Gateway
@@ -46,7 +45,7 @@ func (g *Gateway) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, g.cfg.Log, fn.Internal(err))
 		return
 	}
-	req := router.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
+	req := fn.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
 		Payload: event, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
 	res, err := g.router.Invoke(r.Context(), &req)
 	if err != nil {

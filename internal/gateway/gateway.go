@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
 )
@@ -34,8 +36,10 @@ type Gateway struct {
 	cfg    Config
 	reg    *registry.Registry
 	dep    *deploy.Deployer
+	ctl    *control.Control
 	router *router.Router
 	async  *async.Queue // nil: InvocationType Event is refused
+	mx     *metrics.Metrics
 	logs   *logs.Logs
 	meter  *meter.Meter
 
@@ -45,11 +49,11 @@ type Gateway struct {
 }
 
 // New builds the gateway; Start listens.
-func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Router, q *async.Queue, l *logs.Logs, m *meter.Meter) *Gateway {
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.Control, rt *router.Router, q *async.Queue, l *logs.Logs, m *meter.Meter, mx *metrics.Metrics) *Gateway {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, reg: reg, dep: dep, router: rt, async: q, logs: l, meter: m}
+	g := &Gateway{cfg: cfg, reg: reg, dep: dep, ctl: ctl, router: rt, async: q, logs: l, meter: m, mx: mx}
 	g.srv = &http.Server{
 		Handler:           g.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -70,7 +74,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/functions", auth(g.deployFunction))
 	mux.HandleFunc("GET /v1/functions", auth(g.listFunctions))
 	mux.HandleFunc("GET /v1/functions/{name}", auth(g.getFunction))
-	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
+	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.lambdaDeleteFunction)) // one delete for both APIs
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/fn"
-	"github.com/updraft-dev/updraft/internal/router"
 )
 
 // bufPool recycles request-body buffers on the invoke path.
@@ -79,7 +78,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported: use RequestResponse, Event or DryRun", it))
 		return
 	}
-	req := router.Request{
+	req := fn.Request{
 		RequestID:     requestID(w),
 		Tenant:        tenant,
 		Function:      name,

@@ -31,14 +31,10 @@ func (g *Gateway) lambdaRoutes(mux *http.ServeMux, auth func(tenantHandler) http
 }
 
 func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {
-	fs, err := g.reg.ListFunctions(r.Context(), tenant)
+	a, err := g.ctl.Account(r.Context(), tenant)
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
-	}
-	var total int64
-	for _, f := range fs {
-		total += f.CodeSize
 	}
 	type limit struct {
 		TotalCodeSize                  int64 `json:"TotalCodeSize"`
@@ -51,16 +47,15 @@ func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, 
 		TotalCodeSize int64 `json:"TotalCodeSize"`
 		FunctionCount int64 `json:"FunctionCount"`
 	}
-	conc := g.router.Pool().MaxInstances()
 	writeJSON(w, http.StatusOK, struct {
 		AccountLimit limit `json:"AccountLimit"`
 		AccountUsage usage `json:"AccountUsage"`
 	}{
 		AccountLimit: limit{
 			TotalCodeSize: 75 << 30, CodeSizeUnzipped: fn.MaxUnzippedBytes, CodeSizeZipped: fn.MaxZippedBytes,
-			ConcurrentExecutions: conc, UnreservedConcurrentExecutions: conc,
+			ConcurrentExecutions: a.ConcurrentExecutions, UnreservedConcurrentExecutions: a.UnreservedConcurrentExecutions,
 		},
-		AccountUsage: usage{TotalCodeSize: total, FunctionCount: int64(len(fs))},
+		AccountUsage: usage{TotalCodeSize: a.CodeSizeBytes, FunctionCount: int64(a.FunctionCount)},
 	})
 }
 

@@ -1,20 +1,17 @@
 package gateway
 
 import (
-	"maps"
 	"net/http"
-	"slices"
-	"time"
 
+	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
-// Reserved concurrency is the scheduler's: the same setting as
-// /v1/functions/{name}/concurrency, enforced on every call. Provisioned
-// concurrency on a version or alias (Lambda allows it on nothing else) is
-// stored and reported only: the scheduler keeps provisioned instances warm
-// for $LATEST through /v1/functions/{name}/concurrency, not yet for
-// published versions.
+// Reserved and provisioned concurrency are the control plane's: the same
+// settings as /v1/functions/{name}/concurrency and `updraft concurrency`.
+// Provisioned concurrency applies to a version or an alias (Lambda allows it
+// on nothing else); Put answers 202 IN_PROGRESS and Get reports READY once
+// the instances are up.
 
 func (g *Gateway) lambdaConcurrencyRoutes(mux *http.ServeMux, auth func(tenantHandler) http.HandlerFunc) {
 	mux.HandleFunc("PUT /2017-10-31/functions/{name}/concurrency", auth(g.lambdaPutConcurrency))
@@ -42,24 +39,13 @@ func (g *Gateway) lambdaPutConcurrency(w http.ResponseWriter, r *http.Request, t
 		name, err = g.functionNameOnly(r, tenant)
 	}
 	if err == nil {
-		err = g.setReserved(r, tenant, name, req.ReservedConcurrentExecutions)
+		err = g.ctl.SetReserved(r.Context(), tenant, name, req.ReservedConcurrentExecutions)
 	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": *req.ReservedConcurrentExecutions})
-}
-
-// setReserved changes only the reservation of the function's concurrency
-// settings (nil removes it).
-func (g *Gateway) setReserved(r *http.Request, tenant, name string, reserved *int) error {
-	cc, err := g.router.GetConcurrency(r.Context(), tenant, name)
-	if err != nil {
-		return err
-	}
-	cc.Reserved = reserved
-	return g.router.PutConcurrency(r.Context(), tenant, name, cc)
 }
 
 func (g *Gateway) lambdaGetConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
@@ -78,7 +64,7 @@ func (g *Gateway) lambdaGetConcurrency(w http.ResponseWriter, r *http.Request, t
 func (g *Gateway) lambdaDeleteConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.functionNameOnly(r, tenant)
 	if err == nil {
-		err = g.setReserved(r, tenant, name, nil)
+		err = g.ctl.SetReserved(r.Context(), tenant, name, nil)
 	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
@@ -93,37 +79,31 @@ func (g *Gateway) functionNameOnly(r *http.Request, tenant string) (string, erro
 	return name, checkName(r.PathValue("name"), name, tenant)
 }
 
-// provisionedQualifier checks ?Qualifier names a published version or an
-// alias of the function, as Lambda requires.
+// provisionedQualifier is ?Qualifier: a published version or an alias, as
+// Lambda requires.
 func (g *Gateway) provisionedQualifier(r *http.Request, tenant string) (name, q string, err error) {
 	if name, err = g.functionNameOnly(r, tenant); err != nil {
 		return "", "", err
 	}
 	q = r.URL.Query().Get("Qualifier")
-	switch {
-	case q == "" || q == fn.LatestVersion:
+	if q == "" || q == fn.LatestVersion {
 		return "", "", fn.InvalidParameter("Qualifier is missing or $LATEST: provisioned concurrency needs a published version or an alias")
-	case fn.IsVersionNumber(q):
-		_, err = g.reg.GetVersion(r.Context(), tenant, name, q)
-	default:
-		_, err = g.reg.GetAlias(r.Context(), tenant, name, q)
 	}
-	return name, q, err
+	return name, q, nil
 }
 
-func provisionedNotFound(name, q string) error {
-	return fn.Errorf(http.StatusNotFound, fn.TypeProvisionedConcurrency, "No Provisioned Concurrency Config found for function: %s:%s", name, q)
-}
-
-func provisionedJSON(n int) map[string]any {
-	return map[string]any{
-		"RequestedProvisionedConcurrentExecutions": n,
-		"AllocatedProvisionedConcurrentExecutions": n,
-		"AvailableProvisionedConcurrentExecutions": n,
-		"Status":       "READY",
-		"StatusReason": "stored only: Updraft does not keep provisioned instances warm yet; calls start instances on demand",
-		"LastModified": time.Now().UTC().Format(lambdaTime),
+func provisionedJSON(pc *control.ProvisionedConfig) map[string]any {
+	out := map[string]any{
+		"RequestedProvisionedConcurrentExecutions": pc.Requested,
+		"AllocatedProvisionedConcurrentExecutions": pc.Allocated,
+		"AvailableProvisionedConcurrentExecutions": pc.Available,
+		"Status":       pc.Status,
+		"LastModified": pc.LastModified.UTC().Format(lambdaTime),
 	}
+	if pc.StatusReason != "" {
+		out["StatusReason"] = pc.StatusReason
+	}
+	return out
 }
 
 func (g *Gateway) lambdaPutProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
@@ -138,20 +118,15 @@ func (g *Gateway) lambdaPutProvisioned(w http.ResponseWriter, r *http.Request, t
 	if err == nil {
 		name, q, err = g.provisionedQualifier(r, tenant)
 	}
+	var pc *control.ProvisionedConfig
 	if err == nil {
-		_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
-			if f.Provisioned == nil {
-				f.Provisioned = map[string]int{}
-			}
-			f.Provisioned[q] = req.ProvisionedConcurrentExecutions
-			return nil
-		})
+		pc, err = g.ctl.PutProvisioned(r.Context(), tenant, name, q, req.ProvisionedConcurrentExecutions)
 	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, provisionedJSON(req.ProvisionedConcurrentExecutions))
+	writeJSON(w, http.StatusAccepted, provisionedJSON(pc))
 }
 
 func (g *Gateway) lambdaGetProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
@@ -160,33 +135,21 @@ func (g *Gateway) lambdaGetProvisioned(w http.ResponseWriter, r *http.Request, t
 		return
 	}
 	name, q, err := g.provisionedQualifier(r, tenant)
-	var f *fn.Function
+	var pc *control.ProvisionedConfig
 	if err == nil {
-		f, err = g.reg.GetFunction(r.Context(), tenant, name)
-	}
-	if err == nil && f.Provisioned[q] == 0 {
-		err = provisionedNotFound(name, q)
+		pc, err = g.ctl.GetProvisioned(r.Context(), tenant, name, q)
 	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, provisionedJSON(f.Provisioned[q]))
+	writeJSON(w, http.StatusOK, provisionedJSON(pc))
 }
 
 func (g *Gateway) lambdaDeleteProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, q, err := g.provisionedQualifier(r, tenant)
 	if err == nil {
-		_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
-			if f.Provisioned[q] == 0 {
-				return provisionedNotFound(name, q)
-			}
-			delete(f.Provisioned, q)
-			if len(f.Provisioned) == 0 {
-				f.Provisioned = nil
-			}
-			return nil
-		})
+		err = g.ctl.DeleteProvisioned(r.Context(), tenant, name, q)
 	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
@@ -198,15 +161,22 @@ func (g *Gateway) lambdaDeleteProvisioned(w http.ResponseWriter, r *http.Request
 // lambdaListProvisioned is ListProvisionedConcurrencyConfigs (the same path
 // with List=ALL), sorted by qualifier, in one page.
 func (g *Gateway) lambdaListProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+	name, err := g.functionNameOnly(r, tenant)
+	var pcs []*control.ProvisionedConfig
+	if err == nil {
+		pcs, err = g.ctl.ListProvisioned(r.Context(), tenant, name)
+	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
 	list := []map[string]any{}
-	for _, q := range slices.Sorted(maps.Keys(f.Provisioned)) {
-		c := provisionedJSON(f.Provisioned[q])
-		c["FunctionArn"] = fn.ARN(tenant, f.Name, q)
+	for _, pc := range pcs {
+		if pc.Qualifier == fn.LatestVersion {
+			continue // Updraft's extension, not Lambda's
+		}
+		c := provisionedJSON(pc)
+		c["FunctionArn"] = fn.ARN(tenant, name, pc.Qualifier)
 		list = append(list, c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ProvisionedConcurrencyConfigs": list})

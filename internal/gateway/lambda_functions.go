@@ -76,16 +76,10 @@ func (g *Gateway) createFunction(w http.ResponseWriter, r *http.Request, tenant 
 	if req.EphemeralStorage != nil {
 		dr.EphemeralStorageMB = req.EphemeralStorage.Size
 	}
-	f, _, err := g.dep.Deploy(r.Context(), tenant, dr)
+	f, _, err := g.ctl.Deploy(r.Context(), tenant, dr, req.Publish)
 	if err != nil {
 		return err
 	}
-	if req.Publish {
-		if f, err = g.dep.Publish(r.Context(), tenant, f.Name, f.CodeSHA256, nil); err != nil {
-			return err
-		}
-	}
-	g.cfg.Log.Info("created", "tenant", tenant, "fn", f.Name, "revision", f.Revision)
 	writeJSON(w, http.StatusCreated, lambdaConfig(f))
 	return nil
 }
@@ -325,19 +319,11 @@ func sameConfigRequest(f *fn.Function) deploy.Request {
 // redeploy deploys dr and, with publish, publishes the result as a version
 // (the reply is then the version's configuration).
 func (g *Gateway) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr deploy.Request, publish bool) {
-	f, _, err := g.dep.Deploy(r.Context(), tenant, dr)
+	f, _, err := g.ctl.Deploy(r.Context(), tenant, dr, publish)
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	g.router.Retire(tenant, f.Name)
-	if publish {
-		if f, err = g.dep.Publish(r.Context(), tenant, f.Name, f.CodeSHA256, nil); err != nil {
-			writeError(w, g.cfg.Log, err)
-			return
-		}
-	}
-	g.cfg.Log.Info("updated", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
 	writeJSON(w, http.StatusOK, lambdaConfig(f))
 }
 
@@ -361,61 +347,26 @@ func (g *Gateway) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, t
 		return
 	}
 	if q != "" {
-		if err := g.deleteVersion(r, tenant, name, q); err != nil {
+		if err := g.ctl.DeleteVersion(r.Context(), tenant, name, q); err != nil {
 			writeError(w, g.cfg.Log, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {
+	if err := g.ctl.Delete(r.Context(), tenant, name); err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
-	g.router.Retire(tenant, name)
-	g.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // reservedJSON is GetFunction's Concurrency: the reservation the scheduler
 // enforces, or nil.
 func (g *Gateway) reservedJSON(r *http.Request, f *fn.Function) map[string]int {
-	cc, err := g.router.GetConcurrency(r.Context(), f.Tenant, f.Name)
+	cc, err := g.ctl.GetConcurrency(r.Context(), f.Tenant, f.Name)
 	if err != nil || cc.Reserved == nil {
 		return nil
 	}
 	return map[string]int{"ReservedConcurrentExecutions": *cc.Reserved}
-}
-
-// deleteVersion is DeleteFunction with a Qualifier: one published version,
-// unless an alias still routes to it.
-func (g *Gateway) deleteVersion(r *http.Request, tenant, name, q string) error {
-	if !fn.IsVersionNumber(q) {
-		return fn.InvalidParameter("Qualifier %q cannot be deleted: name a published version (delete aliases with DeleteAlias, $LATEST by deleting the function)", q)
-	}
-	if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
-		return err
-	}
-	as, err := g.reg.ListAliases(r.Context(), tenant, name)
-	if err != nil {
-		return err
-	}
-	for _, a := range as {
-		if _, weighted := a.Weights[q]; a.FunctionVersion == q || weighted {
-			return fn.Errorf(http.StatusConflict, fn.TypeResourceConflict,
-				"version %s is used by alias %s: point the alias elsewhere first", q, a.Name)
-		}
-	}
-	if err := g.reg.DeleteVersion(r.Context(), tenant, name, q); err != nil {
-		return err
-	}
-	_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
-		delete(f.Provisioned, q)
-		if len(f.Provisioned) == 0 {
-			f.Provisioned = nil
-		}
-		return nil
-	})
-	g.cfg.Log.Info("deleted version", "tenant", tenant, "fn", name, "version", q)
-	return err
 }

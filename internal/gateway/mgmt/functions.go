@@ -1,4 +1,4 @@
-package gateway
+package mgmt
 
 import (
 	"encoding/base64"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // deployBody is the JSON of POST /v1/functions.
@@ -23,28 +24,27 @@ type deployBody struct {
 	ZipFile    string            `json:"zip_file"` // base64; see decodeDeploy
 }
 
-// maxDeployBody leaves room for a 50 MB zip in base64 plus the JSON around it.
-const maxDeployBody = fn.MaxZippedBytes/3*4 + 1<<20
+// wire.MaxRequestBody leaves room for a 50 MB zip in base64 plus the JSON around it.
 
-func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) deployFunction(w http.ResponseWriter, r *http.Request, tenant string) {
 	body, zip, err := decodeDeploy(w, r)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		var b64 base64.CorruptInputError
 		switch {
 		case errors.As(err, &mbe):
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestEntityTooLarge,
-				"the deploy request is larger than %d bytes: the zipped code must be at most %d bytes", maxDeployBody, fn.MaxZippedBytes))
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestEntityTooLarge,
+				"the deploy request is larger than %d bytes: the zipped code must be at most %d bytes", wire.MaxRequestBody, fn.MaxZippedBytes))
 		case errors.As(err, &b64):
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidZipFile, "zip_file is not valid base64: %v", err))
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidZipFile, "zip_file is not valid base64: %v", err))
 		default:
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
 				"could not parse the deploy request as JSON: %v", err))
 		}
 		return
 	}
 	if len(zip) == 0 {
-		writeError(w, g.cfg.Log, fn.InvalidParameter("zip_file is missing: send the function's code as a base64 zip"))
+		wire.Error(w, g.cfg.Log, fn.InvalidParameter("zip_file is missing: send the function's code as a base64 zip"))
 		return
 	}
 	f, created, err := g.ctl.Deploy(r.Context(), tenant, deploy.Request{
@@ -52,7 +52,7 @@ func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant 
 		MemoryMB: body.MemoryMB, TimeoutSec: body.TimeoutSec, Env: body.Env, Zip: zip,
 	}, false)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	status := http.StatusOK
@@ -60,59 +60,50 @@ func (g *Gateway) deployFunction(w http.ResponseWriter, r *http.Request, tenant 
 		status = http.StatusCreated
 	}
 	// code_changed is always present on a deploy's reply, false included.
-	writeJSON(w, status, struct {
+	wire.JSON(w, status, struct {
 		*fn.Function
 		CodeChanged bool `json:"code_changed"`
 	}{f, f.CodeChanged})
 }
 
-func (g *Gateway) listFunctions(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) listFunctions(w http.ResponseWriter, r *http.Request, tenant string) {
 	fs, err := g.reg.ListFunctions(r.Context(), tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if fs == nil {
 		fs = []*fn.Function{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"functions": fs})
+	wire.JSON(w, http.StatusOK, map[string]any{"functions": fs})
 }
 
-func (g *Gateway) getFunction(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) getFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, f)
+	wire.JSON(w, http.StatusOK, f)
 }
 
-// lookup resolves the {name} path value (a name or an ARN) to a function.
-func (g *Gateway) lookup(r *http.Request, tenant string) (*fn.Function, error) {
-	name, _ := functionName(r.PathValue("name"))
-	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
-		return nil, err
-	}
-	return g.reg.GetFunction(r.Context(), tenant, name)
-}
-
-func (g *Gateway) functionLogs(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) functionLogs(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	q := r.URL.Query()
-	since, err := parseSince(q.Get("since"), time.Now())
+	since, err := wire.ParseSince(q.Get("since"), time.Now())
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	follow := q.Get("follow") == "1" || q.Get("follow") == "true"
 	// Lines of calls that already returned are batched for a few ms: flush
 	// them so a `logs` right after an invoke shows that invoke.
 	if err := g.logs.Flush(r.Context()); err != nil {
-		writeError(w, g.cfg.Log, fn.Internal(err))
+		wire.Error(w, g.cfg.Log, fn.Internal(err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -136,31 +127,31 @@ func (g *Gateway) functionLogs(w http.ResponseWriter, r *http.Request, tenant st
 	}
 }
 
-func (g *Gateway) usage(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) usage(w http.ResponseWriter, r *http.Request, tenant string) {
 	q := r.URL.Query()
-	since, err := parseSince(q.Get("since"), time.Now())
+	since, err := wire.ParseSince(q.Get("since"), time.Now())
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	name := q.Get("function")
 	if name != "" {
 		if err := fn.ValidateName(name); err != nil {
-			writeError(w, g.cfg.Log, err)
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 	}
 	if err := g.meter.Flush(r.Context()); err != nil {
-		writeError(w, g.cfg.Log, fn.Internal(err))
+		wire.Error(w, g.cfg.Log, fn.Internal(err))
 		return
 	}
 	sum, err := g.meter.Summary(r.Context(), tenant, name, since)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if sum == nil {
 		sum = []fn.UsageSummary{}
 	}
-	writeJSON(w, http.StatusOK, sum)
+	wire.JSON(w, http.StatusOK, sum)
 }

@@ -1,4 +1,4 @@
-package gateway
+package furl
 
 import (
 	"encoding/base64"
@@ -12,49 +12,50 @@ import (
 	"unicode/utf8"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // serveFunctionURL invokes a function through its URL with the API Gateway
 // HTTP API payload format 2.0 and maps the result back to HTTP.
-func (g *Gateway) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
-	reqID := setRequestID(w)
+func (g *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
+	reqID := wire.SetRequestID(w)
 	ref, err := g.reg.GetURL(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if ref.AuthType == "AWS_IAM" {
 		tenant, err := g.authenticate(w, r)
 		if err != nil {
-			writeError(w, g.cfg.Log, err)
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 		if tenant != ref.Tenant {
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied, "this key may not invoke that function URL"))
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied, "this key may not invoke that function URL"))
 			return
 		}
 	}
-	body, err := readLimited(http.MaxBytesReader(w, r.Body, fn.MaxSyncPayload+1), nil, fn.MaxSyncPayload)
+	body, err := wire.ReadLimited(http.MaxBytesReader(w, r.Body, fn.MaxSyncPayload+1), nil, fn.MaxSyncPayload)
 	if err != nil {
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
+		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
 			"Request must be smaller than %d bytes for a function URL", fn.MaxSyncPayload))
 		return
 	}
 	event, err := json.Marshal(httpEvent(r, body, reqID))
 	if err != nil {
-		writeError(w, g.cfg.Log, fn.Internal(err))
+		wire.Error(w, g.cfg.Log, fn.Internal(err))
 		return
 	}
 	req := fn.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
 		Payload: event, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
 	res, err := g.router.Invoke(r.Context(), &req)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	defer g.router.Finish(res)
 	if res.FunctionError != "" {
-		writeJSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error"})
+		wire.JSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error"})
 		return
 	}
 	writeHTTPResult(w, res.Payload)
@@ -154,7 +155,7 @@ func writeHTTPResult(w http.ResponseWriter, payload []byte) {
 		if resp.IsBase64Encoded {
 			b, err := base64.StdEncoding.DecodeString(*resp.Body)
 			if err != nil {
-				writeJSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error: the function's isBase64Encoded body is not base64"})
+				wire.JSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error: the function's isBase64Encoded body is not base64"})
 				return
 			}
 			body = b

@@ -1,10 +1,11 @@
-package gateway
+package lambda
 
 import (
 	"net/http"
 
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // Reserved and provisioned concurrency are the control plane's: the same
@@ -13,7 +14,7 @@ import (
 // on nothing else); Put answers 202 IN_PROGRESS and Get reports READY once
 // the instances are up.
 
-func (g *Gateway) lambdaConcurrencyRoutes(mux *http.ServeMux, auth func(tenantHandler) http.HandlerFunc) {
+func (g *API) lambdaConcurrencyRoutes(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("PUT /2017-10-31/functions/{name}/concurrency", auth(g.lambdaPutConcurrency))
 	mux.HandleFunc("DELETE /2017-10-31/functions/{name}/concurrency", auth(g.lambdaDeleteConcurrency))
 	mux.HandleFunc("GET /2019-09-30/functions/{name}/concurrency", auth(g.lambdaGetConcurrency))
@@ -26,7 +27,7 @@ func (g *Gateway) lambdaConcurrencyRoutes(mux *http.ServeMux, auth func(tenantHa
 // maxReserved bounds a reservation; Lambda's bound is the account's limit.
 const maxReserved = 1000
 
-func (g *Gateway) lambdaPutConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaPutConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req struct {
 		ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions"`
 	}
@@ -42,46 +43,46 @@ func (g *Gateway) lambdaPutConcurrency(w http.ResponseWriter, r *http.Request, t
 		err = g.ctl.SetReserved(r.Context(), tenant, name, req.ReservedConcurrentExecutions)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": *req.ReservedConcurrentExecutions})
+	wire.JSON(w, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": *req.ReservedConcurrentExecutions})
 }
 
-func (g *Gateway) lambdaGetConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) lambdaGetConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	out := g.reservedJSON(r, f)
 	if out == nil {
 		out = map[string]int{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	wire.JSON(w, http.StatusOK, out)
 }
 
-func (g *Gateway) lambdaDeleteConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaDeleteConcurrency(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.functionNameOnly(r, tenant)
 	if err == nil {
 		err = g.ctl.SetReserved(r.Context(), tenant, name, nil)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // functionNameOnly is the {name} path value as a bare function name.
-func (g *Gateway) functionNameOnly(r *http.Request, tenant string) (string, error) {
-	name, _ := functionName(r.PathValue("name"))
-	return name, checkName(r.PathValue("name"), name, tenant)
+func (g *API) functionNameOnly(r *http.Request, tenant string) (string, error) {
+	name, _ := wire.FunctionName(r.PathValue("name"))
+	return name, wire.CheckName(r.PathValue("name"), name, tenant)
 }
 
 // provisionedQualifier is ?Qualifier: a published version or an alias, as
 // Lambda requires.
-func (g *Gateway) provisionedQualifier(r *http.Request, tenant string) (name, q string, err error) {
+func (g *API) provisionedQualifier(r *http.Request, tenant string) (name, q string, err error) {
 	if name, err = g.functionNameOnly(r, tenant); err != nil {
 		return "", "", err
 	}
@@ -106,7 +107,7 @@ func provisionedJSON(pc *control.ProvisionedConfig) map[string]any {
 	return out
 }
 
-func (g *Gateway) lambdaPutProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaPutProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req struct {
 		ProvisionedConcurrentExecutions int `json:"ProvisionedConcurrentExecutions"`
 	}
@@ -123,13 +124,13 @@ func (g *Gateway) lambdaPutProvisioned(w http.ResponseWriter, r *http.Request, t
 		pc, err = g.ctl.PutProvisioned(r.Context(), tenant, name, q, req.ProvisionedConcurrentExecutions)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, provisionedJSON(pc))
+	wire.JSON(w, http.StatusAccepted, provisionedJSON(pc))
 }
 
-func (g *Gateway) lambdaGetProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaGetProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
 	if r.URL.Query().Get("List") == "ALL" {
 		g.lambdaListProvisioned(w, r, tenant)
 		return
@@ -140,19 +141,19 @@ func (g *Gateway) lambdaGetProvisioned(w http.ResponseWriter, r *http.Request, t
 		pc, err = g.ctl.GetProvisioned(r.Context(), tenant, name, q)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, provisionedJSON(pc))
+	wire.JSON(w, http.StatusOK, provisionedJSON(pc))
 }
 
-func (g *Gateway) lambdaDeleteProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaDeleteProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, q, err := g.provisionedQualifier(r, tenant)
 	if err == nil {
 		err = g.ctl.DeleteProvisioned(r.Context(), tenant, name, q)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -160,14 +161,14 @@ func (g *Gateway) lambdaDeleteProvisioned(w http.ResponseWriter, r *http.Request
 
 // lambdaListProvisioned is ListProvisionedConcurrencyConfigs (the same path
 // with List=ALL), sorted by qualifier, in one page.
-func (g *Gateway) lambdaListProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaListProvisioned(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.functionNameOnly(r, tenant)
 	var pcs []*control.ProvisionedConfig
 	if err == nil {
 		pcs, err = g.ctl.ListProvisioned(r.Context(), tenant, name)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	list := []map[string]any{}
@@ -179,5 +180,5 @@ func (g *Gateway) lambdaListProvisioned(w http.ResponseWriter, r *http.Request, 
 		c["FunctionArn"] = fn.ARN(tenant, name, pc.Qualifier)
 		list = append(list, c)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ProvisionedConcurrencyConfigs": list})
+	wire.JSON(w, http.StatusOK, map[string]any{"ProvisionedConcurrencyConfigs": list})
 }

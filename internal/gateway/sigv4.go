@@ -6,14 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
@@ -111,126 +111,46 @@ func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, err
 		}
 		payloadHash = h
 	}
-	scope := a.date + "/" + a.region + "/" + a.service + "/aws4_request"
-	key := signingKey(secret, a.date, a.region, a.service)
-	// The canonical URI is the path as sent, escaped once more (every
-	// service but S3 signs it so): an ARN's ':' travels as %3A and is
-	// signed as %253A.
-	creq := canonicalRequest(r, awsEscape(r.URL.EscapedPath(), false), a.signedHeaders, payloadHash)
-	sts := sigV4Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hexSHA256(creq)
-	if hmac.Equal(hmacSHA256(key, sts), a.signature) {
+	ok, err := a.verify(r, secret, payloadHash, t)
+	if err != nil {
+		return "", err
+	}
+	if ok {
 		return tenant, nil
 	}
 	return "", badSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
 }
 
-func canonicalRequest(r *http.Request, uri string, signed []string, payloadHash string) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	if uri == "" {
-		uri = "/"
-	}
-	b.WriteString(uri)
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(r.URL.RawQuery))
-	b.WriteByte('\n')
-	for _, h := range signed {
-		b.WriteString(h)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, h))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(signed, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
-	return b.String()
-}
+// unsignable are headers the AWS SDK's signer never signs; a request that
+// signed one cannot be verified by it.
+var unsignable = map[string]bool{"authorization": true, "user-agent": true, "x-amzn-trace-id": true, "expect": true}
 
-// headerValue is a signed header's canonical value: trimmed, inner runs of
-// spaces collapsed, several values joined by commas.
-func headerValue(r *http.Request, name string) string {
-	var vals []string
-	switch name {
-	case "host":
-		vals = []string{r.Host}
-	case "content-length":
-		vals = r.Header.Values("Content-Length")
-		if len(vals) == 0 && r.ContentLength >= 0 {
-			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
-		}
-	default:
-		vals = r.Header.Values(name)
-	}
-	for i, v := range vals {
-		vals[i] = strings.Join(strings.Fields(v), " ")
-	}
-	return strings.Join(vals, ",")
-}
-
-// canonicalQuery sorts the parameters by name, then value, each escaped.
-func canonicalQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return raw
-	}
-	type kv struct{ k, v string }
-	var pairs []kv
-	for k, vs := range q {
-		for _, v := range vs {
-			pairs = append(pairs, kv{awsEscape(k, true), awsEscape(v, true)})
+// verify recomputes the signature with the AWS SDK's own v4 signer over a
+// copy of r that carries exactly the headers the client signed, and
+// compares it with the one sent.
+func (a *sigV4Auth) verify(r *http.Request, secret, payloadHash string, t time.Time) (bool, error) {
+	u := *r.URL
+	u.Scheme, u.Host = "http", r.Host
+	c := &http.Request{Method: r.Method, URL: &u, Host: r.Host, Header: http.Header{}}
+	for _, h := range a.signedHeaders {
+		switch {
+		case h == "host":
+		case h == "content-length":
+			c.ContentLength = r.ContentLength
+		case unsignable[h]:
+			return false, badSignature("the signed header %s cannot be verified: do not sign it", h)
+		default:
+			c.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
 		}
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].k != pairs[j].k {
-			return pairs[i].k < pairs[j].k
-		}
-		return pairs[i].v < pairs[j].v
+	creds := aws.Credentials{AccessKeyID: a.keyID, SecretAccessKey: secret, SessionToken: c.Header.Get("X-Amz-Security-Token")}
+	signer := v4.NewSigner(func(o *v4.SignerOptions) {
+		o.DisableURIPathEscaping = a.service == "s3" // S3 signs the path as sent
 	})
-	parts := make([]string, len(pairs))
-	for i, p := range pairs {
-		parts[i] = p.k + "=" + p.v
+	if err := signer.SignHTTP(r.Context(), creds, c, payloadHash, a.service, a.region, t); err != nil {
+		return false, fn.Internal(fmt.Errorf("gateway: recompute SigV4: %w", err))
 	}
-	return strings.Join(parts, "&")
-}
-
-// awsEscape percent-encodes all but the unreserved characters (and '/'
-// unless slash is set), as SigV4 specifies.
-func awsEscape(s string, slash bool) string {
-	const hexd = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !slash) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexd[c>>4])
-		b.WriteByte(hexd[c&15])
-	}
-	return b.String()
-}
-
-func signingKey(secret, date, region, service string) []byte {
-	k := hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	return hmacSHA256(k, "aws4_request")
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write([]byte(data))
-	return h.Sum(nil)
-}
-
-func hexSHA256(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
+	_, sig, _ := strings.Cut(c.Header.Get("Authorization"), "Signature=")
+	want, err := hex.DecodeString(sig)
+	return err == nil && hmac.Equal(want, a.signature), nil
 }

@@ -73,7 +73,9 @@ func Error(w http.ResponseWriter, log *slog.Logger, err error) {
 		h.Set("Retry-After", "1")
 	}
 	w.WriteHeader(e.Status)
-	body := map[string]string{"Type": kind, "message": e.Message}
+	// __type is where the AWS JSON protocols (DynamoDB, SQS) look for the
+	// error code; the REST protocols read X-Amzn-ErrorType.
+	body := map[string]string{"Type": kind, "message": e.Message, "__type": e.Type}
 	if e.Reason != "" {
 		body["Reason"] = e.Reason
 	}

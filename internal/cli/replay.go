@@ -25,9 +25,12 @@ Files (CSV, columns found by header name): --invocations
 (invocations_per_function_md.anon.d01.csv), --durations
 (function_durations_percentiles.anon.d01.csv), --memory
 (app_memory_percentiles.anon.d01.csv). --synthesize N writes a synthetic
-trace of N functions in the same format to the three paths instead.`,
+trace of N functions in the same format to the three paths instead, in
+the mix chosen by --mix: "azure" (the shapes of the Azure trace: timers,
+memoryless HTTP, frequent, bursts, sporadic) or "simple" (timers, frequent,
+bursts).`,
 		Example: `  updraft replay --invocations inv.csv --durations dur.csv --memory mem.csv --policy adaptive -o json
-  updraft replay --synthesize 400 --invocations inv.csv --durations dur.csv --memory mem.csv`,
+  updraft replay --synthesize 400 --mix azure --invocations inv.csv --durations dur.csv --memory mem.csv`,
 		Args: args(),
 	}
 	f := cmd.Flags()
@@ -38,12 +41,16 @@ trace of N functions in the same format to the three paths instead.`,
 	budget := f.Int("idle-budget-mb", 0, "cap on idle-instance memory in MB (0: none)")
 	coldMs := f.Int("cold-start-ms", 500, "simulated cold-start cost in ms")
 	synth := f.Int("synthesize", 0, "write a synthetic trace of this many functions instead of replaying")
+	mix := f.String("mix", replay.MixAzure, "the synthetic trace's mix: azure or simple")
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 		if *inv == "" || *dur == "" || *mem == "" {
 			return usagef("--invocations, --durations and --memory are all required")
 		}
 		if *synth > 0 {
-			return synthesize(*synth, *inv, *dur, *mem)
+			if *mix != replay.MixAzure && *mix != replay.MixSimple {
+				return usagef("--mix %q: use %s or %s", *mix, replay.MixAzure, replay.MixSimple)
+			}
+			return synthesize(*mix, *synth, *inv, *dur, *mem)
 		}
 		tr, err := parseFiles(*inv, *dur, *mem)
 		if err != nil {
@@ -66,8 +73,8 @@ trace of N functions in the same format to the three paths instead.`,
 			return a.printJSON(out)
 		}
 		for _, r := range []*replay.Result{res, base} {
-			fmt.Fprintf(a.stdout, "%-10s invocations %d  cold starts %d  cold fraction %.4f  median fn cold fraction %.4f  idle GB-s %.0f\n",
-				r.Policy, r.Invocations, r.ColdStarts, r.ColdFraction, r.MedianFnColdFraction, r.IdleGBs)
+			fmt.Fprintf(a.stdout, "%-10s invocations %d  cold starts %d  cold fraction %.4f  median fn cold fraction %.4f  idle GB-s %.0f  pre-warms %d (used %d)\n",
+				r.Policy, r.Invocations, r.ColdStarts, r.ColdFraction, r.MedianFnColdFraction, r.IdleGBs, r.Prewarms, r.PrewarmHits)
 		}
 		return nil
 	})
@@ -87,7 +94,7 @@ func parseFiles(inv, dur, mem string) (*replay.Trace, error) {
 	return replay.Parse(files[0], files[1], files[2])
 }
 
-func synthesize(n int, inv, dur, mem string) error {
+func synthesize(mix string, n int, inv, dur, mem string) error {
 	var files []*os.File
 	for _, p := range []string{inv, dur, mem} {
 		fh, err := os.Create(p)
@@ -97,7 +104,7 @@ func synthesize(n int, inv, dur, mem string) error {
 		defer fh.Close()
 		files = append(files, fh)
 	}
-	if err := replay.Synthesize(n, 1, files[0], files[1], files[2]); err != nil {
+	if err := replay.SynthesizeMix(mix, n, 1, files[0], files[1], files[2]); err != nil {
 		return err
 	}
 	for _, fh := range files {

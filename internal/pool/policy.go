@@ -14,8 +14,10 @@ type Policy interface {
 	// Windows returns owner's pre-warm window (instances are stopped once
 	// idle and one is started again when the window ends; 0: none) and its
 	// keep-alive window (how long an instance is kept after the pre-warm
-	// window, or after its last call when there is none).
-	Windows(owner string) (prewarm, keepAlive time.Duration)
+	// window, or after its last call when there is none). memMB is the
+	// memory of one of its instances (0: unknown), so that the policy can
+	// price idle time in GB-s.
+	Windows(owner string, memMB int) (prewarm, keepAlive time.Duration)
 }
 
 // prewarm is a group's pending pre-warm: start one instance at at, keep it
@@ -37,18 +39,22 @@ func (p *Pool) done(owner string) {
 	}
 }
 
-func (p *Pool) windows(owner string) (time.Duration, time.Duration) {
+func (p *Pool) windows(g *group) (time.Duration, time.Duration) {
 	if p.cfg.Policy == nil {
 		return 0, p.cfg.KeepAlive
 	}
-	return p.cfg.Policy.Windows(owner)
+	mb := 0
+	if len(g.idle) > 0 {
+		mb = g.idle[0].memMB
+	}
+	return p.cfg.Policy.Windows(g.owner, mb)
 }
 
 // reapGroup applies the policy to g's idle instances, appending those to
 // stop to stop, and starts a pre-warm instance when its window opened.
 // p.mu held.
 func (p *Pool) reapGroup(g *group, now time.Time, stop []*member) []*member {
-	pre, ka := p.windows(g.owner)
+	pre, ka := p.windows(g)
 	keep := g.idle[:0:0]
 	for _, m := range g.idle {
 		idle := now.Sub(m.lastUsed)

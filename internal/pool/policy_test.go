@@ -19,9 +19,11 @@ func (c *vclock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.
 
 type fixedWindows struct{ pre, ka time.Duration }
 
-func (fixedWindows) Arrival(string, time.Time)                       {}
-func (fixedWindows) Done(string, time.Time)                          {}
-func (f fixedWindows) Windows(string) (time.Duration, time.Duration) { return f.pre, f.ka }
+func (fixedWindows) Arrival(string, time.Time) {}
+func (fixedWindows) Done(string, time.Time)    {}
+func (f fixedWindows) Windows(string, int) (time.Duration, time.Duration) {
+	return f.pre, f.ka
+}
 
 // newVirtualPool is a pool on a virtual clock whose reaper the test runs.
 func newVirtualPool(t *testing.T, rt runtime.Runtime, cfg Config) (*Pool, *vclock) {

@@ -19,4 +19,12 @@
 // average allocated memory. The reaper runs every 10 virtual seconds, and
 // idle memory is integrated at the same step into idle GB-s. Functions
 // without a duration row run 1 s; apps without a memory row use 128 MB.
+// Pre-warms are the instances started that no cold call waited for; a
+// pre-warm hit is one whose first call was warm.
+//
+// Synthesize writes a trace in the same format: MixAzure (the default)
+// follows the shapes the Azure trace is reported to have — timers, rare
+// timers beyond 4 hours, memoryless HTTP functions with a daily swing,
+// frequent ones, queue bursts, sporadic ones — and MixSimple is an easier
+// mix of timers, frequent functions and bursts.
 package replay

@@ -31,6 +31,10 @@ type Result struct {
 	ColdFraction         float64 `json:"cold_fraction"`
 	MedianFnColdFraction float64 `json:"median_fn_cold_fraction"`
 	IdleGBs              float64 `json:"idle_gb_s"`
+	// Prewarms are instances the policy started ahead of a call;
+	// PrewarmHits those a call then used (its call was warm).
+	Prewarms    int64 `json:"prewarms"`
+	PrewarmHits int64 `json:"prewarm_hits"`
 }
 
 // Run replays t under o's policy.
@@ -126,7 +130,10 @@ func Run(ctx context.Context, t *Trace, o Options) (*Result, error) {
 			if l.Cold {
 				colds[a.fn]++
 				busy += o.ColdStart
+			} else if inst := l.Instance().(*simInstance); !inst.used {
+				res.PrewarmHits++
 			}
+			l.Instance().(*simInstance).used = true
 			heap.Push(&done, doneEvent{at: a.at.Add(busy), lease: l})
 		}
 	}
@@ -151,6 +158,7 @@ func Run(ctx context.Context, t *Trace, o Options) (*Result, error) {
 		res.MedianFnColdFraction = fracs[len(fracs)/2]
 	}
 	res.IdleGBs = idleMBs / 1024
+	res.Prewarms = rt.started.Load() - res.ColdStarts
 	return res, nil
 }
 
@@ -174,13 +182,20 @@ func (h *doneHeap) Pop() any {
 
 // simRuntime starts instances at once; their calls are simulated by the
 // replay loop holding leases, so Invoke is never called.
-type simRuntime struct{ initDur time.Duration }
+type simRuntime struct {
+	initDur time.Duration
+	started atomic.Int64
+}
 
 func (r *simRuntime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.Instance, error) {
+	r.started.Add(1)
 	return &simInstance{initDur: r.initDur}, nil
 }
 
-type simInstance struct{ initDur time.Duration }
+type simInstance struct {
+	initDur time.Duration
+	used    bool // a call has leased it; read and set by the replay loop only
+}
 
 var _ runtime.Instance = (*simInstance)(nil)
 

@@ -3,8 +3,8 @@ package control
 import (
 	"context"
 	"errors"
-	"strings"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 

@@ -1,8 +1,10 @@
-// Package router runs an invocation end to end: it resolves the function and
-// version, leases an instance from the pool, hands the event over, and
-// records what happened — START/END/REPORT log lines, the function's output
-// and the billing record.
+// Package router is the invoke path, and only that: it resolves the
+// function and version (an alias picks its version by its routing
+// weights), gets an admitted instance from the scheduler (scheduler.Acquire:
+// concurrency, host capacity, the pool), hands the event over, and records
+// what happened — START/END/REPORT log lines, the function's output and the
+// billing record, written after the reply is on its way (Finish).
 //
-// Today every call runs locally on $LATEST; alias weights and forwarding to
-// another node hang off Invoke as those land.
+// Every event source invokes through fn.Invoker, which the router
+// implements; management (deploy, concurrency, provisioning) is control's.
 package router

@@ -1,5 +1,5 @@
-// Package scheduler owns concurrency accounting and throttling: which call
-// may run now, and which gets 429.
+// Package scheduler owns admission — which call may run now, and which gets
+// 429 — and the keep-alive policy.
 //
 // The model is Lambda's. A tenant has a concurrency limit (default 1000)
 // of calls in flight. A function may reserve part of it: its reserved
@@ -9,19 +9,19 @@
 // throttled. A function without a reservation competes for the unreserved
 // pool.
 //
-// Admit takes one slot for a call and returns a Ticket that the caller
-// releases when the call ends. When no slot is free the call waits, FIFO,
-// at most the configured bound — a few hundred milliseconds for synchronous
-// calls, none for asynchronous sources that retry — and then fails with a
-// 429 TooManyRequestsException whose Reason says which limit was hit
-// (ReservedFunctionConcurrentInvocationLimitExceeded for a reservation,
-// ConcurrentInvocationLimitExceeded for the tenant's pool). Throttles are
-// counted per reason.
+// Acquire is the one admission path. It takes a concurrency slot (Admit:
+// the tenant's unreserved pool or the function's reservation, and the
+// function's MaxInstances cap), then an instance from the pool within the
+// host's memory for functions. When either is not available the call waits,
+// FIFO, at most one configured bound shared by both — a few hundred
+// milliseconds for synchronous calls, none for asynchronous sources that
+// retry — and then fails with a 429 TooManyRequestsException whose Reason
+// says which limit was hit (ConcurrentInvocationLimitExceeded,
+// ReservedFunctionConcurrentInvocationLimitExceeded,
+// FunctionInstanceLimitExceeded, HostCapacityExceeded). Throttles are
+// counted per reason, in one counter.
 //
-// The scheduler admits calls; the pool finds them an instance, up to the
-// function's max instances. Admitted calls beyond the running instances wait
-// in the pool for whichever instance frees first (a burst from zero). The
-// per-function configuration (fn.Concurrency) is persisted through a
+// The per-function configuration (fn.Concurrency) is persisted through a
 // ConfigStore (the registry's concurrency bucket) and loaded at Start.
 //
 // # Keep-alive policy

@@ -231,7 +231,7 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		return nil, fn.InvalidParameter("no function name: pass --name or set name: in %s", ManifestFile)
 	}
 	if f.Runtime == "" {
-		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of provided, go, python3, node)", ManifestFile)
+		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of %s; or python3, node, provided, go)", ManifestFile, strings.Join(fn.RuntimeNames(), ", "))
 	}
 	f.ApplyDefaults()
 	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && f.Handler == "" {
@@ -240,8 +240,8 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	if f.RuntimeName == f.Runtime {
-		f.RuntimeName = "" // nothing to remember beyond Runtime
+	if fn.IsRuntimeAlias(f.RuntimeName) {
+		f.RuntimeName = "" // a short name: the engine's Lambda name, or the one kept from before
 	}
 	return f, nil
 }

@@ -89,12 +89,15 @@ func (g *Gateway) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant
 	if err == nil && req.AuthType == nil {
 		err = fn.InvalidParameter("AuthType is missing: use NONE or AWS_IAM")
 	}
+	if err == nil {
+		_, err = parseCORS(req.Cors)
+	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
 	}
 	now := time.Now().UTC()
-	u := &fn.FunctionURL{ID: urlID(), Qualifier: q, AuthType: *req.AuthType, InvokeMode: "BUFFERED", Cors: req.Cors, Created: now, Modified: now}
+	u := &fn.FunctionURL{ID: urlID(), Qualifier: q, AuthType: *req.AuthType, InvokeMode: "BUFFERED", Cors: storedCORS(req.Cors), Created: now, Modified: now}
 	if req.InvokeMode != nil {
 		u.InvokeMode = *req.InvokeMode
 	}
@@ -152,6 +155,9 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 	if err == nil {
 		name, err = g.functionNameOnly(r, tenant)
 	}
+	if err == nil {
+		_, err = parseCORS(req.Cors)
+	}
 	if err != nil {
 		writeError(w, g.cfg.Log, err)
 		return
@@ -168,7 +174,7 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 			u.InvokeMode = *req.InvokeMode
 		}
 		if req.Cors != nil {
-			u.Cors = req.Cors
+			u.Cors = storedCORS(req.Cors)
 		}
 		u.Modified = time.Now().UTC()
 		if err := checkURLSettings(&u); err != nil {
@@ -206,6 +212,14 @@ func (g *Gateway) lambdaDeleteURL(w http.ResponseWriter, r *http.Request, tenant
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// storedCORS is a validated Cors as stored: JSON null is none.
+func storedCORS(raw json.RawMessage) json.RawMessage {
+	if c, _ := decodeCORS(raw); c == nil {
+		return nil
+	}
+	return raw
 }
 
 // urlID is 32 random lower-case letters and digits, like Lambda's url-id.

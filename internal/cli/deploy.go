@@ -56,7 +56,7 @@ Runtime API.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "function name (default: from updraft.yaml, else the directory or zip name)")
-	f.StringVar(&runtime, "runtime", "", "runtime: python3, node or provided (alias go)")
+	f.StringVar(&runtime, "runtime", "", "runtime: a Lambda name (python3.12, nodejs20.x, provided.al2023, …) or python3, node, provided (alias go)")
 	f.StringVar(&handler, "handler", "", "handler, e.g. app.handler for python3 and node")
 	f.IntVar(&memory, "memory", 0, "memory in MB, 128 to 10240 (default 128)")
 	f.IntVar(&timeout, "timeout", 0, "timeout in seconds, 1 to 900 (default 3)")

@@ -68,8 +68,9 @@ type fnLock struct {
 	n  int
 }
 
-// New makes a Deployer that unpacks code under cacheDir (created 0700) and
-// removes unpacks left half-done by a crash.
+// New makes a Deployer that unpacks code under cacheDir (created 0700, with
+// a go.mod that keeps Go tooling out: gomod.go) and removes unpacks left
+// half-done by a crash.
 func New(reg *registry.Registry, cacheDir string, log *slog.Logger) (*Deployer, error) {
 	if reg == nil {
 		return nil, errors.New("deploy: no registry")
@@ -86,6 +87,9 @@ func New(reg *registry.Registry, cacheDir string, log *slog.Logger) (*Deployer, 
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("deploy: create code cache: %w", err)
+	}
+	if err := writeCacheGoMod(abs); err != nil {
+		return nil, err
 	}
 	stale, err := filepath.Glob(filepath.Join(abs, tmpPrefix+"*"))
 	if err != nil {

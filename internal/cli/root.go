@@ -54,8 +54,8 @@ without any setup.`,
   updraft deploy ./hello
   updraft invoke hello --data '{"name":"world"}'
   updraft logs hello`,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
+		SilenceErrors: true,
+		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if a.output != "text" && a.output != "json" {
 				return usagef("--output must be text or json, not %q", a.output)

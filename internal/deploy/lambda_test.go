@@ -55,7 +55,7 @@ func TestLambdaRequests(t *testing.T) {
 	if err != nil || f.LambdaRuntime() != "python3.10" || f.Runtime != fn.RuntimePython {
 		t.Fatalf("updraft deploy --runtime python3.10: %v, runtime %q (%s)", err, f.LambdaRuntime(), f.Runtime)
 	}
-	if f, _, err = e.dep.Deploy(ctx, "default", Request{Name: "lam", Runtime: "python3.12", Zip: zip}); err != nil {
+	if _, _, err = e.dep.Deploy(ctx, "default", Request{Name: "lam", Runtime: "python3.12", Zip: zip}); err != nil {
 		t.Fatal(err)
 	}
 

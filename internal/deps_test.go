@@ -34,11 +34,20 @@ var allowed = map[string][]string{
 	"deploy":                    {"registry", "store", "fn"},
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
-	"router":                    {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
-	"async":                     {"router", "store", "fn"},
-	"gateway":                   {"async", "router", "registry", "deploy", "logs", "meter", "pool", "fn"},
+	// The invoke path: router → scheduler (admission) → pool → runtime.
+	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
+	// Management sequences over the domain packages; never the gateway.
+	"control": {"router", "scheduler", "pool", "registry", "deploy", "fn"},
+	// Event sources invoke through fn.Invoker, never the router itself.
+	"async": {"store", "fn"},
+	// The HTTP root and its protocol adapters: thin, over the domain.
+	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
+	"gateway/wire":   {"fn"},
+	"gateway/lambda": {"gateway/wire", "control", "async", "router", "registry", "deploy", "fn"},
+	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
+	"gateway/furl":   {"gateway/wire", "registry", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "async", "gateway", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "fn"},

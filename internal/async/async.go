@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/updraft-dev/updraft/internal/fn"
-	"github.com/updraft-dev/updraft/internal/router"
 	"github.com/updraft-dev/updraft/internal/store"
 )
 
@@ -44,14 +43,6 @@ type Config struct {
 	Log     *slog.Logger
 }
 
-// Invoker runs one invocation; *router.Router is one.
-type Invoker interface {
-	Invoke(ctx context.Context, req *router.Request) (*router.Result, error)
-	Finish(res *router.Result)
-}
-
-var _ Invoker = (*router.Router)(nil)
-
 // Event is one stored asynchronous invocation.
 type Event struct {
 	RequestID     string          `json:"request_id"`
@@ -69,7 +60,7 @@ type Queue struct {
 	cfg    Config
 	js     jetstream.JetStream
 	stream jetstream.Stream
-	inv    Invoker
+	inv    fn.Invoker
 
 	cc      jetstream.ConsumeContext
 	sem     chan struct{}
@@ -82,7 +73,7 @@ type Queue struct {
 }
 
 // New opens (or creates) the stream; Start begins consuming.
-func New(ctx context.Context, st *store.Store, inv Invoker, cfg Config) (*Queue, error) {
+func New(ctx context.Context, st *store.Store, inv fn.Invoker, cfg Config) (*Queue, error) {
 	if st == nil || inv == nil {
 		return nil, errors.New("async: no store or invoker")
 	}
@@ -203,7 +194,7 @@ func (q *Queue) run(msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
-	res, err := q.inv.Invoke(q.ctx, &router.Request{
+	res, err := q.inv.Invoke(q.ctx, &fn.Request{
 		RequestID: ev.RequestID, Tenant: ev.Tenant, Function: ev.Function, Qualifier: ev.Qualifier,
 		Payload: ev.Payload, TraceID: ev.TraceID, ClientContext: ev.ClientContext,
 		Async: true,

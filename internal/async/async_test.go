@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
-	"github.com/updraft-dev/updraft/internal/router"
 	"github.com/updraft-dev/updraft/internal/store"
 )
 
@@ -16,15 +15,15 @@ import (
 type recorder struct {
 	mu     sync.Mutex
 	calls  []string // request ids
-	answer func(n int, req *router.Request) (*router.Result, error)
+	answer func(n int, req *fn.Request) (*fn.Result, error)
 	got    chan struct{}
 }
 
-func newRecorder(answer func(n int, req *router.Request) (*router.Result, error)) *recorder {
+func newRecorder(answer func(n int, req *fn.Request) (*fn.Result, error)) *recorder {
 	return &recorder{answer: answer, got: make(chan struct{}, 100)}
 }
 
-func (r *recorder) Invoke(ctx context.Context, req *router.Request) (*router.Result, error) {
+func (r *recorder) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error) {
 	r.mu.Lock()
 	r.calls = append(r.calls, req.RequestID)
 	n := len(r.calls)
@@ -33,7 +32,7 @@ func (r *recorder) Invoke(ctx context.Context, req *router.Request) (*router.Res
 	return r.answer(n, req)
 }
 
-func (r *recorder) Finish(*router.Result) {}
+func (r *recorder) Finish(*fn.Result) {}
 
 func (r *recorder) wait(t *testing.T, n int) {
 	t.Helper()
@@ -46,11 +45,11 @@ func (r *recorder) wait(t *testing.T, n int) {
 	}
 }
 
-func ok(int, *router.Request) (*router.Result, error) {
-	return &router.Result{Payload: []byte(`1`)}, nil
+func ok(int, *fn.Request) (*fn.Result, error) {
+	return &fn.Result{Payload: []byte(`1`)}, nil
 }
 
-func openQueue(t *testing.T, dir string, inv Invoker) (*store.Store, *Queue) {
+func openQueue(t *testing.T, dir string, inv fn.Invoker) (*store.Store, *Queue) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Dir: dir})
@@ -100,16 +99,16 @@ func TestDurableAcrossRestart(t *testing.T) {
 // MaxAttempts; a request that cannot run is not retried.
 func TestRetries(t *testing.T) {
 	ctx := context.Background()
-	rec := newRecorder(func(n int, req *router.Request) (*router.Result, error) {
+	rec := newRecorder(func(n int, req *fn.Request) (*fn.Result, error) {
 		switch {
 		case req.RequestID == "gone":
 			return nil, fn.FunctionNotFound("default", "f")
 		case req.RequestID == "flaky" && n < 3:
-			return &router.Result{Payload: []byte(`{"errorMessage":"no"}`), FunctionError: "Unhandled"}, nil
+			return &fn.Result{Payload: []byte(`{"errorMessage":"no"}`), FunctionError: "Unhandled"}, nil
 		case req.RequestID == "broken":
-			return &router.Result{Payload: []byte(`{"errorMessage":"no"}`), FunctionError: "Unhandled"}, nil
+			return &fn.Result{Payload: []byte(`{"errorMessage":"no"}`), FunctionError: "Unhandled"}, nil
 		}
-		return &router.Result{Payload: []byte(`1`)}, nil
+		return &fn.Result{Payload: []byte(`1`)}, nil
 	})
 	st, q := openQueue(t, t.TempDir(), rec)
 	defer st.Close()
@@ -162,11 +161,11 @@ func TestEnqueueLimits(t *testing.T) {
 func TestThrottlesDoNotSpendAttempts(t *testing.T) {
 	ctx := context.Background()
 	throttles := DefaultMaxAttempts + 2
-	rec := newRecorder(func(n int, req *router.Request) (*router.Result, error) {
+	rec := newRecorder(func(n int, req *fn.Request) (*fn.Result, error) {
 		if n <= throttles {
 			return nil, &fn.Error{Status: 429, Type: fn.TypeTooManyRequests, Message: "busy"}
 		}
-		return &router.Result{Payload: []byte(`1`)}, nil
+		return &fn.Result{Payload: []byte(`1`)}, nil
 	})
 	st, q := openQueue(t, t.TempDir(), rec)
 	defer st.Close()

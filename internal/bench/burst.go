@@ -140,7 +140,7 @@ func creationRate(ctx context.Context, c *apiclient.Client, dir string, n int) (
 		return 0, err
 	}
 	t0 := time.Now()
-	if _, err := c.PutConcurrency(ctx, name, fn.Concurrency{MaxInstances: n, Provisioned: n}); err != nil {
+	if _, err := c.PutConcurrency(ctx, name, fn.Concurrency{MaxInstances: n, Provisioned: fn.Provisioned{fn.LatestVersion: n}}); err != nil {
 		return 0, err
 	}
 	rate := float64(n) / time.Since(t0).Seconds()

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -19,14 +20,18 @@ func newConcurrencyCmd(a *app) *cobra.Command {
   --reserved N      carve N concurrent calls out of the tenant's limit for this
                     function alone; also its ceiling. 0 disables the function
                     (every call gets 429).
-  --provisioned N   keep N instances initialised at all times; the command
-                    returns once they are ready.
-  --max-instances N cap the function's instances (0: the server's default).
+  --provisioned N   keep N instances initialised at all times for the
+                    qualifier (--qualifier: $LATEST, a version or an alias;
+                    the same setting as Lambda's PutProvisionedConcurrencyConfig);
+                    the command returns once they are ready. 0 removes it.
+  --max-instances N cap the function's instances, and so its concurrent
+                    calls (0: no cap of its own).
   --delete          remove the configuration: the function shares the
                     tenant's unreserved concurrency again.
 
 Flags not given keep their current value.`,
 		Example: `  updraft concurrency hello --reserved 50 --provisioned 2
+  updraft concurrency hello --provisioned 5 --qualifier live
   updraft concurrency hello
   updraft concurrency hello --delete`,
 		Args: args("NAME"),
@@ -34,7 +39,8 @@ Flags not given keep their current value.`,
 	f := cmd.Flags()
 	reserved := f.Int("reserved", 0, "reserved concurrency (0 disables the function)")
 	provisioned := f.Int("provisioned", 0, "instances kept initialised at all times")
-	maxInst := f.Int("max-instances", 0, "most instances of the function (0: server default)")
+	maxInst := f.Int("max-instances", 0, "most instances of the function (0: no cap of its own)")
+	qualifier := f.String("qualifier", fn.LatestVersion, "version or alias that --provisioned applies to")
 	del := f.Bool("delete", false, "remove the function's concurrency configuration")
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		c, err := a.client()
@@ -61,7 +67,14 @@ Flags not given keep their current value.`,
 				cc.Reserved = reserved
 			}
 			if f.Changed("provisioned") {
-				cc.Provisioned = *provisioned
+				cc.Provisioned = maps.Clone(cc.Provisioned)
+				if cc.Provisioned == nil {
+					cc.Provisioned = fn.Provisioned{}
+				}
+				cc.Provisioned[*qualifier] = *provisioned
+				if *provisioned == 0 {
+					delete(cc.Provisioned, *qualifier)
+				}
 			}
 			if f.Changed("max-instances") {
 				cc.MaxInstances = *maxInst
@@ -84,10 +97,10 @@ func writeConcurrency(a *app, cc *fn.Concurrency) error {
 	if cc.Reserved != nil {
 		res = fmt.Sprint(*cc.Reserved)
 	}
-	maxInst := "server default"
+	maxInst := "no cap"
 	if cc.MaxInstances > 0 {
 		maxInst = fmt.Sprint(cc.MaxInstances)
 	}
-	fmt.Fprintf(tw, "reserved:\t%s\nprovisioned:\t%d\nmax instances:\t%s\n", res, cc.Provisioned, maxInst)
+	fmt.Fprintf(tw, "reserved:\t%s\nprovisioned:\t%s\nmax instances:\t%s\n", res, cc.Provisioned, maxInst)
 	return tw.Flush()
 }

@@ -46,12 +46,13 @@ overrides the defaults.`,
 	f.StringVar(&dataDir, "data-dir", def.DataDir, "directory for all state (env UPDRAFT_DATA_DIR)")
 	f.StringVar(&listen, "listen", def.Listen, "HTTP API address, host:port (env UPDRAFT_LISTEN)")
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
-	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once")
+	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once (0: no cap; calls are bounded by concurrency limits and --function-memory-mb)")
+	fnMemory := f.Int("function-memory-mb", 0, "memory for function instances in MB: the memory sizes of all instances together stay within it, beyond it calls get 429 (0: 80% of RAM less 512 MB for the platform)")
 	var pprofAddr string
 	tenantConc := f.Int("tenant-concurrency", def.TenantConcurrency, "most calls in flight per tenant (reserved concurrency is carved out of it)")
-	kaPolicy := f.String("keep-alive-policy", "", "fixed:DURATION (e.g. fixed:10m; default: --keep-alive) or adaptive (learn each function's idle times)")
+	kaPolicy := f.String("keep-alive-policy", def.KeepAlivePolicy, "fixed:DURATION (e.g. fixed:10m; default: --keep-alive) or adaptive (learn each function's idle times)")
 	idleBudget := f.Int("idle-budget-mb", 0, "cap on the memory of idle instances in MB, evicting by expected benefit (0: no cap)")
-	throttleWait := f.Duration("throttle-wait", def.ThrottleWait, "how long a sync call waits for a concurrency slot before 429")
+	throttleWait := f.Duration("throttle-wait", def.ThrottleWait, "how long a sync call waits for room (a concurrency slot, host memory) before 429")
 	stemCells := f.Int("stem-cells", def.StemCells, "Python and Node interpreters each kept started, waiting for a function, to cut their cold starts (0: none)")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
@@ -71,6 +72,7 @@ overrides the defaults.`,
 		if f.Changed("max-instances") {
 			cfg.MaxInstances = maxInstances
 		}
+		cfg.FunctionMemoryMB = *fnMemory
 		cfg.PprofListen = pprofAddr
 		cfg.TenantConcurrency = *tenantConc
 		cfg.ThrottleWait = *throttleWait

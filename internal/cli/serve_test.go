@@ -19,7 +19,8 @@ func TestServeBadConfig(t *testing.T) {
 	}{
 		{[]string{"--listen", "no-port"}, `listen address "no-port" is not host:port`},
 		{[]string{"--keep-alive", "0s"}, "keep-alive 0s must be positive"},
-		{[]string{"--max-instances", "0"}, "max instances 0 must be at least 1"},
+		{[]string{"--max-instances", "-1"}, "max instances -1 must not be negative"},
+		{[]string{"--function-memory-mb", "-5"}, "function memory -5 MB must not be negative"},
 	} {
 		r := run(t, nil, opts{env: map[string]string{"UPDRAFT_DATA_DIR": dir}}, append([]string{"serve"}, tc.args...)...)
 		r.want(t, 1, "", tc.msg)

@@ -3,25 +3,32 @@ package config
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Config is the whole configuration of `updraft serve`.
 type Config struct {
-	DataDir         string        // all state: JetStream files, code cache, admin key
-	Listen          string        // HTTP API address
-	KeepAlive       time.Duration // idle instances stop after this long
-	MaxInstances    int           // per function version
-	ShutdownTimeout time.Duration // bound on in-flight calls at shutdown
-	LogMaxAge       time.Duration // log retention
-	LogMaxBytes     int64         // log retention by size
-	PprofListen     string        // optional /debug/pprof address, loopback only
+	DataDir      string        // all state: JetStream files, code cache, admin key
+	Listen       string        // HTTP API address
+	KeepAlive    time.Duration // idle instances stop after this long
+	MaxInstances int           // per function version; 0: no cap of its own
+	// FunctionMemoryMB is the host's memory for function instances: the
+	// memory sizes of all instances together stay within it. 0 at
+	// Validate: 80% of the machine's RAM less PlatformReserveMB.
+	FunctionMemoryMB int
+	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
+	LogMaxAge        time.Duration // log retention
+	LogMaxBytes      int64         // log retention by size
+	PprofListen      string        // optional /debug/pprof address, loopback only
 	// TenantConcurrency is each tenant's limit of calls in flight.
 	TenantConcurrency int
-	// ThrottleWait bounds a sync call's wait for a concurrency slot before
-	// 429; async sources never wait (they retry).
+	// ThrottleWait bounds a sync call's wait for room (a concurrency slot
+	// and host capacity) before 429; 0: none. Async sources never wait
+	// (they retry).
 	ThrottleWait time.Duration
 	// KeepAlivePolicy is "" or "fixed" (KeepAlive), "fixed:DURATION" or
 	// "adaptive" (hybrid histogram, KeepAlive as its fallback).
@@ -41,7 +48,6 @@ func Default() Config {
 		DataDir:         "./updraft-data",
 		Listen:          "127.0.0.1:8080",
 		KeepAlive:       10 * time.Minute,
-		MaxInstances:    10,
 		ShutdownTimeout: 30 * time.Second,
 		LogMaxAge:       7 * 24 * time.Hour,
 		LogMaxBytes:     1 << 30,
@@ -49,6 +55,7 @@ func Default() Config {
 		TenantConcurrency: 1000,
 		ThrottleWait:      300 * time.Millisecond,
 		StemCells:         2,
+		KeepAlivePolicy:   "fixed",
 	}
 }
 
@@ -85,13 +92,26 @@ func (c *Config) Validate() error {
 	if c.KeepAlive <= 0 {
 		return fmt.Errorf("config: keep-alive %v must be positive", c.KeepAlive)
 	}
-	if c.MaxInstances < 1 {
-		return fmt.Errorf("config: max instances %d must be at least 1", c.MaxInstances)
+	if c.MaxInstances < 0 {
+		return fmt.Errorf("config: max instances %d must not be negative (0: no cap)", c.MaxInstances)
+	}
+	if c.FunctionMemoryMB < 0 {
+		return fmt.Errorf("config: function memory %d MB must not be negative (0: derived from the machine's RAM)", c.FunctionMemoryMB)
+	}
+	if c.FunctionMemoryMB == 0 {
+		mb, err := DefaultFunctionMemoryMB()
+		if err != nil {
+			return fmt.Errorf("config: %w; set --function-memory-mb", err)
+		}
+		c.FunctionMemoryMB = mb
+	}
+	if c.KeepAlivePolicy == "" {
+		c.KeepAlivePolicy = "fixed"
 	}
 	if c.TenantConcurrency < 1 {
 		return fmt.Errorf("config: tenant concurrency %d must be at least 1", c.TenantConcurrency)
 	}
-	if p := c.KeepAlivePolicy; p != "" && p != "fixed" && p != "adaptive" {
+	if p := c.KeepAlivePolicy; p != "fixed" && p != "adaptive" {
 		d, err := time.ParseDuration(strings.TrimPrefix(p, "fixed:"))
 		if !strings.HasPrefix(p, "fixed:") || err != nil || d <= 0 {
 			return fmt.Errorf("config: keep-alive policy %q: use fixed:DURATION (e.g. fixed:10m) or adaptive", p)
@@ -127,3 +147,31 @@ func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master
 // AdminCredentialsPath holds the admin's access key pair in the AWS shared
 // credentials format.
 func (c Config) AdminCredentialsPath() string { return filepath.Join(c.DataDir, "admin.credentials") }
+
+// PlatformReserveMB is the memory kept for the platform itself (the serve
+// process, the embedded NATS server, stem cells) when the host's memory for
+// functions is derived from the machine's RAM.
+const PlatformReserveMB = 512
+
+// DefaultFunctionMemoryMB is 80% of the machine's RAM (MemTotal in
+// /proc/meminfo) less PlatformReserveMB, at least 128 MB.
+func DefaultFunctionMemoryMB() (int, error) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the machine's memory size: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				break
+			}
+			kb, err := strconv.Atoi(f[0])
+			if err != nil {
+				break
+			}
+			return max(kb/1024*8/10-PlatformReserveMB, 128), nil
+		}
+	}
+	return 0, fmt.Errorf("no MemTotal in /proc/meminfo")
+}

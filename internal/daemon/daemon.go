@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/config"
+	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
 	"github.com/updraft-dev/updraft/internal/logs"
@@ -141,24 +141,13 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	syncWait := cfg.ThrottleWait
-	if syncWait == 0 {
-		syncWait = -1 // scheduler: 0 means its default; -1 means no wait
-	}
-	sch := scheduler.New(scheduler.Config{TenantLimit: cfg.TenantConcurrency, SyncWait: syncWait, Store: ccStore, Metrics: mx, Log: d.log})
-	if err := sch.Start(ctx); err != nil {
-		return err
-	}
-	d.onClose(sch.Close)
-
-	kaCfg, err := scheduler.ParseKeepAlivePolicy(cmp.Or(cfg.KeepAlivePolicy, "fixed"), cfg.KeepAlive)
+	kaCfg, err := scheduler.ParseKeepAlivePolicy(cfg.KeepAlivePolicy, cfg.KeepAlive)
 	if err != nil {
 		return err
 	}
-	ka := scheduler.NewKeepAlive(kaCfg)
 	pl, err := pool.New(pool.Config{
-		KeepAlive: cmp.Or(kaCfg.Fixed, cfg.KeepAlive), MaxInstances: cfg.MaxInstances,
-		Policy: ka, IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
+		KeepAlive: kaCfg.Fixed, MaxInstances: cfg.MaxInstances, CapacityMB: cfg.FunctionMemoryMB,
+		Policy: scheduler.NewKeepAlive(kaCfg), IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
 	}, rt)
 	if err != nil {
 		return err
@@ -168,10 +157,21 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(pl.Close)
 
-	rtr := router.New(router.Config{Scheduler: sch, Metrics: mx, Log: d.log}, reg, dep, pl, lg, mt)
-	pctx, pcancel := context.WithTimeout(ctx, time.Minute)
-	rtr.ProvisionAll(pctx)
-	pcancel()
+	sch := scheduler.New(scheduler.Config{
+		TenantLimit: cfg.TenantConcurrency, SyncWait: cfg.ThrottleWait, Pool: pl,
+		Store: ccStore, Metrics: mx, Log: d.log,
+	})
+	if err := sch.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(sch.Close)
+
+	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
+	ctl := control.New(control.Config{Log: d.log}, reg, dep, rtr, sch, pl)
+	if err := ctl.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(ctl.Close)
 	q, err := async.New(ctx, st, rtr, async.Config{Log: d.log})
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(q.Close)
-	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, rtr, q, lg, mt)
+	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}

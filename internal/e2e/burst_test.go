@@ -2,13 +2,15 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,22 +21,107 @@ import (
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/daemon"
 	"github.com/updraft-dev/updraft/internal/deploy"
-	"github.com/updraft-dev/updraft/internal/fn"
 )
 
-// TestBurstFromZero is issue 5's burst at CI size: n concurrent calls to a
-// cold function capped at maxInst instances all succeed, start at most
-// maxInst instances, and the counters at /metrics agree. `make bench` runs
-// the full 1,000 / 100.
+// TestBurstFromZero is Lambda's scaling: 100 concurrent calls to a cold
+// function that sleeps 1 s each get an instance of their own, so all of
+// them succeed within a few seconds and no call is throttled.
+//
+// The wall time and instance count depend on instances starting within
+// the calls' second; on a machine busy with other work a start can take
+// longer and a freed instance then serves a waiting call first (correct,
+// but fewer instances). A miss is retried once on a fresh function;
+// failed or throttled calls are never retried.
 func TestBurstFromZero(t *testing.T) {
-	const n, maxInst = 200, 20
-	root := moduleRoot(t)
-	dir := filepath.Join(t.TempDir(), "hello-go")
-	buildGoHello(t, root, dir)
+	const n = 100
+	c, endpoint, zip := startSleeper(t, 0)
+	var misses []string
+	for attempt := range 2 {
+		name := "sleeper"
+		if attempt > 0 {
+			name = redeployAs(t, c, zip, "sleeper2")
+		}
+		results, errs, wall := burst(t, c, name, n, 1000)
+		if len(errs) > 0 {
+			t.Fatalf("%d of %d calls failed; first: %v", len(errs), n, errs[0])
+		}
+		instances := map[string]bool{}
+		for _, r := range results {
+			instances[r] = true
+		}
+		t.Logf("%d calls of 1 s from zero: %v wall, %d instances", n, wall, len(instances))
+		misses = nil
+		if len(instances) < 90 {
+			misses = append(misses, fmt.Sprintf("%d instances served %d concurrent calls, want at least 90", len(instances), n))
+		}
+		if wall > 3*time.Second {
+			misses = append(misses, fmt.Sprintf("%d concurrent 1 s calls took %v, want at most 3 s", n, wall))
+		}
+		if len(misses) == 0 {
+			break
+		}
+	}
+	for _, m := range misses {
+		t.Error(m)
+	}
+	m := metrics(t, endpoint)
+	if strings.Contains(m, "updraft_throttles_total{") {
+		t.Errorf("/metrics shows throttles in a burst within the limits:\n%s", grepLines(m, "throttles"))
+	}
+	if !strings.Contains(m, `updraft_invocations_total{outcome="success"} `) {
+		t.Errorf("/metrics lacks the successes:\n%s", grepLines(m, "invocations_total"))
+	}
+}
 
+// redeployAs deploys the sleeper's code again under name, cold.
+func redeployAs(t *testing.T, c *apiclient.Client, zip []byte, name string) string {
+	t.Helper()
+	if _, _, err := c.Deploy(context.Background(), apiclient.DeployRequest{Name: name, Runtime: "provided", MemoryMB: 128, TimeoutSec: 10, Zip: zip}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// TestHostCapacity: with memory for four 128 MB instances, a burst of ten
+// 1 s calls runs four at a time; the rest wait the short admission bound
+// and get 429 HostCapacityExceeded, and the server stays up.
+func TestHostCapacity(t *testing.T) {
+	c, endpoint, _ := startSleeper(t, 4*128)
+	_, errs, _ := burst(t, c, "sleeper", 10, 1000)
+	if len(errs) != 6 {
+		t.Fatalf("%d of 10 calls failed, want 6 throttled: %v", len(errs), errs)
+	}
+	for _, err := range errs {
+		var ae *apiclient.Error
+		if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || !strings.Contains(err.Error(), "HostCapacityExceeded") {
+			t.Fatalf("a call beyond capacity: %v, want 429 HostCapacityExceeded", err)
+		}
+	}
+	if m := metrics(t, endpoint); !strings.Contains(m, `updraft_throttles_total{reason="HostCapacityExceeded"} 6`+"\n") {
+		t.Errorf("/metrics:\n%s", grepLines(m, "throttles"))
+	}
+	// Capacity frees as the calls end: the next call runs.
+	if _, err := c.Invoke(context.Background(), "sleeper", []byte(`{"ms":1}`)); err != nil {
+		t.Fatalf("a call after the burst: %v", err)
+	}
+}
+
+// startSleeper runs a daemon (functionMB: its host capacity, 0 for the
+// machine's default) with the sleeper function deployed at 128 MB.
+func startSleeper(t *testing.T, functionMB int) (*apiclient.Client, string, []byte) {
+	t.Helper()
+	root := moduleRoot(t)
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./internal/e2e/testdata/sleeper")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build sleeper: %v\n%s", err, out)
+	}
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
+	cfg.FunctionMemoryMB = functionMB
 	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -54,31 +141,38 @@ func TestBurstFromZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.Deploy(ctx, apiclient.DeployRequest{Name: "burst", Runtime: "provided", Zip: zip}); err != nil {
+	if _, _, err := c.Deploy(ctx, apiclient.DeployRequest{Name: "sleeper", Runtime: "provided", MemoryMB: 128, TimeoutSec: 10, Zip: zip}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PutConcurrency(ctx, "burst", fn.Concurrency{MaxInstances: maxInst}); err != nil {
-		t.Fatal(err)
-	}
+	return c, endpoint, zip
+}
 
+// burst makes n concurrent calls that sleep ms each and returns the
+// instance ids of the successes, the errors, and the wall time.
+func burst(t *testing.T, c *apiclient.Client, name string, n, ms int) ([]string, []error, time.Duration) {
+	t.Helper()
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		lats  []time.Duration
-		errs  []error
-		start = make(chan struct{})
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		results []string
+		errs    []error
+		start   = make(chan struct{})
 	)
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	payload := []byte(`{"ms":` + itoa(ms) + `}`)
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			t0 := time.Now()
-			res, err := c.Invoke(cctx, "burst", []byte(`{"name":"b"}`))
+			res, err := c.Invoke(ctx, name, payload)
+			var out struct{ Instance string }
 			if err == nil && res.FunctionError != "" {
 				err = errors.New(string(res.Payload))
+			}
+			if err == nil {
+				err = json.Unmarshal(res.Payload, &out)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -86,63 +180,24 @@ func TestBurstFromZero(t *testing.T) {
 				errs = append(errs, err)
 				return
 			}
-			lats = append(lats, time.Since(t0))
+			results = append(results, out.Instance)
 		}()
 	}
+	t0 := time.Now()
 	close(start)
 	wg.Wait()
-	if len(errs) > 0 {
-		t.Fatalf("%d of %d calls failed; first: %v", len(errs), n, errs[0])
-	}
-	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	t.Logf("burst of %d, max %d instances: p50 %v p99 %v", n, maxInst, lats[n/2], lats[n*99/100-1])
+	return results, errs, time.Since(t0)
+}
 
-	// Starts begun for callers that another instance served first finish
-	// after the burst; wait for them (bounded) before counting.
-	var in *apiclient.Instances
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		var err error
-		if in, err = c.Instances(ctx, "burst"); err != nil {
-			t.Fatal(err)
-		}
-		if !anyStarting(in) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if len(in.Instances) == 0 || len(in.Instances) > maxInst {
-		t.Fatalf("%d instances after the burst, want 1..%d", len(in.Instances), maxInst)
-	}
-	for _, i := range in.Instances {
-		if i.State != "idle" {
-			t.Errorf("instance state %q after the burst, want idle", i.State)
-		}
-	}
-
-	// /metrics needs no key and counts what happened.
+func metrics(t *testing.T, endpoint string) string {
+	t.Helper()
 	resp, err := http.Get(endpoint + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := string(body)
-	for _, want := range []string{
-		`updraft_invocations_total{outcome="success"} 200`,
-		`updraft_instance_starts_total ` + itoa(len(in.Instances)),
-		`updraft_invocation_duration_seconds_count 200`,
-	} {
-		if !strings.Contains(m, want+"\n") {
-			t.Errorf("/metrics lacks %q", want)
-		}
-	}
-	// Every instance served at most one cold call; at least one did.
-	if !strings.Contains(m, `updraft_invocation_starts_total{kind="cold"} `) {
-		t.Errorf("/metrics lacks the cold start count")
-	}
-	if strings.Contains(m, "updraft_throttles_total{") {
-		t.Errorf("/metrics shows throttles in a burst within the limits:\n%s", grepLines(m, "throttles"))
-	}
+	return string(body)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -155,13 +210,4 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-func anyStarting(in *apiclient.Instances) bool {
-	for _, i := range in.Instances {
-		if i.State == "starting" {
-			return true
-		}
-	}
-	return false
 }

@@ -92,3 +92,27 @@ func IsNotFound(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Type == TypeResourceNotFound
 }
+
+// Conflict is a 409 ResourceConflictException.
+func Conflict(format string, args ...any) *Error {
+	return Errorf(http.StatusConflict, TypeResourceConflict, format, args...)
+}
+
+// Unavailable is a 503 ServiceUnavailableException.
+func Unavailable(format string, args ...any) *Error {
+	return Errorf(http.StatusServiceUnavailable, TypeServiceUnavailable, format, args...)
+}
+
+// Throttled is a 429 TooManyRequestsException with Lambda's Reason (one of
+// the Reason* constants).
+func Throttled(reason, format string, args ...any) *Error {
+	e := Errorf(http.StatusTooManyRequests, TypeTooManyRequests, format, args...)
+	e.Reason = reason
+	return e
+}
+
+// ProvisionedConfigNotFound is Lambda's 404 for a qualifier without
+// provisioned concurrency.
+func ProvisionedConfigNotFound(name, qualifier string) *Error {
+	return Errorf(http.StatusNotFound, TypeProvisionedConcurrency, "No Provisioned Concurrency Config found for function: %s:%s", name, qualifier)
+}

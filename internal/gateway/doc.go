@@ -1,6 +1,16 @@
-// Package gateway is Updraft's HTTP front: the management REST API under
-// /v1/, Lambda's Invoke path (/2015-03-31/functions/{name}/invocations), and
-// health. It authenticates every request (Authorization: Bearer KEY → tenant),
-// stamps X-Amzn-RequestId on every reply, and maps typed errors from the fn
-// catalogue to a status, X-Amzn-ErrorType and {"Type","message"}.
+// Package gateway is Updraft's HTTP root: the listener, request ids
+// (X-Amzn-RequestId on every reply), authentication (Authorization: Bearer
+// KEY, or AWS Signature Version 4 with a key pair) and the one AWS endpoint:
+// a request is dispatched by its X-Amz-Target or the service of its SigV4
+// credential scope to a mounted AWS-compatible service (Mount), or else to
+// the REST routes of the protocol adapters in the sub-packages:
+//
+//   - gateway/lambda: Lambda's REST API and Invoke;
+//   - gateway/mgmt: Updraft's /v1/ management API (CLI, apiclient);
+//   - gateway/furl: function URLs;
+//   - gateway/wire: what they share on the wire (error replies, JSON,
+//     request ids, Lambda's name and ARN forms).
+//
+// Adapters decode, call one operation of control, router or a domain
+// package, and encode; sequences of domain steps live in control.
 package gateway

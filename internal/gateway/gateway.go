@@ -2,23 +2,25 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/furl"
+	"github.com/updraft-dev/updraft/internal/gateway/lambda"
+	"github.com/updraft-dev/updraft/internal/gateway/mgmt"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
 )
@@ -29,15 +31,19 @@ type Config struct {
 	Log    *slog.Logger
 }
 
-// Gateway serves the HTTP API.
+// Gateway is the HTTP root: the listener, request ids, authentication,
+// error mapping, and dispatch to the protocol adapters (lambda, mgmt, furl,
+// and the AWS-compatible services mounted on the one endpoint).
 type Gateway struct {
-	cfg    Config
-	reg    *registry.Registry
-	dep    *deploy.Deployer
-	router *router.Router
-	async  *async.Queue // nil: InvocationType Event is refused
-	logs   *logs.Logs
-	meter  *meter.Meter
+	cfg      Config
+	reg      *registry.Registry
+	mx       *metrics.Metrics
+	lambda   *lambda.API
+	mgmt     *mgmt.API
+	furl     *furl.Server
+	services map[string]Service // by SigV4 service name
+	targets  map[string]Service // by X-Amz-Target prefix
+	rest     http.Handler       // routes()
 
 	srv  *http.Server
 	ln   net.Listener
@@ -45,13 +51,17 @@ type Gateway struct {
 }
 
 // New builds the gateway; Start listens.
-func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Router, q *async.Queue, l *logs.Logs, m *meter.Meter) *Gateway {
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.Control, rt *router.Router, q *async.Queue, l *logs.Logs, m *meter.Meter, mx *metrics.Metrics) *Gateway {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, reg: reg, dep: dep, router: rt, async: q, logs: l, meter: m}
+	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
+	g.lambda = lambda.New(lambda.Config{Log: cfg.Log}, reg, dep, ctl, rt, q)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log}, reg, ctl, l, m)
+	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
+	g.rest = g.routes()
 	g.srv = &http.Server{
-		Handler:           g.Handler(),
+		Handler:           http.HandlerFunc(g.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelDebug),
@@ -60,23 +70,25 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Ro
 }
 
 // Handler is the whole HTTP API, for tests and embedding.
-func (g *Gateway) Handler() http.Handler {
+func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+
+// routes is the REST side: health, metrics, /v1, Lambda's API, function
+// URLs.
+func (g *Gateway) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	auth := func(h tenantHandler) http.HandlerFunc { return g.authed(h) }
-	mux.HandleFunc("POST /v1/functions", auth(g.deployFunction))
-	mux.HandleFunc("GET /v1/functions", auth(g.listFunctions))
-	mux.HandleFunc("GET /v1/functions/{name}", auth(g.getFunction))
-	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
-	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
-	mux.HandleFunc("GET /v1/usage", auth(g.usage))
-	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
-	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", auth(g.invoke))
-	g.concurrencyRoutes(mux, auth)
-	g.lambdaRoutes(mux, auth)
+	if g.mx != nil {
+		// Platform-wide counters: served without a key, like /healthz, on
+		// the API's (by default loopback) listener.
+		mux.Handle("GET /metrics", g.mx.Handler())
+	}
+	auth := wire.Auth(g.authed)
+	g.mgmt.Register(mux, auth)
+	g.lambda.Register(mux, auth)
+	g.furl.Register(mux)
 	return g.stamped(mux)
 }
 
@@ -84,7 +96,7 @@ func (g *Gateway) Handler() http.Handler {
 // plain-text 404 and 405 replies into Lambda-style JSON errors.
 func (g *Gateway) stamped(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setRequestID(w)
+		wire.SetRequestID(w)
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
@@ -95,11 +107,11 @@ func (g *Gateway) stamped(mux *http.ServeMux) http.Handler {
 		// the management API says which methods it allows.
 		if probe.status == http.StatusMethodNotAllowed && !strings.HasPrefix(r.URL.Path, "/20") {
 			w.Header().Set("Allow", probe.header.Get("Allow"))
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusMethodNotAllowed, fn.TypeMethodNotAllowed,
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusMethodNotAllowed, fn.TypeMethodNotAllowed,
 				"%s is not allowed on %s: use %s", r.Method, r.URL.Path, probe.header.Get("Allow")))
 			return
 		}
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusNotFound, fn.TypeUnknownOperation,
+		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusNotFound, fn.TypeUnknownOperation,
 			"no operation at %s %s: see docs/API.md for the endpoints", r.Method, r.URL.Path))
 	})
 }
@@ -156,14 +168,12 @@ func (g *Gateway) Close(ctx context.Context) error {
 	return err
 }
 
-type tenantHandler func(w http.ResponseWriter, r *http.Request, tenant string)
-
-// authed stamps the request id and resolves the caller to a tenant.
-func (g *Gateway) authed(h tenantHandler) http.HandlerFunc {
+// authed resolves the caller to a tenant before h runs.
+func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tenant, err := g.authenticate(w, r)
 		if err != nil {
-			writeError(w, g.cfg.Log, err)
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 		h(w, r, tenant)
@@ -190,82 +200,4 @@ func bearer(h string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(h[len(p):]), true
-}
-
-// newRequestID returns a random UUID (version 4) string.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
-
-func setRequestID(w http.ResponseWriter) string {
-	id := newRequestID()
-	w.Header()["X-Amzn-Requestid"] = []string{id}
-	return id
-}
-
-func requestID(w http.ResponseWriter) string { return w.Header().Get("X-Amzn-Requestid") }
-
-// writeError maps err to Lambda's error reply.
-func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
-	e := fn.AsError(err)
-	kind := "User"
-	if e.Status >= 500 {
-		kind = "Service"
-		log.Error("request failed", "type", e.Type, "err", err, "request_id", requestID(w))
-	}
-	h := w.Header()
-	h.Set("X-Amzn-ErrorType", e.Type)
-	h.Set("Content-Type", "application/json")
-	if e.Status == http.StatusTooManyRequests {
-		h.Set("Retry-After", "1")
-	}
-	w.WriteHeader(e.Status)
-	body := map[string]string{"Type": kind, "message": e.Message}
-	if e.Reason != "" {
-		body["Reason"] = e.Reason
-	}
-	_ = json.NewEncoder(w).Encode(body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
-// parseSince accepts a Go duration ("10m") or an RFC 3339 time; "" is zero.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		if d < 0 {
-			d = -d
-		}
-		return now.Add(-d), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fn.InvalidParameter("since %q is neither a duration (10m, 1h30m) nor an RFC 3339 time", s)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // AWS Signature Version 4, verified against the access key's secret:
@@ -93,11 +94,11 @@ func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, err
 	if a.date != amzDate[:8] {
 		return "", badSignature("the credential scope date %s is not the date of X-Amz-Date %s", a.date, amzDate)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDeployBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wire.MaxRequestBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return "", fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge, "the request is larger than %d bytes", maxDeployBody)
+			return "", fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge, "the request is larger than %d bytes", wire.MaxRequestBody)
 		}
 		return "", fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "could not read the request body: %v", err)
 	}

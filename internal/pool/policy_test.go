@@ -153,16 +153,17 @@ func (c *countingPolicy) Done(string, time.Time)    { c.mu.Lock(); c.ended++; c.
 func TestPolicySeesEveryCallEnd(t *testing.T) {
 	pol := &countingPolicy{fixedWindows: fixedWindows{ka: time.Minute}}
 	rt := &simRuntime{}
-	p, _ := newVirtualPool(t, rt, Config{Policy: pol, MaxInstances: 1})
-	l, err := p.Acquire(context.Background(), "f", "f", noSpec)
+	p, _ := newVirtualPool(t, rt, Config{Policy: pol, CapacityMB: 128})
+	want := Want{Key: "f", Owner: "f", MemoryMB: 128, Spec: noSpec}
+	l, err := p.AcquireWant(context.Background(), want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A call that times out waiting ends too.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if _, err := p.AcquireMax(ctx, 0, "f", "f", 1, noSpec); err == nil {
-		t.Fatal("second acquire above max 1 succeeded")
+	if _, err := p.AcquireWant(ctx, want); err == nil {
+		t.Fatal("second acquire beyond the host's capacity succeeded")
 	}
 	p.Release(l, false)
 	pol.mu.Lock()

@@ -13,9 +13,17 @@ import (
 
 // Config tunes the pool.
 type Config struct {
-	KeepAlive    time.Duration // idle instances stop after this long
-	MaxInstances int           // per function version, starting + running
-	Metrics      *metrics.Metrics
+	KeepAlive time.Duration // idle instances stop after this long
+	// MaxInstances caps each function version's instances (starting and
+	// running); 0: no cap, calls are bounded by admission and capacity.
+	MaxInstances int
+	// CapacityMB is the memory the host gives functions: the sum of the
+	// memory sizes of all instances (starting, idle, busy) stays within
+	// it. An instance that does not fit first evicts idle ones; a call
+	// that still cannot have one fails with ErrNoCapacity at its
+	// deadline. 0: no limit.
+	CapacityMB int
+	Metrics    *metrics.Metrics
 	// Policy decides keep-alive and pre-warm windows per function; nil:
 	// a fixed KeepAlive.
 	Policy Policy
@@ -41,7 +49,12 @@ type Pool struct {
 	mu     sync.Mutex
 	groups map[string]*group
 	closed bool
-	gd     greedyDual
+	// retiring are retired groups whose busy instances still hold memory.
+	retiring []*group
+	// starved are groups with callers waiting for memory to start an
+	// instance.
+	starved []*group
+	gd      greedyDual
 
 	ctx    context.Context // cancelled by Close; bounds instance starts
 	cancel context.CancelFunc
@@ -58,7 +71,8 @@ type group struct {
 	starting int
 	waiters  []*waiter // FIFO
 	retired  bool
-	max      int // cap on total; 0: Config.MaxInstances
+	memMB    int // memory of each instance, for the host capacity
+	starved  bool
 	prov     provision
 	warm     prewarm
 	calls    int64 // acquisitions, the Greedy-Dual frequency
@@ -95,8 +109,8 @@ func (l *Lease) Instance() runtime.Instance { return l.m.inst }
 
 // New builds a pool over rt.
 func New(cfg Config, rt runtime.Runtime) (*Pool, error) {
-	if cfg.MaxInstances < 1 {
-		return nil, errors.New("pool: MaxInstances must be at least 1")
+	if cfg.MaxInstances < 0 || cfg.CapacityMB < 0 {
+		return nil, errors.New("pool: MaxInstances and CapacityMB must not be negative")
 	}
 	if cfg.KeepAlive <= 0 {
 		return nil, errors.New("pool: KeepAlive must be positive")
@@ -129,38 +143,51 @@ func (p *Pool) Start(ctx context.Context) error {
 	return nil
 }
 
-// Acquire returns an instance of the version key, starting one when none is
-// idle and the cap allows. It waits until ctx is done; the caller bounds the
-// wait. owner names the function (for Retire).
-func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*Lease, error) {
-	return p.AcquireMax(ctx, 0, key, owner, 0, spec)
+// Want is what one call asks of the pool.
+type Want struct {
+	Key      string // the function version: instances are interchangeable within it
+	Owner    string // the function, for Retire and the keep-alive policy
+	MemoryMB int    // each instance's memory, counted against CapacityMB
+	Spec     SpecFunc
+	// Deadline bounds a wait for host capacity: a call that finds no
+	// idle instance and no room to start one fails with ErrNoCapacity
+	// then. Zero: it waits as long as ctx allows. A call whose instance
+	// is starting always waits for it.
+	Deadline time.Time
 }
 
-// AcquireMax is Acquire with the version's instance cap set to maxInst
-// (0: the pool's MaxInstances) and, unless wait is 0, a wait of at most
-// wait, after which it fails with context.DeadlineExceeded. The timer
-// is only set when there is no idle instance to take at once.
-func (p *Pool) AcquireMax(ctx context.Context, wait time.Duration, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
-	p.arrival(owner)
-	l, err := p.acquire(ctx, wait, key, owner, maxInst, spec)
+// ErrNoCapacity is returned when the host's memory for functions is taken
+// by busy instances until the call's deadline.
+var ErrNoCapacity = errors.New("pool: no host capacity for another instance")
+
+// Acquire returns an instance of the version key, starting one when none is
+// idle. It waits until ctx is done; owner names the function (for Retire).
+func (p *Pool) Acquire(ctx context.Context, key, owner string, spec SpecFunc) (*Lease, error) {
+	return p.AcquireWant(ctx, Want{Key: key, Owner: owner, Spec: spec})
+}
+
+// AcquireWant is Acquire with a memory size and a capacity deadline.
+func (p *Pool) AcquireWant(ctx context.Context, w Want) (*Lease, error) {
+	p.arrival(w.Owner)
+	l, err := p.acquire(ctx, w)
 	if err != nil {
-		p.done(owner) // the call ends here: Release will not be called
+		p.done(w.Owner) // the call ends here: Release will not be called
 	}
 	return l, err
 }
 
-func (p *Pool) acquire(ctx context.Context, wait time.Duration, key, owner string, maxInst int, spec SpecFunc) (*Lease, error) {
+func (p *Pool) acquire(ctx context.Context, want Want) (*Lease, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return nil, ErrClosed
 	}
-	g := p.groups[key]
+	g := p.groups[want.Key]
 	if g == nil {
-		g = &group{key: key, owner: owner, spec: spec}
-		p.groups[key] = g
+		g = &group{key: want.Key, owner: want.Owner, spec: want.Spec}
+		p.groups[want.Key] = g
 	}
-	g.max = maxInst
+	g.memMB = want.MemoryMB
 	g.calls++
 	var dead []*member
 	for n := len(g.idle); n > 0; n = len(g.idle) {
@@ -179,27 +206,41 @@ func (p *Pool) acquire(ctx context.Context, wait time.Duration, key, owner strin
 	}
 	w := &waiter{ch: make(chan grant, 1)}
 	g.waiters = append(g.waiters, w)
-	p.scale(g)
+	evicted := p.scale(g, nil)
 	p.mu.Unlock()
 	closeAll(dead)
+	closeAll(evicted)
 
 	var expired <-chan time.Time
-	if wait > 0 {
-		t := time.NewTimer(wait)
+	if !want.Deadline.IsZero() {
+		t := time.NewTimer(time.Until(want.Deadline))
 		defer t.Stop()
 		expired = t.C
 	}
 	var err error
-	select {
-	case gr := <-w.ch:
-		if gr.err != nil {
-			return nil, gr.err
+wait:
+	for {
+		select {
+		case gr := <-w.ch:
+			if gr.err != nil {
+				return nil, gr.err
+			}
+			return p.lease(gr.m), nil
+		case <-ctx.Done():
+			err = ctx.Err()
+			break wait
+		case <-expired:
+			expired = nil
+			p.mu.Lock()
+			// Only a call without a start under way for it gives up:
+			// the instances starting are each some waiter's.
+			starved := len(g.waiters) > g.starting
+			p.mu.Unlock()
+			if starved {
+				err = ErrNoCapacity
+				break wait
+			}
 		}
-		return p.lease(gr.m), nil
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-expired:
-		err = context.DeadlineExceeded
 	}
 	p.mu.Lock()
 	if removeWaiter(g, w) {
@@ -239,22 +280,27 @@ func removeWaiter(g *group, w *waiter) bool {
 	return false
 }
 
-// scale starts instances while waiters outnumber the starts under way and
-// the cap allows. Called with p.mu held.
-func (p *Pool) scale(g *group) {
-	for len(g.waiters) > g.starting && g.total < p.limit(g) && !g.retired && !p.closed {
+// scale starts instances while waiters outnumber the starts under way, the
+// cap allows and the host has room, evicting idle instances of other
+// versions to make room; it returns them (append to evicted) for the caller
+// to close outside the lock. A group left without room is starved until
+// memory frees. Called with p.mu held.
+func (p *Pool) scale(g *group, evicted []*member) []*member {
+	for len(g.waiters) > g.starting && !g.retired && !p.closed {
+		if p.cfg.MaxInstances > 0 && g.total >= p.cfg.MaxInstances {
+			break
+		}
+		var ok bool
+		if evicted, ok = p.makeRoom(g.memMB, evicted); !ok {
+			p.starve(g)
+			break
+		}
 		g.total++
 		g.starting++
 		p.wg.Add(1)
 		go p.start(g)
 	}
-}
-
-func (p *Pool) limit(g *group) int {
-	if g.max > 0 {
-		return g.max
-	}
-	return p.cfg.MaxInstances
+	return evicted
 }
 
 func (p *Pool) start(g *group) {
@@ -273,8 +319,10 @@ func (p *Pool) start(g *group) {
 			g.waiters = g.waiters[1:]
 			w.ch <- grant{err: err}
 		}
-		p.scale(g)
+		evicted := p.scale(g, nil)
+		evicted = p.feedStarved(evicted)
 		p.mu.Unlock()
+		closeAll(evicted)
 		return
 	}
 	p.cfg.Metrics.InstanceStarted()
@@ -288,12 +336,16 @@ func (p *Pool) start(g *group) {
 	if g.retired || p.closed {
 		p.cfg.Metrics.InstancesStopped("retired", 1)
 		g.total--
+		evicted := p.feedStarved(nil)
 		p.mu.Unlock()
 		_ = inst.Close(context.Background())
+		closeAll(evicted)
 		return
 	}
 	p.handOff(g, m)
+	evicted := p.feedStarved(nil)
 	p.mu.Unlock()
+	closeAll(evicted)
 }
 
 // handOff gives m to the oldest waiter, or parks it idle. p.mu held.
@@ -320,24 +372,33 @@ func (p *Pool) Release(l *Lease, broken bool) {
 	if broken || g.retired || p.closed {
 		g.total--
 		p.unpin(g, m)
-		p.scale(g)
+		evicted := p.scale(g, nil)
+		evicted = p.feedStarved(evicted)
 		p.mu.Unlock()
 		p.cfg.Metrics.InstancesStopped("released", 1)
 		_ = m.inst.Close(context.Background())
+		closeAll(evicted)
 		return
 	}
 	p.handOff(g, m)
+	evicted := p.feedStarved(nil)
 	p.mu.Unlock()
+	closeAll(evicted)
 }
 
 // Retire stops every instance of owner's versions: idle ones now, busy ones
-// when they are released. New calls start fresh groups. Used on redeploy and
-// delete.
+// when they are released. New calls start fresh groups. Used on delete.
 func (p *Pool) Retire(owner string) {
+	p.RetireWhere(owner, func(string) bool { return true })
+}
+
+// RetireWhere is Retire for the versions of owner whose key stale accepts
+// (a redeploy retires the old revision's, not the new one's).
+func (p *Pool) RetireWhere(owner string, stale func(key string) bool) {
 	var stop []*member
 	p.mu.Lock()
 	for key, g := range p.groups {
-		if g.owner != owner {
+		if g.owner != owner || !stale(key) {
 			continue
 		}
 		g.retired = true
@@ -345,6 +406,9 @@ func (p *Pool) Retire(owner string) {
 		g.total -= len(g.idle)
 		g.idle = nil
 		delete(p.groups, key)
+		if g.total > 0 {
+			p.retiring = append(p.retiring, g)
+		}
 		// Waiters of a retired group are served by the instances being
 		// started or released; none are left hanging because scale stops
 		// only new starts and Release hands nothing to them — so fail them.
@@ -353,7 +417,9 @@ func (p *Pool) Retire(owner string) {
 		}
 		g.waiters = nil
 	}
+	evicted := p.feedStarved(nil)
 	p.mu.Unlock()
+	closeAll(evicted)
 	p.cfg.Metrics.InstancesStopped("retired", len(stop))
 	closeAll(stop)
 }
@@ -384,6 +450,7 @@ func (p *Pool) reap() {
 	}
 	expired := len(stop)
 	stop = p.evictOverBudget(stop)
+	stop = p.feedStarved(stop)
 	p.mu.Unlock()
 	if len(stop) > 0 {
 		p.cfg.Log.Debug("idle instances stopped", "expired", expired, "evicted", len(stop)-expired)
@@ -439,6 +506,3 @@ func (p *Pool) Close(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// MaxInstances is the cap of instances per function version.
-func (p *Pool) MaxInstances() int { return p.cfg.MaxInstances }

@@ -19,15 +19,50 @@ type provision struct {
 // them to the keep-alive policy). It returns once n are ready, or with the
 // error of a failed start, or when ctx is done.
 func (p *Pool) Provision(ctx context.Context, key, owner string, spec SpecFunc, n int) error {
+	if err := p.SetProvisioned(key, owner, spec, 0, n); err != nil {
+		return err
+	}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		st := p.ProvisionStatus(key)
+		switch {
+		case st.Retired:
+			return ErrRetired
+		case st.Err != nil:
+			return fmt.Errorf("provisioned instance of %s: %w", key, st.Err)
+		case st.Ready >= n:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// SetProvisioned sets the target of the version key's provisioned
+// instances (memMB each) and starts what is missing, without waiting.
+func (p *Pool) SetProvisioned(key, owner string, spec SpecFunc, memMB, n int) error {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
 		return ErrClosed
 	}
 	g := p.groups[key]
+	if g == nil && n == 0 {
+		return nil
+	}
 	if g == nil {
 		g = &group{key: key, owner: owner, spec: spec}
 		p.groups[key] = g
+	}
+	if g.spec == nil {
+		g.spec = spec
+	}
+	if memMB > 0 {
+		g.memMB = memMB
 	}
 	g.prov.target = n
 	g.prov.err = nil
@@ -42,30 +77,26 @@ func (p *Pool) Provision(ctx context.Context, key, owner string, spec SpecFunc, 
 		}
 	}
 	p.topUp(g)
-	p.mu.Unlock()
+	return nil
+}
 
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for {
-		p.mu.Lock()
-		ready := g.prov.pinned - g.prov.starting
-		err := g.prov.err
-		retired := g.retired
-		p.mu.Unlock()
-		switch {
-		case retired:
-			return ErrRetired
-		case err != nil:
-			return fmt.Errorf("provisioned instance of %s: %w", key, err)
-		case ready >= n:
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+// ProvisionState is the state of a version's provisioned instances.
+type ProvisionState struct {
+	Target  int
+	Ready   int   // pinned instances started (idle or busy)
+	Err     error // the last failed start, if the latest attempt failed
+	Retired bool  // the version was replaced: the target no longer applies
+}
+
+// ProvisionStatus reports the provisioned instances of the version key.
+func (p *Pool) ProvisionStatus(key string) ProvisionState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g := p.groups[key]
+	if g == nil {
+		return ProvisionState{}
 	}
+	return ProvisionState{Target: g.prov.target, Ready: g.prov.pinned - g.prov.starting, Err: g.prov.err, Retired: g.retired}
 }
 
 // topUp starts pinned instances until the target is met. p.mu held.
@@ -114,6 +145,7 @@ func (p *Pool) startPinned(g *group) {
 		return
 	}
 	p.cfg.Metrics.InstanceStarted()
+	g.prov.err = nil
 	if g.retired || p.closed {
 		g.total--
 		g.prov.pinned--

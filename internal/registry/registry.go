@@ -54,6 +54,8 @@ type Registry struct {
 
 	watcher   jetstream.KeyWatcher
 	done      chan struct{} // closed when the watch goroutine returns
+	changes   chan<- Change // nil: nobody listens (see Changes)
+	changesMu sync.Mutex
 	closeOnce sync.Once
 }
 
@@ -174,7 +176,42 @@ func (r *Registry) watch(loaded chan struct{}) {
 			continue
 		}
 		r.apply(e)
+		if loaded == nil {
+			r.notify(e)
+		}
 	}
+}
+
+// Change is one change of a function's definition ($LATEST) as the store
+// delivered it: on every node sharing the store, whoever made it.
+type Change struct {
+	Tenant, Name string
+	Deleted      bool
+}
+
+// Changes returns the changes of function definitions from now on, to one
+// listener (the control plane, which retires old instances on them). The
+// channel is buffered; a listener that falls far behind blocks the watcher.
+func (r *Registry) Changes() <-chan Change {
+	ch := make(chan Change, 1024)
+	r.changesMu.Lock()
+	r.changes = ch
+	r.changesMu.Unlock()
+	return ch
+}
+
+func (r *Registry) notify(e jetstream.KeyValueEntry) {
+	r.changesMu.Lock()
+	ch := r.changes
+	r.changesMu.Unlock()
+	if ch == nil {
+		return
+	}
+	tenant, name, ok := strings.Cut(e.Key(), ".")
+	if !ok {
+		return
+	}
+	ch <- Change{Tenant: tenant, Name: name, Deleted: e.Operation() != jetstream.KeyValuePut}
 }
 
 // apply puts one KV event into the cache if it is newer than what is there.

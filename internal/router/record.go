@@ -11,7 +11,7 @@ import (
 const logTailBytes = 4096
 
 type record struct {
-	req      *Request
+	req      *fn.Request
 	f        *fn.Function
 	version  string
 	cold     bool

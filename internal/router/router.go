@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -25,87 +24,57 @@ import (
 
 // Config tunes the router.
 type Config struct {
-	// QueueWait bounds how long a call waits for an instance when every
-	// instance of its function is busy and the cap is reached.
-	QueueWait time.Duration
-	// Scheduler admits calls (concurrency limits); nil: a default one
-	// with nothing persisted.
-	Scheduler *scheduler.Scheduler
-	Metrics   *metrics.Metrics
-	Log       *slog.Logger
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 }
 
-// Router is the invoke path.
+// Router is the invoke path: resolve the version, admit the call and take
+// an instance (the scheduler), invoke, record.
 type Router struct {
 	cfg   Config
 	reg   *registry.Registry
 	dep   *deploy.Deployer
-	pool  *pool.Pool
 	logs  *logs.Logs
 	meter *meter.Meter
 	sched *scheduler.Scheduler
 }
 
+var _ fn.Invoker = (*Router)(nil)
+
 // New wires a router.
-func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, p *pool.Pool, l *logs.Logs, m *meter.Meter) *Router {
-	if cfg.QueueWait <= 0 {
-		cfg.QueueWait = 10 * time.Second
-	}
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, s *scheduler.Scheduler, l *logs.Logs, m *meter.Meter) *Router {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if cfg.Scheduler == nil {
-		cfg.Scheduler = scheduler.New(scheduler.Config{Metrics: cfg.Metrics, Log: cfg.Log})
-	}
-	return &Router{cfg: cfg, reg: reg, dep: dep, pool: p, logs: l, meter: m, sched: cfg.Scheduler}
-}
-
-// Request is one synchronous invocation.
-type Request struct {
-	RequestID     string
-	Tenant        string
-	Function      string
-	Qualifier     string // "" or "$LATEST"
-	Payload       []byte
-	TraceID       string
-	ClientContext string
-	WantLogTail   bool
-	Async         bool // from an async source that retries: no wait for a concurrency slot
-}
-
-// Result is what the caller gets back.
-type Result struct {
-	Payload         []byte
-	FunctionError   string // "" or "Unhandled"
-	ExecutedVersion string
-	LogTail         []byte // the invocation's log, last 4 KB, when asked for
-
-	pending *record // logs and billing not yet written; see Finish
+	return &Router{cfg: cfg, reg: reg, dep: dep, logs: l, meter: m, sched: s}
 }
 
 // Invoke runs req synchronously.
-func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
+func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error) {
 	f, version, err := r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier)
 	if err != nil {
 		return nil, err
 	}
-	ticket, err := r.sched.Admit(ctx, req.Tenant, req.Function, !req.Async)
-	if err != nil {
-		return nil, err
+	lease, err := r.acquire(ctx, f, version, !req.Async)
+	if errors.Is(err, pool.ErrRetired) {
+		// Redeployed while it waited: once more, on the new revision.
+		if f, version, err = r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier); err != nil {
+			return nil, err
+		}
+		lease, err = r.acquire(ctx, f, version, !req.Async)
 	}
-	defer ticket.Release()
-	lease, err := r.acquire(ctx, f, version)
 	if err != nil {
 		var ie *runtime.InitError
 		if errors.As(err, &ie) {
 			return r.initFailed(req, f, version, ie), nil
 		}
-		return nil, err
+		return nil, acquireError(f, err)
 	}
 	inst := lease.Instance()
+	cold := lease.Cold()
 	var initDur time.Duration
 	var initLogs []byte
-	if lease.Cold {
+	if cold {
 		initDur = inst.InitDuration()
 		initLogs = inst.InitLogs()
 	}
@@ -120,49 +89,49 @@ func (r *Router) Invoke(ctx context.Context, req *Request) (*Result, error) {
 	// instance abandoned mid-call could not be reused.
 	resp, err := inst.Invoke(context.WithoutCancel(ctx), rreq)
 	if err != nil {
-		r.pool.Release(lease, true)
+		lease.Release(true)
 		return nil, fn.Internal(fmt.Errorf("invoke %s: %w", f.Name, err))
 	}
-	r.pool.Release(lease, resp.Broken)
-	r.cfg.Metrics.Start(lease.Cold)
+	lease.Release(resp.Broken)
+	r.cfg.Metrics.Start(cold)
 	r.cfg.Metrics.Invocation(resp.Outcome, resp.Duration)
 
-	rec := record{
-		req: req, f: f, version: version, cold: lease.Cold, initDur: initDur,
+	rec := &record{
+		req: req, f: f, version: version, cold: cold, initDur: initDur,
 		initLogs: initLogs, logs: resp.Logs, dur: resp.Duration,
 		maxMem: resp.MaxMemoryMB, outcome: resp.Outcome,
 	}
-	res := &Result{Payload: resp.Payload, FunctionError: resp.FunctionError, ExecutedVersion: version}
-	r.recordOrDefer(res, &rec)
+	res := &fn.Result{Payload: resp.Payload, FunctionError: resp.FunctionError, ExecutedVersion: version}
+	r.recordOrDefer(res, rec)
 	return res, nil
 }
 
 // recordOrDefer writes the invocation's logs and billing record now when the
 // caller wants the log tail, else leaves it to Finish so that the reply goes
 // out first.
-func (r *Router) recordOrDefer(res *Result, rec *record) {
+func (r *Router) recordOrDefer(res *fn.Result, rec *record) {
 	if rec.req.WantLogTail {
 		res.LogTail = r.record(rec)
 		return
 	}
-	res.pending = rec
+	res.Pending = rec
 }
 
 // Finish writes what Invoke left to record. The gateway calls it after the
 // reply is on the wire; it must be called exactly once per successful Invoke.
-func (r *Router) Finish(res *Result) {
-	if res.pending != nil {
-		r.record(res.pending)
-		res.pending = nil
+func (r *Router) Finish(res *fn.Result) {
+	if rec, ok := res.Pending.(*record); ok {
+		r.record(rec)
 	}
+	res.Pending = nil
 }
 
-func versionKey(f *fn.Function, version string) string {
-	return f.Tenant + "/" + f.Name + "/" + version + "/" + strconv.FormatInt(f.Revision, 10)
-}
-
-func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
-	return func(ctx context.Context) (runtime.Spec, error) {
+// Target is the pool key and instance spec of f's version: the key changes
+// with every revision of $LATEST, so a redeploy never reuses an old
+// instance.
+func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) {
+	key := f.Tenant + "/" + f.Name + "/" + version + "/" + strconv.FormatInt(f.Revision, 10)
+	return key, func(ctx context.Context) (runtime.Spec, error) {
 		dir, err := r.dep.CodeDir(ctx, f)
 		if err != nil {
 			return runtime.Spec{}, err
@@ -176,52 +145,37 @@ func (r *Router) specFunc(f *fn.Function, version string) pool.SpecFunc {
 	}
 }
 
-func (r *Router) acquire(ctx context.Context, f *fn.Function, version string) (*pool.Lease, error) {
-	key, spec := versionKey(f, version), r.specFunc(f, version)
-	maxInst := r.sched.Concurrency(f.Tenant, f.Name).MaxInstances
-	lease, err := r.pool.AcquireMax(ctx, r.cfg.QueueWait, key, fn.Key(f.Tenant, f.Name), maxInst, spec)
+func (r *Router) acquire(ctx context.Context, f *fn.Function, version string, sync bool) (*scheduler.Lease, error) {
+	key, spec := r.Target(f, version)
+	return r.sched.Acquire(ctx, scheduler.Call{
+		Tenant: f.Tenant, Function: f.Name, Key: key, MemoryMB: f.MemoryMB, Spec: spec, Sync: sync,
+	})
+}
+
+// acquireError maps the pool's mechanism errors to the catalogue.
+func acquireError(f *fn.Function, err error) error {
 	switch {
-	case err == nil:
-		return lease, nil
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		r.cfg.Metrics.Throttle(fn.ReasonTenantLimit)
-		return nil, &fn.Error{
-			Status: http.StatusTooManyRequests, Type: fn.TypeTooManyRequests,
-			Reason:  fn.ReasonTenantLimit,
-			Message: fmt.Sprintf("Rate Exceeded: all instances of %s are busy and no instance became free within %v; retry later or lower the call rate", f.Name, r.cfg.QueueWait),
-		}
 	case errors.Is(err, pool.ErrRetired):
-		return nil, &fn.Error{Status: http.StatusConflict, Type: fn.TypeResourceConflict, Message: fmt.Sprintf("function %s was redeployed or deleted while this call waited; retry", f.Name)}
+		return fn.Conflict("function %s was redeployed or deleted while this call waited; retry", f.Name)
 	case errors.Is(err, pool.ErrClosed):
-		return nil, &fn.Error{Status: http.StatusServiceUnavailable, Type: fn.TypeServiceUnavailable, Message: "the platform is shutting down; retry on another node or after restart"}
+		return fn.Unavailable("the platform is shutting down; retry on another node or after restart")
 	}
-	return nil, err
+	return err
 }
 
 // initFailed turns a failed cold start into Lambda's reply: a function
 // error carrying the init error, billed for the init time.
-func (r *Router) initFailed(req *Request, f *fn.Function, version string, ie *runtime.InitError) *Result {
-	rec := record{
+func (r *Router) initFailed(req *fn.Request, f *fn.Function, version string, ie *runtime.InitError) *fn.Result {
+	rec := &record{
 		req: req, f: f, version: version, cold: true, initDur: ie.Duration,
 		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
 	}
 	r.cfg.Metrics.Start(true)
 	r.cfg.Metrics.Invocation(fn.OutcomeCrash, ie.Duration)
-	res := &Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
-	r.recordOrDefer(res, &rec)
+	res := &fn.Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
+	r.recordOrDefer(res, rec)
 	return res
 }
-
-// Retire stops the instances of a function after a redeploy or delete.
-// Provisioned instances are re-created for the new revision (deploy waits
-// for them); a deleted function's concurrency configuration is removed.
-func (r *Router) Retire(tenant, name string) {
-	r.pool.Retire(fn.Key(tenant, name))
-	r.afterRetire(tenant, name)
-}
-
-// Pool exposes the pool's stats.
-func (r *Router) Pool() *pool.Pool { return r.pool }
 
 // Resolve finds what a call with qualifier runs: $LATEST ("" or
 // "$LATEST"), a published version ("3"), or an alias, which picks its

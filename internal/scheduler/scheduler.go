@@ -9,6 +9,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/metrics"
+	"github.com/updraft-dev/updraft/internal/pool"
 )
 
 // ConfigStore persists per-function concurrency (registry.Concurrency).
@@ -20,13 +21,17 @@ type ConfigStore interface {
 
 // Config tunes the scheduler.
 type Config struct {
-	TenantLimit int           // concurrent calls per tenant; default fn.DefaultTenantConcurrency
-	SyncWait    time.Duration // bound on waiting for a slot, sync calls; default 300ms, <0 for none
-	AsyncWait   time.Duration // the same for async sources; default 0
-	Store       ConfigStore   // nil: configuration lives in memory only
-	Metrics     *metrics.Metrics
-	Now         func() time.Time
-	Log         *slog.Logger
+	TenantLimit int // concurrent calls per tenant; default fn.DefaultTenantConcurrency
+	// SyncWait bounds a sync call's wait for room (a concurrency slot
+	// and host capacity, together); 0: none (config's default is 300ms).
+	SyncWait  time.Duration
+	AsyncWait time.Duration // the same for async sources; default 0
+	// Pool supplies instances to admitted calls (Acquire).
+	Pool    *pool.Pool
+	Store   ConfigStore // nil: configuration lives in memory only
+	Metrics *metrics.Metrics
+	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // Scheduler does the concurrency accounting of every tenant.
@@ -53,26 +58,26 @@ type fnState struct {
 }
 
 type waiter struct {
-	ch chan bool // buffered 1: true once a slot was taken for it
+	ch chan bool // buffered 1: receives once a slot was taken for it; true: a shared one
 	fs *fnState
 }
 
 // Stats are a tenant's counters.
 type Stats struct {
-	Admitted          int64     `json:"admitted"`
-	ThrottledReserved int64     `json:"throttled_reserved"`
-	ThrottledTenant   int64     `json:"throttled_tenant"`
-	LastThrottle      time.Time `json:"last_throttle,omitzero"`
-	InUse             int       `json:"in_use"`
+	Admitted          int64 `json:"admitted"`
+	ThrottledReserved int64 `json:"throttled_reserved"`
+	ThrottledTenant   int64 `json:"throttled_tenant"`
+	// Updraft's own limits: a function's instance cap, host memory.
+	ThrottledMaxInstances int64     `json:"throttled_max_instances"`
+	ThrottledHostCapacity int64     `json:"throttled_host_capacity"`
+	LastThrottle          time.Time `json:"last_throttle,omitzero"`
+	InUse                 int       `json:"in_use"`
 }
 
 // New builds a scheduler; Start loads the persisted configuration.
 func New(cfg Config) *Scheduler {
 	if cfg.TenantLimit <= 0 {
 		cfg.TenantLimit = fn.DefaultTenantConcurrency
-	}
-	if cfg.SyncWait == 0 {
-		cfg.SyncWait = 300 * time.Millisecond
 	}
 	cfg.SyncWait = max(cfg.SyncWait, 0)
 	cfg.AsyncWait = max(cfg.AsyncWait, 0)
@@ -262,4 +267,11 @@ func (s *Scheduler) All() map[string]fn.Concurrency {
 		out[k] = fs.cc
 	}
 	return out
+}
+
+// Unreserved is the tenant's limit less every function's reservation.
+func (s *Scheduler) Unreserved(tenant string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.TenantLimit - s.tenant(tenant).reserved
 }

@@ -180,11 +180,11 @@ func (m *memStore) All(context.Context) (map[string]fn.Concurrency, error) {
 func TestPersisted(t *testing.T) {
 	st := &memStore{m: map[string]fn.Concurrency{}}
 	s, _ := newTest(t, Config{TenantLimit: 10, Store: st})
-	if err := s.SetConcurrency(context.Background(), "t", "a", fn.Concurrency{Reserved: ptr(4), Provisioned: 2}); err != nil {
+	if err := s.SetConcurrency(context.Background(), "t", "a", fn.Concurrency{Reserved: ptr(4), Provisioned: fn.Provisioned{fn.LatestVersion: 2}}); err != nil {
 		t.Fatal(err)
 	}
 	s2, _ := newTest(t, Config{TenantLimit: 10, Store: st})
-	if got := s2.Concurrency("t", "a"); got.Reserved == nil || *got.Reserved != 4 || got.Provisioned != 2 {
+	if got := s2.Concurrency("t", "a"); got.Reserved == nil || *got.Reserved != 4 || got.Provisioned[fn.LatestVersion] != 2 {
 		t.Fatalf("reloaded %+v", got)
 	}
 	admitN(t, s2, "t", "x", 6)

@@ -1,4 +1,4 @@
-package gateway
+package lambda
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // Lambda API operations on functions (/2015-03-31/functions/...), with
@@ -33,23 +34,23 @@ func decodeLambda(w http.ResponseWriter, r *http.Request, limit int64, v any) er
 	return nil
 }
 
-func (g *Gateway) lambdaCreateFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaCreateFunction(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req createFunctionRequest
-	if err := decodeLambda(w, r, maxDeployBody, &req); err != nil {
-		writeError(w, g.cfg.Log, err)
+	if err := decodeLambda(w, r, wire.MaxRequestBody, &req); err != nil {
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if err := g.createFunction(w, r, tenant, &req); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 	}
 }
 
-func (g *Gateway) createFunction(w http.ResponseWriter, r *http.Request, tenant string, req *createFunctionRequest) error {
+func (g *API) createFunction(w http.ResponseWriter, r *http.Request, tenant string, req *createFunctionRequest) error {
 	if req.FunctionName == "" {
 		return fn.InvalidParameter("FunctionName is missing")
 	}
-	name, _ := functionName(req.FunctionName)
-	if err := checkName(req.FunctionName, name, tenant); err != nil {
+	name, _ := wire.FunctionName(req.FunctionName)
+	if err := wire.CheckName(req.FunctionName, name, tenant); err != nil {
 		return err
 	}
 	if req.Runtime == "" {
@@ -76,17 +77,11 @@ func (g *Gateway) createFunction(w http.ResponseWriter, r *http.Request, tenant 
 	if req.EphemeralStorage != nil {
 		dr.EphemeralStorageMB = req.EphemeralStorage.Size
 	}
-	f, _, err := g.dep.Deploy(r.Context(), tenant, dr)
+	f, _, err := g.ctl.Deploy(r.Context(), tenant, dr, req.Publish)
 	if err != nil {
 		return err
 	}
-	if req.Publish {
-		if f, err = g.dep.Publish(r.Context(), tenant, f.Name, f.CodeSHA256, nil); err != nil {
-			return err
-		}
-	}
-	g.cfg.Log.Info("created", "tenant", tenant, "fn", f.Name, "revision", f.Revision)
-	writeJSON(w, http.StatusCreated, lambdaConfig(f))
+	wire.JSON(w, http.StatusCreated, lambdaConfig(f))
 	return nil
 }
 
@@ -105,12 +100,12 @@ type functionCodeLocation struct {
 
 // lookupQualified resolves {name} with its qualifier (name:q or
 // ?Qualifier=q): $LATEST, a version, or an alias's own version.
-func (g *Gateway) lookupQualified(r *http.Request, tenant string) (*fn.Function, error) {
-	name, q := functionName(r.PathValue("name"))
+func (g *API) lookupQualified(r *http.Request, tenant string) (*fn.Function, error) {
+	name, q := wire.FunctionName(r.PathValue("name"))
 	if qq := r.URL.Query().Get("Qualifier"); qq != "" {
 		q = qq
 	}
-	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
+	if err := wire.CheckName(r.PathValue("name"), name, tenant); err != nil {
 		return nil, err
 	}
 	f, err := g.reg.GetFunction(r.Context(), tenant, name)
@@ -130,17 +125,17 @@ func (g *Gateway) lookupQualified(r *http.Request, tenant string) (*fn.Function,
 	return g.reg.GetVersion(r.Context(), tenant, name, q)
 }
 
-func (g *Gateway) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tenant string) {
 	f, err := g.lookupQualified(r, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	writeJSON(w, http.StatusOK, getFunctionOutput{
+	wire.JSON(w, http.StatusOK, getFunctionOutput{
 		Configuration: lambdaConfig(f),
 		Code: functionCodeLocation{
 			RepositoryType: "S3",
@@ -151,25 +146,25 @@ func (g *Gateway) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tena
 	})
 }
 
-func (g *Gateway) lambdaGetFunctionConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaGetFunctionConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
 	f, err := g.lookupQualified(r, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, lambdaConfig(f))
+	wire.JSON(w, http.StatusOK, lambdaConfig(f))
 }
 
 // functionCode serves the zip of a function: GetFunction's Code.Location.
-func (g *Gateway) functionCode(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) functionCode(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	zip, err := g.reg.GetCode(r.Context(), f.CodeSHA256)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")
@@ -183,20 +178,20 @@ const (
 	maxListPage     = 10000
 )
 
-func (g *Gateway) lambdaListFunctions(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaListFunctions(w http.ResponseWriter, r *http.Request, tenant string) {
 	q := r.URL.Query()
 	limit := defaultListPage
 	if s := q.Get("MaxItems"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxListPage {
-			writeError(w, g.cfg.Log, fn.InvalidParameter("MaxItems %q is invalid: use 1 to %d", s, maxListPage))
+			wire.Error(w, g.cfg.Log, fn.InvalidParameter("MaxItems %q is invalid: use 1 to %d", s, maxListPage))
 			return
 		}
 		limit = n
 	}
 	fs, err := g.reg.ListFunctions(r.Context(), tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	// The marker is the name of the last function of the previous page:
@@ -217,10 +212,10 @@ func (g *Gateway) lambdaListFunctions(w http.ResponseWriter, r *http.Request, te
 	if end < len(fs) {
 		out.NextMarker = fs[end-1].Name
 	}
-	writeJSON(w, http.StatusOK, out)
+	wire.JSON(w, http.StatusOK, out)
 }
 
-func (g *Gateway) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req struct {
 		functionCodeRequest
 		Publish       bool     `json:"Publish"`
@@ -228,11 +223,11 @@ func (g *Gateway) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Reques
 		RevisionId    *string  `json:"RevisionId"`
 		Architectures []string `json:"Architectures"`
 	}
-	if err := decodeLambda(w, r, maxDeployBody, &req); err != nil {
-		writeError(w, g.cfg.Log, err)
+	if err := decodeLambda(w, r, wire.MaxRequestBody, &req); err != nil {
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	f, err := g.lookup(r, tenant)
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err == nil {
 		err = checkRevision(f, req.RevisionId)
 	}
@@ -244,11 +239,11 @@ func (g *Gateway) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Reques
 		zip, err = req.zip()
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if req.DryRun {
-		writeJSON(w, http.StatusOK, lambdaConfig(f))
+		wire.JSON(w, http.StatusOK, lambdaConfig(f))
 		return
 	}
 	dr := sameConfigRequest(f)
@@ -256,13 +251,13 @@ func (g *Gateway) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Reques
 	g.redeploy(w, r, tenant, dr, req.Publish)
 }
 
-func (g *Gateway) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req updateConfigurationRequest
 	if err := decodeLambda(w, r, 1<<20, &req); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	f, err := g.lookup(r, tenant)
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err == nil {
 		err = checkRevision(f, req.RevisionId)
 	}
@@ -273,7 +268,7 @@ func (g *Gateway) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *ht
 		zip, err = g.reg.GetCode(r.Context(), f.CodeSHA256)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	dr := sameConfigRequest(f)
@@ -324,21 +319,13 @@ func sameConfigRequest(f *fn.Function) deploy.Request {
 
 // redeploy deploys dr and, with publish, publishes the result as a version
 // (the reply is then the version's configuration).
-func (g *Gateway) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr deploy.Request, publish bool) {
-	f, _, err := g.dep.Deploy(r.Context(), tenant, dr)
+func (g *API) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr deploy.Request, publish bool) {
+	f, _, err := g.ctl.Deploy(r.Context(), tenant, dr, publish)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	g.router.Retire(tenant, f.Name)
-	if publish {
-		if f, err = g.dep.Publish(r.Context(), tenant, f.Name, f.CodeSHA256, nil); err != nil {
-			writeError(w, g.cfg.Log, err)
-			return
-		}
-	}
-	g.cfg.Log.Info("updated", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
-	writeJSON(w, http.StatusOK, lambdaConfig(f))
+	wire.JSON(w, http.StatusOK, lambdaConfig(f))
 }
 
 // checkRevision implements RevisionId: the update applies only to the
@@ -351,71 +338,36 @@ func checkRevision(f *fn.Function, rev *string) error {
 	return nil
 }
 
-func (g *Gateway) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {
-	name, q := functionName(r.PathValue("name"))
+func (g *API) lambdaDeleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, q := wire.FunctionName(r.PathValue("name"))
 	if qq := r.URL.Query().Get("Qualifier"); qq != "" {
 		q = qq
 	}
-	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
-		writeError(w, g.cfg.Log, err)
+	if err := wire.CheckName(r.PathValue("name"), name, tenant); err != nil {
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if q != "" {
-		if err := g.deleteVersion(r, tenant, name, q); err != nil {
-			writeError(w, g.cfg.Log, err)
+		if err := g.ctl.DeleteVersion(r.Context(), tenant, name, q); err != nil {
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if err := g.reg.DeleteFunction(r.Context(), tenant, name); err != nil {
-		writeError(w, g.cfg.Log, err)
+	if err := g.ctl.Delete(r.Context(), tenant, name); err != nil {
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	g.router.Retire(tenant, name)
-	g.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // reservedJSON is GetFunction's Concurrency: the reservation the scheduler
 // enforces, or nil.
-func (g *Gateway) reservedJSON(r *http.Request, f *fn.Function) map[string]int {
-	cc, err := g.router.GetConcurrency(r.Context(), f.Tenant, f.Name)
+func (g *API) reservedJSON(r *http.Request, f *fn.Function) map[string]int {
+	cc, err := g.ctl.GetConcurrency(r.Context(), f.Tenant, f.Name)
 	if err != nil || cc.Reserved == nil {
 		return nil
 	}
 	return map[string]int{"ReservedConcurrentExecutions": *cc.Reserved}
-}
-
-// deleteVersion is DeleteFunction with a Qualifier: one published version,
-// unless an alias still routes to it.
-func (g *Gateway) deleteVersion(r *http.Request, tenant, name, q string) error {
-	if !fn.IsVersionNumber(q) {
-		return fn.InvalidParameter("Qualifier %q cannot be deleted: name a published version (delete aliases with DeleteAlias, $LATEST by deleting the function)", q)
-	}
-	if _, err := g.reg.GetFunction(r.Context(), tenant, name); err != nil {
-		return err
-	}
-	as, err := g.reg.ListAliases(r.Context(), tenant, name)
-	if err != nil {
-		return err
-	}
-	for _, a := range as {
-		if _, weighted := a.Weights[q]; a.FunctionVersion == q || weighted {
-			return fn.Errorf(http.StatusConflict, fn.TypeResourceConflict,
-				"version %s is used by alias %s: point the alias elsewhere first", q, a.Name)
-		}
-	}
-	if err := g.reg.DeleteVersion(r.Context(), tenant, name, q); err != nil {
-		return err
-	}
-	_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
-		delete(f.Provisioned, q)
-		if len(f.Provisioned) == 0 {
-			f.Provisioned = nil
-		}
-		return nil
-	})
-	g.cfg.Log.Info("deleted version", "tenant", tenant, "fn", name, "version", q)
-	return err
 }

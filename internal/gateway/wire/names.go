@@ -1,4 +1,4 @@
-package gateway
+package wire
 
 import (
 	"strings"
@@ -12,10 +12,10 @@ import (
 // the same, with the tenant's account id (fn.AccountID) as ACCOUNT. Any
 // region is accepted, as SDKs build ARNs with their own.
 
-// functionName returns the name and qualifier of s, a FunctionName in any
-// of Lambda's forms. checkName validates what it returns.
-func functionName(s string) (name, qualifier string) {
-	if _, rest, ok := splitARN(s); ok {
+// FunctionName returns the name and qualifier of s, a FunctionName in any
+// of Lambda's forms. CheckName validates what it returns.
+func FunctionName(s string) (name, qualifier string) {
+	if _, rest, ok := SplitARN(s); ok {
 		s = rest
 	}
 	if i := strings.IndexByte(s, ':'); i >= 0 {
@@ -24,9 +24,9 @@ func functionName(s string) (name, qualifier string) {
 	return s, ""
 }
 
-// splitARN splits a full or partial function ARN into its account and
+// SplitARN splits a full or partial function ARN into its account and
 // what follows "function:"; ok is false when s is neither.
-func splitARN(s string) (account, rest string, ok bool) {
+func SplitARN(s string) (account, rest string, ok bool) {
 	if strings.HasPrefix(s, "arn:") {
 		parts := strings.SplitN(s, ":", 7)
 		if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" {
@@ -41,12 +41,12 @@ func splitARN(s string) (account, rest string, ok bool) {
 	return account, rest, true
 }
 
-// checkName validates name, taken from raw (a name or an ARN). An ARN must
+// CheckName validates name, taken from raw (a name or an ARN). An ARN must
 // carry the caller's account id: another tenant's function is not found
 // (404, as if it did not exist: nothing says whether it does).
-func checkName(raw, name, tenant string) error {
+func CheckName(raw, name, tenant string) error {
 	if strings.HasPrefix(raw, "arn:") || strings.Contains(raw, ":function:") {
-		account, _, ok := splitARN(raw)
+		account, _, ok := SplitARN(raw)
 		if !ok {
 			return fn.InvalidParameter("%q is not a function ARN: use arn:aws:lambda:%s:%s:function:NAME, or the function's name", raw, fn.Region, fn.AccountID(tenant))
 		}

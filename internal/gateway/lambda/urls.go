@@ -1,4 +1,4 @@
-package gateway
+package lambda
 
 import (
 	"crypto/rand"
@@ -8,20 +8,19 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // Function URL configuration: Create/Get/Update/Delete/ListFunctionUrlConfigs.
 // The URL itself is served path-based at /url/<id>/ (see furl.go).
 
-func (g *Gateway) urlRoutes(mux *http.ServeMux, auth func(tenantHandler) http.HandlerFunc) {
+func (g *API) urlRoutes(mux *http.ServeMux, auth wire.Auth) {
 	const u = "/2021-10-31/functions/{name}/url"
 	mux.HandleFunc("POST "+u, auth(g.lambdaCreateURL))
 	mux.HandleFunc("GET "+u, auth(g.lambdaGetURL))
 	mux.HandleFunc("PUT "+u, auth(g.lambdaUpdateURL))
 	mux.HandleFunc("DELETE "+u, auth(g.lambdaDeleteURL))
 	mux.HandleFunc("GET /2021-10-31/functions/{name}/urls", auth(g.lambdaListURLs))
-	mux.HandleFunc("/url/{id}/{rest...}", g.serveFunctionURL)
-	mux.HandleFunc("/url/{id}", g.serveFunctionURL)
 }
 
 type urlRequest struct {
@@ -30,7 +29,7 @@ type urlRequest struct {
 	Cors       json.RawMessage `json:"Cors"`
 }
 
-func (g *Gateway) urlJSON(r *http.Request, f *fn.Function) map[string]any {
+func (g *API) urlJSON(r *http.Request, f *fn.Function) map[string]any {
 	u := f.URL
 	out := map[string]any{
 		"FunctionUrl":      baseURL(r) + "/url/" + u.ID + "/",
@@ -64,7 +63,7 @@ func checkURLSettings(u *fn.FunctionURL) error {
 }
 
 // urlQualifier accepts no qualifier ($LATEST) or an alias, as Lambda does.
-func (g *Gateway) urlQualifier(r *http.Request, tenant, name string) (string, error) {
+func (g *API) urlQualifier(r *http.Request, tenant, name string) (string, error) {
 	q := r.URL.Query().Get("Qualifier")
 	if q == "" || q == fn.LatestVersion {
 		return "", nil
@@ -76,7 +75,7 @@ func (g *Gateway) urlQualifier(r *http.Request, tenant, name string) (string, er
 	return q, err
 }
 
-func (g *Gateway) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req urlRequest
 	err := decodeLambda(w, r, 1<<16, &req)
 	var name, q string
@@ -90,19 +89,19 @@ func (g *Gateway) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant
 		err = fn.InvalidParameter("AuthType is missing: use NONE or AWS_IAM")
 	}
 	if err == nil {
-		_, err = parseCORS(req.Cors)
+		_, err = wire.ParseCORS(req.Cors)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	now := time.Now().UTC()
-	u := &fn.FunctionURL{ID: urlID(), Qualifier: q, AuthType: *req.AuthType, InvokeMode: "BUFFERED", Cors: storedCORS(req.Cors), Created: now, Modified: now}
+	u := &fn.FunctionURL{ID: urlID(), Qualifier: q, AuthType: *req.AuthType, InvokeMode: "BUFFERED", Cors: wire.StoredCORS(req.Cors), Created: now, Modified: now}
 	if req.InvokeMode != nil {
 		u.InvokeMode = *req.InvokeMode
 	}
 	if err := checkURLSettings(u); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	f, err := g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
@@ -117,38 +116,38 @@ func (g *Gateway) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant
 		return nil
 	})
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, g.urlJSON(r, f))
+	wire.JSON(w, http.StatusCreated, g.urlJSON(r, f))
 }
 
-func (g *Gateway) lambdaGetURL(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) lambdaGetURL(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err == nil && f.URL == nil {
 		err = fn.NotFound("The resource you requested does not exist: %s has no function URL", f.Name)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, g.urlJSON(r, f))
+	wire.JSON(w, http.StatusOK, g.urlJSON(r, f))
 }
 
-func (g *Gateway) lambdaListURLs(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) lambdaListURLs(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	list := []map[string]any{}
 	if f.URL != nil {
 		list = append(list, g.urlJSON(r, f))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"FunctionUrlConfigs": list})
+	wire.JSON(w, http.StatusOK, map[string]any{"FunctionUrlConfigs": list})
 }
 
-func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req urlRequest
 	err := decodeLambda(w, r, 1<<16, &req)
 	var name string
@@ -156,10 +155,10 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 		name, err = g.functionNameOnly(r, tenant)
 	}
 	if err == nil {
-		_, err = parseCORS(req.Cors)
+		_, err = wire.ParseCORS(req.Cors)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	f, err := g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
@@ -174,7 +173,7 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 			u.InvokeMode = *req.InvokeMode
 		}
 		if req.Cors != nil {
-			u.Cors = storedCORS(req.Cors)
+			u.Cors = wire.StoredCORS(req.Cors)
 		}
 		u.Modified = time.Now().UTC()
 		if err := checkURLSettings(&u); err != nil {
@@ -187,13 +186,13 @@ func (g *Gateway) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant
 		return nil
 	})
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, g.urlJSON(r, f))
+	wire.JSON(w, http.StatusOK, g.urlJSON(r, f))
 }
 
-func (g *Gateway) lambdaDeleteURL(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaDeleteURL(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.functionNameOnly(r, tenant)
 	if err == nil {
 		_, err = g.dep.Mutate(r.Context(), tenant, name, func(f *fn.Function) error {
@@ -208,18 +207,10 @@ func (g *Gateway) lambdaDeleteURL(w http.ResponseWriter, r *http.Request, tenant
 		})
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// storedCORS is a validated Cors as stored: JSON null is none.
-func storedCORS(raw json.RawMessage) json.RawMessage {
-	if c, _ := decodeCORS(raw); c == nil {
-		return nil
-	}
-	return raw
 }
 
 // urlID is 32 random lower-case letters and digits, like Lambda's url-id.

@@ -1,4 +1,4 @@
-package gateway
+package lambda
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package gateway
+package mgmt
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // decodeDeploy reads a deploy request's JSON as a json.Decoder that
@@ -21,10 +23,10 @@ import (
 // decoded again the Decoder's way, so that every error reads as before; a
 // corrupt zip_file is reported as a base64.CorruptInputError.
 func decodeDeploy(w http.ResponseWriter, r *http.Request) (deployBody, []byte, error) {
-	rd := http.MaxBytesReader(w, r.Body, maxDeployBody)
+	rd := http.MaxBytesReader(w, r.Body, wire.MaxRequestBody)
 	// One byte over the announced size lets the read see EOF without growing.
-	size := min(max(r.ContentLength, 0), maxDeployBody) + 1
-	data, err := readLimited(rd, make([]byte, 0, size), maxDeployBody)
+	size := min(max(r.ContentLength, 0), wire.MaxRequestBody) + 1
+	data, err := wire.ReadLimited(rd, make([]byte, 0, size), wire.MaxRequestBody)
 	if err != nil {
 		return deployBody{}, nil, err
 	}

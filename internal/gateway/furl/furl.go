@@ -1,4 +1,4 @@
-package gateway
+package furl
 
 import (
 	"encoding/base64"
@@ -12,25 +12,25 @@ import (
 	"unicode/utf8"
 
 	"github.com/updraft-dev/updraft/internal/fn"
-	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // serveFunctionURL invokes a function through its URL with the API Gateway
 // HTTP API payload format 2.0 and maps the result back to HTTP.
-func (g *Gateway) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
-	reqID := setRequestID(w)
+func (g *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
+	reqID := wire.SetRequestID(w)
 	ref, err := g.reg.GetURL(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	// CORS before authentication: browsers send preflights without
 	// credentials.
-	var cors *corsConfig
+	var cors *wire.CORS
 	if origin := r.Header.Get("Origin"); origin != "" {
 		cors, err = g.urlCORS(r, ref)
 		if err != nil {
-			writeError(w, g.cfg.Log, err)
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 		if cors != nil {
@@ -44,35 +44,35 @@ func (g *Gateway) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 	if ref.AuthType == "AWS_IAM" {
 		tenant, err := g.authenticate(w, r)
 		if err != nil {
-			writeError(w, g.cfg.Log, err)
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 		if tenant != ref.Tenant {
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied, "this key may not invoke that function URL"))
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied, "this key may not invoke that function URL"))
 			return
 		}
 	}
-	body, err := readLimited(http.MaxBytesReader(w, r.Body, fn.MaxSyncPayload+1), nil, fn.MaxSyncPayload)
+	body, err := wire.ReadLimited(http.MaxBytesReader(w, r.Body, fn.MaxSyncPayload+1), nil, fn.MaxSyncPayload)
 	if err != nil {
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
+		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
 			"Request must be smaller than %d bytes for a function URL", fn.MaxSyncPayload))
 		return
 	}
 	event, err := json.Marshal(httpEvent(r, body, reqID))
 	if err != nil {
-		writeError(w, g.cfg.Log, fn.Internal(err))
+		wire.Error(w, g.cfg.Log, fn.Internal(err))
 		return
 	}
-	req := router.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
+	req := fn.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
 		Payload: event, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
 	res, err := g.router.Invoke(r.Context(), &req)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	defer g.router.Finish(res)
 	if res.FunctionError != "" {
-		writeJSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error"})
+		wire.JSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error"})
 		return
 	}
 	writeHTTPResult(w, res.Payload, cors != nil)
@@ -81,7 +81,7 @@ func (g *Gateway) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 // urlCORS is the CORS configuration of the function URL r addresses (ref),
 // nil when it has none. It is read from the function only for requests
 // with an Origin header: other callers pay nothing for it.
-func (g *Gateway) urlCORS(r *http.Request, ref *fn.URLRef) (*corsConfig, error) {
+func (g *Server) urlCORS(r *http.Request, ref *fn.URLRef) (*wire.CORS, error) {
 	f, err := g.reg.GetFunction(r.Context(), ref.Tenant, ref.Function)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (g *Gateway) urlCORS(r *http.Request, ref *fn.URLRef) (*corsConfig, error) 
 	if f.URL == nil || f.URL.ID != r.PathValue("id") {
 		return nil, fn.NotFound("no function URL %s", r.PathValue("id"))
 	}
-	cors, err := decodeCORS(f.URL.Cors)
+	cors, err := wire.DecodeCORS(f.URL.Cors)
 	if err != nil { // stored before Cors was validated: serve without it
 		g.cfg.Log.Warn("function URL has an invalid Cors configuration: ignored", "tenant", ref.Tenant, "fn", ref.Function, "err", err)
 		return nil, nil
@@ -193,7 +193,7 @@ func writeHTTPResult(w http.ResponseWriter, payload []byte, ownCORS bool) {
 		if resp.IsBase64Encoded {
 			b, err := base64.StdEncoding.DecodeString(*resp.Body)
 			if err != nil {
-				writeJSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error: the function's isBase64Encoded body is not base64"})
+				wire.JSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error: the function's isBase64Encoded body is not base64"})
 				return
 			}
 			body = b

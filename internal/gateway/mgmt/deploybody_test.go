@@ -1,4 +1,4 @@
-package gateway
+package mgmt
 
 import (
 	"encoding/base64"

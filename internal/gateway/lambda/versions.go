@@ -1,4 +1,4 @@
-package gateway
+package lambda
 
 import (
 	"crypto/sha256"
@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // Lambda's versions and aliases: PublishVersion, ListVersionsByFunction,
 // Create/Get/Update/Delete/ListAliases.
 
-func (g *Gateway) versionRoutes(mux *http.ServeMux, auth func(tenantHandler) http.HandlerFunc) {
+func (g *API) versionRoutes(mux *http.ServeMux, auth wire.Auth) {
 	const f = "/2015-03-31/functions/{name}"
 	mux.HandleFunc("POST "+f+"/versions", auth(g.lambdaPublishVersion))
 	mux.HandleFunc("GET "+f+"/versions", auth(g.lambdaListVersions))
@@ -26,17 +27,17 @@ func (g *Gateway) versionRoutes(mux *http.ServeMux, auth func(tenantHandler) htt
 	mux.HandleFunc("DELETE "+f+"/aliases/{alias}", auth(g.lambdaDeleteAlias))
 }
 
-func (g *Gateway) lambdaPublishVersion(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaPublishVersion(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req struct {
 		CodeSha256  string  `json:"CodeSha256"`
 		Description *string `json:"Description"`
 		RevisionId  *string `json:"RevisionId"`
 	}
 	if err := decodeLambda(w, r, 1<<20, &req); err != nil && err != errNoBody {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	f, err := g.lookup(r, tenant)
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err == nil {
 		err = checkRevision(f, req.RevisionId)
 	}
@@ -52,11 +53,11 @@ func (g *Gateway) lambdaPublishVersion(w http.ResponseWriter, r *http.Request, t
 		f, err = g.dep.Publish(r.Context(), tenant, f.Name, wantSHA, req.Description)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	g.cfg.Log.Info("published", "tenant", tenant, "fn", f.Name, "version", f.Version)
-	writeJSON(w, http.StatusCreated, lambdaConfig(f))
+	wire.JSON(w, http.StatusCreated, lambdaConfig(f))
 }
 
 // pageParams reads Marker and MaxItems.
@@ -92,18 +93,18 @@ func page[T any](items []T, key func(T) string, marker string, limit int) (out [
 	return items[start:end], next
 }
 
-func (g *Gateway) lambdaListVersions(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaListVersions(w http.ResponseWriter, r *http.Request, tenant string) {
 	marker, limit, err := pageParams(r)
 	var f *fn.Function
 	if err == nil {
-		f, err = g.lookup(r, tenant)
+		f, err = wire.Lookup(r, g.reg, tenant)
 	}
 	var vs []*fn.Function
 	if err == nil {
 		vs, err = g.reg.ListVersions(r.Context(), tenant, f.Name)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	all := append([]*fn.Function{f}, vs...)
@@ -115,7 +116,7 @@ func (g *Gateway) lambdaListVersions(w http.ResponseWriter, r *http.Request, ten
 	for _, v := range items {
 		out.Versions = append(out.Versions, lambdaConfig(v))
 	}
-	writeJSON(w, http.StatusOK, out)
+	wire.JSON(w, http.StatusOK, out)
 }
 
 // aliasConfiguration is Lambda's AliasConfiguration JSON.
@@ -158,7 +159,7 @@ type aliasRequest struct {
 }
 
 // checkAlias validates a's versions and weights against what is published.
-func (g *Gateway) checkAlias(r *http.Request, a *fn.Alias) error {
+func (g *API) checkAlias(r *http.Request, a *fn.Alias) error {
 	exists := func(v string) error {
 		if v == fn.LatestVersion {
 			return nil
@@ -192,12 +193,12 @@ func (g *Gateway) checkAlias(r *http.Request, a *fn.Alias) error {
 	return nil
 }
 
-func (g *Gateway) lambdaCreateAlias(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaCreateAlias(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req aliasRequest
 	err := decodeLambda(w, r, 1<<20, &req)
 	var f *fn.Function
 	if err == nil {
-		f, err = g.lookup(r, tenant)
+		f, err = wire.Lookup(r, g.reg, tenant)
 	}
 	if err == nil {
 		err = fn.ValidateAliasName(req.Name)
@@ -206,7 +207,7 @@ func (g *Gateway) lambdaCreateAlias(w http.ResponseWriter, r *http.Request, tena
 		err = fn.InvalidParameter("FunctionVersion is missing")
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	a := &fn.Alias{Tenant: tenant, Function: f.Name, Name: req.Name, FunctionVersion: *req.FunctionVersion,
@@ -218,34 +219,34 @@ func (g *Gateway) lambdaCreateAlias(w http.ResponseWriter, r *http.Request, tena
 		a.Weights = req.RoutingConfig.AdditionalVersionWeights
 	}
 	if err := g.checkAlias(r, a); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if err := g.reg.PutAlias(r.Context(), a, true); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, aliasJSON(a))
+	wire.JSON(w, http.StatusCreated, aliasJSON(a))
 }
 
-func (g *Gateway) alias(r *http.Request, tenant string) (*fn.Alias, error) {
-	f, err := g.lookup(r, tenant)
+func (g *API) alias(r *http.Request, tenant string) (*fn.Alias, error) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err != nil {
 		return nil, err
 	}
 	return g.reg.GetAlias(r.Context(), tenant, f.Name, r.PathValue("alias"))
 }
 
-func (g *Gateway) lambdaGetAlias(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaGetAlias(w http.ResponseWriter, r *http.Request, tenant string) {
 	a, err := g.alias(r, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, aliasJSON(a))
+	wire.JSON(w, http.StatusOK, aliasJSON(a))
 }
 
-func (g *Gateway) lambdaUpdateAlias(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaUpdateAlias(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req aliasRequest
 	err := decodeLambda(w, r, 1<<20, &req)
 	var a *fn.Alias
@@ -257,7 +258,7 @@ func (g *Gateway) lambdaUpdateAlias(w http.ResponseWriter, r *http.Request, tena
 			"The RevisionId provided does not match the latest RevisionId of the alias: get it again and retry")
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if req.FunctionVersion != nil {
@@ -272,40 +273,40 @@ func (g *Gateway) lambdaUpdateAlias(w http.ResponseWriter, r *http.Request, tena
 	a.Revision++
 	a.UpdatedAt = time.Now().UTC()
 	if err := g.checkAlias(r, a); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if err := g.reg.PutAlias(r.Context(), a, false); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, aliasJSON(a))
+	wire.JSON(w, http.StatusOK, aliasJSON(a))
 }
 
-func (g *Gateway) lambdaDeleteAlias(w http.ResponseWriter, r *http.Request, tenant string) {
-	f, err := g.lookup(r, tenant)
+func (g *API) lambdaDeleteAlias(w http.ResponseWriter, r *http.Request, tenant string) {
+	f, err := wire.Lookup(r, g.reg, tenant)
 	if err == nil {
 		err = g.reg.DeleteAlias(r.Context(), tenant, f.Name, r.PathValue("alias"))
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (g *Gateway) lambdaListAliases(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaListAliases(w http.ResponseWriter, r *http.Request, tenant string) {
 	marker, limit, err := pageParams(r)
 	var f *fn.Function
 	if err == nil {
-		f, err = g.lookup(r, tenant)
+		f, err = wire.Lookup(r, g.reg, tenant)
 	}
 	var as []*fn.Alias
 	if err == nil {
 		as, err = g.reg.ListAliases(r.Context(), tenant, f.Name)
 	}
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if v := r.URL.Query().Get("FunctionVersion"); v != "" {
@@ -325,5 +326,5 @@ func (g *Gateway) lambdaListAliases(w http.ResponseWriter, r *http.Request, tena
 	for _, a := range items {
 		out.Aliases = append(out.Aliases, aliasJSON(a))
 	}
-	writeJSON(w, http.StatusOK, out)
+	wire.JSON(w, http.StatusOK, out)
 }

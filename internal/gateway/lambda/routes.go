@@ -1,15 +1,17 @@
-package gateway
+package lambda
 
 import (
 	"net/http"
 	"strings"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
-// lambdaRoutes adds Lambda's REST API to mux.
-func (g *Gateway) lambdaRoutes(mux *http.ServeMux, auth func(tenantHandler) http.HandlerFunc) {
+// Register adds Lambda's REST API to mux.
+func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	const f = "/2015-03-31/functions"
+	mux.HandleFunc("POST "+f+"/{name}/invocations", auth(g.invoke))
 	mux.HandleFunc("POST "+f, auth(g.lambdaCreateFunction))
 	mux.HandleFunc("POST "+f+"/{$}", auth(g.lambdaCreateFunction))
 	mux.HandleFunc("GET "+f, auth(g.lambdaListFunctions))
@@ -30,15 +32,11 @@ func (g *Gateway) lambdaRoutes(mux *http.ServeMux, auth func(tenantHandler) http
 	g.urlRoutes(mux, auth)
 }
 
-func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {
-	fs, err := g.reg.ListFunctions(r.Context(), tenant)
+func (g *API) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {
+	a, err := g.ctl.Account(r.Context(), tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
-	}
-	var total int64
-	for _, f := range fs {
-		total += f.CodeSize
 	}
 	type limit struct {
 		TotalCodeSize                  int64 `json:"TotalCodeSize"`
@@ -51,10 +49,9 @@ func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, 
 		TotalCodeSize int64 `json:"TotalCodeSize"`
 		FunctionCount int64 `json:"FunctionCount"`
 	}
-	conc := g.router.Pool().MaxInstances()
 	// AccountId is not in Lambda's reply (AWS has STS GetCallerIdentity for
 	// it); SDKs ignore it, curl and the dashboard show the tenant's id.
-	writeJSON(w, http.StatusOK, struct {
+	wire.JSON(w, http.StatusOK, struct {
 		AccountID    string `json:"AccountId"`
 		AccountLimit limit  `json:"AccountLimit"`
 		AccountUsage usage  `json:"AccountUsage"`
@@ -62,22 +59,22 @@ func (g *Gateway) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, 
 		AccountID: fn.AccountID(tenant),
 		AccountLimit: limit{
 			TotalCodeSize: 75 << 30, CodeSizeUnzipped: fn.MaxUnzippedBytes, CodeSizeZipped: fn.MaxZippedBytes,
-			ConcurrentExecutions: conc, UnreservedConcurrentExecutions: conc,
+			ConcurrentExecutions: a.ConcurrentExecutions, UnreservedConcurrentExecutions: a.UnreservedConcurrentExecutions,
 		},
-		AccountUsage: usage{TotalCodeSize: total, FunctionCount: int64(len(fs))},
+		AccountUsage: usage{TotalCodeSize: a.CodeSizeBytes, FunctionCount: int64(a.FunctionCount)},
 	})
 }
 
 // taggedFunction resolves the {arn} of a tags path to tenant's function.
 // Only function ARNs of the caller's account name a resource here.
-func (g *Gateway) taggedFunction(r *http.Request, tenant string) (string, error) {
+func (g *API) taggedFunction(r *http.Request, tenant string) (string, error) {
 	arn := r.PathValue("arn")
 	if !strings.HasPrefix(arn, "arn:") {
 		return "", fn.InvalidParameter("%q is not an ARN: tag a function by its FunctionArn", arn)
 	}
-	_, rest, _ := splitARN(arn)
+	_, rest, _ := wire.SplitARN(arn)
 	name, qualifier, _ := strings.Cut(rest, ":")
-	if err := checkName(arn, name, tenant); err != nil {
+	if err := wire.CheckName(arn, name, tenant); err != nil {
 		return "", err
 	}
 	if qualifier != "" {
@@ -86,44 +83,44 @@ func (g *Gateway) taggedFunction(r *http.Request, tenant string) (string, error)
 	return name, nil
 }
 
-func (g *Gateway) lambdaListTags(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaListTags(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.taggedFunction(r, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	f, err := g.reg.GetFunction(r.Context(), tenant, name)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	tags := f.Tags
 	if tags == nil {
 		tags = map[string]string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"Tags": tags})
+	wire.JSON(w, http.StatusOK, map[string]any{"Tags": tags})
 }
 
-func (g *Gateway) lambdaTagResource(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaTagResource(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.taggedFunction(r, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	var req struct {
 		Tags map[string]string `json:"Tags"`
 	}
 	if err := decodeLambda(w, r, 1<<20, &req); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	if len(req.Tags) == 0 {
-		writeError(w, g.cfg.Log, fn.InvalidParameter("Tags is missing or empty: send at least one tag"))
+		wire.Error(w, g.cfg.Log, fn.InvalidParameter("Tags is missing or empty: send at least one tag"))
 		return
 	}
 	for k, v := range req.Tags {
 		if k == "" || len(k) > 128 || len(v) > 256 || strings.HasPrefix(k, "aws:") {
-			writeError(w, g.cfg.Log, fn.InvalidParameter("tag %q is invalid: keys are 1 to 128 characters not starting with aws:, values at most 256", k))
+			wire.Error(w, g.cfg.Log, fn.InvalidParameter("tag %q is invalid: keys are 1 to 128 characters not starting with aws:, values at most 256", k))
 			return
 		}
 	}
@@ -133,21 +130,21 @@ func (g *Gateway) lambdaTagResource(w http.ResponseWriter, r *http.Request, tena
 		}
 	})
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (g *Gateway) lambdaUntagResource(w http.ResponseWriter, r *http.Request, tenant string) {
+func (g *API) lambdaUntagResource(w http.ResponseWriter, r *http.Request, tenant string) {
 	name, err := g.taggedFunction(r, tenant)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	keys := r.URL.Query()["tagKeys"]
 	if len(keys) == 0 {
-		writeError(w, g.cfg.Log, fn.InvalidParameter("tagKeys is missing: name the tags to remove"))
+		wire.Error(w, g.cfg.Log, fn.InvalidParameter("tagKeys is missing: name the tags to remove"))
 		return
 	}
 	_, err = g.dep.SetTags(r.Context(), tenant, name, func(tags map[string]string) {
@@ -156,7 +153,7 @@ func (g *Gateway) lambdaUntagResource(w http.ResponseWriter, r *http.Request, te
 		}
 	})
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -1,29 +1,28 @@
-package gateway
+package lambda
 
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/fn"
-	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
 // bufPool recycles request-body buffers on the invoke path.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // invoke is Lambda's Invoke: POST /2015-03-31/functions/{name}/invocations.
-func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) {
-	name, qualifier := functionName(r.PathValue("name"))
+func (g *API) invoke(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, qualifier := wire.FunctionName(r.PathValue("name"))
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
 		qualifier = q
 	}
-	if err := checkName(r.PathValue("name"), name, tenant); err != nil {
-		writeError(w, g.cfg.Log, err)
+	if err := wire.CheckName(r.PathValue("name"), name, tenant); err != nil {
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	bp := bufPool.Get().(*[]byte)
@@ -32,21 +31,21 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 			bufPool.Put(bp)
 		}
 	}()
-	payload, err := readLimited(r.Body, (*bp)[:0], fn.MaxSyncPayload)
+	payload, err := wire.ReadLimited(r.Body, (*bp)[:0], fn.MaxSyncPayload)
 	*bp = payload[:0]
 	if err != nil {
-		if err == errTooLarge {
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
+		if err == wire.ErrTooLarge {
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge,
 				"Request must be smaller than %d bytes for the InvokeFunction operation", fn.MaxSyncPayload))
 			return
 		}
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "could not read the request body: %v", err))
+		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "could not read the request body: %v", err))
 		return
 	}
 	if len(payload) == 0 {
 		payload = append(payload, "{}"...)
 	} else if !json.Valid(payload) {
-		writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
 			"Could not parse request body into json: the payload must be a JSON document (for example {\"key\":\"value\"})"))
 		return
 	}
@@ -56,7 +55,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	if cc := r.Header.Get("X-Amz-Client-Context"); cc != "" {
 		b, err := base64.StdEncoding.DecodeString(cc)
 		if err != nil || !json.Valid(b) {
-			writeError(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+			wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
 				"X-Amz-Client-Context must be base64-encoded JSON"))
 			return
 		}
@@ -66,7 +65,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	case "", "RequestResponse":
 	case "DryRun":
 		if _, _, err := g.router.Resolve(r.Context(), tenant, name, qualifier); err != nil {
-			writeError(w, g.cfg.Log, err)
+			wire.Error(w, g.cfg.Log, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -75,11 +74,11 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 		g.invokeAsync(w, r, tenant, name, qualifier, payload, clientContext)
 		return
 	default:
-		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported: use RequestResponse, Event or DryRun", it))
+		wire.Error(w, g.cfg.Log, fn.InvalidParameter("InvocationType %q is not supported: use RequestResponse, Event or DryRun", it))
 		return
 	}
-	req := router.Request{
-		RequestID:     requestID(w),
+	req := fn.Request{
+		RequestID:     wire.RequestID(w),
 		Tenant:        tenant,
 		Function:      name,
 		Qualifier:     qualifier,
@@ -90,7 +89,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	}
 	res, err := g.router.Invoke(r.Context(), &req)
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	h := w.Header()
@@ -112,50 +111,24 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, tenant string) 
 	g.router.Finish(res)
 }
 
-type sentinel string
-
-func (s sentinel) Error() string { return string(s) }
-
-const errTooLarge = sentinel("payload too large")
-
-// readLimited reads r into buf, failing with errTooLarge past limit bytes.
-func readLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if len(buf) > limit {
-			return buf, errTooLarge
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-}
-
 // invokeAsync stores the event durably and answers 202; the async queue
 // runs it. Nothing is acknowledged before JetStream has it on disk.
-func (g *Gateway) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, name, qualifier string, payload []byte, clientContext string) {
+func (g *API) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, name, qualifier string, payload []byte, clientContext string) {
 	if g.async == nil {
-		writeError(w, g.cfg.Log, fn.InvalidParameter("InvocationType Event is not available on this server: use RequestResponse"))
+		wire.Error(w, g.cfg.Log, fn.InvalidParameter("InvocationType Event is not available on this server: use RequestResponse"))
 		return
 	}
 	if _, _, err := g.router.Resolve(r.Context(), tenant, name, qualifier); err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	err := g.async.Enqueue(r.Context(), &async.Event{
-		RequestID: requestID(w), Tenant: tenant, Function: name, Qualifier: qualifier,
+		RequestID: wire.RequestID(w), Tenant: tenant, Function: name, Qualifier: qualifier,
 		Payload: append([]byte(nil), payload...), ClientContext: clientContext,
 		TraceID: r.Header.Get("X-Amzn-Trace-Id"),
 	})
 	if err != nil {
-		writeError(w, g.cfg.Log, err)
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)

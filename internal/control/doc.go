@@ -1,0 +1,15 @@
+// Package control owns the management sequences that span several domain
+// packages, so that every protocol (the /v1 API, the Lambda API, the CLI
+// and later SAM stacks) runs the same steps:
+//
+//   - deploy and delete: the registry stores the definition; retiring the
+//     old instances follows from the registry's change feed (a KV watch), so
+//     it happens on every node that shares the store, not only on the node
+//     that served the request;
+//   - concurrency: reserved concurrency and instance caps (stored by the
+//     scheduler) and provisioned concurrency per qualifier ($LATEST, a
+//     version or an alias), reconciled into the pool's pinned instances
+//     and reported with Lambda's status (IN_PROGRESS, READY, FAILED).
+//
+// HTTP handlers decode, call one Control method, and encode.
+package control

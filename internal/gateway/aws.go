@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
+)
+
+// One AWS endpoint: every AWS-compatible API is served on the main
+// listener, so AWS_ENDPOINT_URL is the only setting an SDK or the aws CLI
+// needs. A request is dispatched by its X-Amz-Target (the JSON protocols:
+// DynamoDB, SQS's JSON form, …) or else by the service name in its SigV4
+// credential scope; requests for Lambda, and those without a signature
+// (bearer keys, function URLs, health, metrics), go to the REST routes.
+
+// Service is an AWS-compatible API mounted on the endpoint.
+type Service struct {
+	// Name is the SigV4 signing name, e.g. "sqs", "s3", "dynamodb".
+	Name string
+	// TargetPrefixes are the X-Amz-Target prefixes it answers, e.g.
+	// "AmazonSQS" or "DynamoDB_20120810".
+	TargetPrefixes []string
+	// Handler serves an authenticated request of the tenant.
+	Handler wire.TenantHandler
+}
+
+// restService is the signing name of the APIs served by the REST routes.
+const restService = "lambda"
+
+// Mount adds an AWS-compatible service. Call before Start.
+func (g *Gateway) Mount(s Service) {
+	g.services[s.Name] = s
+	for _, p := range s.TargetPrefixes {
+		g.targets[p] = s
+	}
+}
+
+func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	name, target := serviceOf(r)
+	if name == "" || name == restService {
+		g.rest.ServeHTTP(w, r)
+		return
+	}
+	s, ok := g.targets[target]
+	if !ok {
+		s, ok = g.services[name]
+	}
+	wire.SetRequestID(w)
+	if !ok {
+		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeUnknownOperation,
+			"%s is not offered on this endpoint: Updraft serves %s here", describe(name, target), strings.Join(g.offered(), ", ")))
+		return
+	}
+	g.authed(s.Handler)(w, r)
+}
+
+// serviceOf names the service a request is for: the X-Amz-Target's prefix
+// (before the '.') when present, else the SigV4 scope's service, else "".
+func serviceOf(r *http.Request) (name, target string) {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		target, _, _ = strings.Cut(t, ".")
+	}
+	authz := r.Header.Get("Authorization")
+	if !strings.HasPrefix(authz, sigV4Algorithm+" ") {
+		if target != "" {
+			return target, target
+		}
+		return "", ""
+	}
+	_, cred, ok := strings.Cut(authz, "Credential=")
+	if !ok {
+		return "", target
+	}
+	cred, _, _ = strings.Cut(cred, ",")
+	scope := strings.Split(cred, "/")
+	if len(scope) != 5 {
+		return "", target // authentication reports the malformed scope
+	}
+	return scope[3], target
+}
+
+func describe(name, target string) string {
+	if target != "" {
+		return "X-Amz-Target " + target
+	}
+	return "the AWS service " + `"` + name + `"`
+}
+
+// offered lists the services the endpoint serves.
+func (g *Gateway) offered() []string {
+	out := []string{restService}
+	for n := range g.services {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out[1:])
+	return out
+}

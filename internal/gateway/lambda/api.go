@@ -1,0 +1,39 @@
+// Package lambda is the gateway's adapter for AWS Lambda's REST API
+// (functions, versions and aliases, concurrency, function URL
+// configuration, tags, account settings) and its Invoke path: it decodes
+// Lambda's shapes, calls one operation of control, router or registry, and
+// encodes Lambda's replies and errors.
+package lambda
+
+import (
+	"log/slog"
+
+	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/control"
+	"github.com/updraft-dev/updraft/internal/deploy"
+	"github.com/updraft-dev/updraft/internal/registry"
+	"github.com/updraft-dev/updraft/internal/router"
+)
+
+// Config tunes the adapter.
+type Config struct {
+	Log *slog.Logger
+}
+
+// API serves Lambda's REST API.
+type API struct {
+	cfg    Config
+	reg    *registry.Registry
+	dep    *deploy.Deployer
+	ctl    *control.Control
+	router *router.Router
+	async  *async.Queue // nil: InvocationType Event is refused
+}
+
+// New builds the adapter.
+func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.Control, rt *router.Router, q *async.Queue) *API {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &API{cfg: cfg, reg: reg, dep: dep, ctl: ctl, router: rt, async: q}
+}

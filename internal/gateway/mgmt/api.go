@@ -1,0 +1,67 @@
+// Package mgmt is the gateway's adapter for Updraft's own management API
+// under /v1/ (deploy, list, get, delete, logs, usage, concurrency,
+// instances, keys), which the CLI and apiclient speak. Each handler
+// decodes, calls one operation of control, registry, logs or meter, and
+// encodes.
+package mgmt
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/updraft-dev/updraft/internal/control"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/meter"
+	"github.com/updraft-dev/updraft/internal/registry"
+)
+
+// Config tunes the adapter.
+type Config struct {
+	Log *slog.Logger
+}
+
+// API serves /v1/.
+type API struct {
+	cfg   Config
+	reg   *registry.Registry
+	ctl   *control.Control
+	logs  *logs.Logs
+	meter *meter.Meter
+}
+
+// New builds the adapter.
+func New(cfg Config, reg *registry.Registry, ctl *control.Control, l *logs.Logs, m *meter.Meter) *API {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &API{cfg: cfg, reg: reg, ctl: ctl, logs: l, meter: m}
+}
+
+// Register adds the /v1/ routes to mux.
+func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
+	mux.HandleFunc("POST /v1/functions", auth(g.deployFunction))
+	mux.HandleFunc("GET /v1/functions", auth(g.listFunctions))
+	mux.HandleFunc("GET /v1/functions/{name}", auth(g.getFunction))
+	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
+	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
+	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
+	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
+	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
+	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
+	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+}
+
+func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {
+	name, _ := wire.FunctionName(r.PathValue("name"))
+	err := wire.CheckName(r.PathValue("name"), name, tenant)
+	if err == nil {
+		err = g.ctl.Delete(r.Context(), tenant, name)
+	}
+	if err != nil {
+		wire.Error(w, g.cfg.Log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

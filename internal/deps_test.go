@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"runtime/process/bootstrap": {},
 	"sandbox":                   {"fn"},
 	"runtime/process":           {"runtime", "runtime/process/bootstrap", "sandbox", "fn"},
+	"runtime/runtimetest":       {"runtime", "fn"},
 	"metrics":                   {},
 	"pool":                      {"runtime", "metrics", "fn"},
 	"scheduler":                 {"pool", "runtime", "metrics", "fn"},

@@ -12,6 +12,7 @@ import (
 // access key pair (Signature Version 4) of one tenant.
 type Key struct {
 	Tenant          string `json:"tenant"`
+	AccountID       string `json:"accountId"` // the tenant's 12-digit account id, as in its ARNs
 	APIKey          string `json:"apiKey"`
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`

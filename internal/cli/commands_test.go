@@ -61,7 +61,7 @@ func TestGet(t *testing.T) {
 	}
 
 	r = run(t, srv, opts{}, "get", "nope")
-	r.want(t, 1, "", "updraft: ResourceNotFoundException: Function not found: arn:aws:lambda:local:default:function:nope")
+	r.want(t, 1, "", "updraft: ResourceNotFoundException: Function not found: arn:aws:lambda:local:759918739324:function:nope")
 }
 
 func TestRm(t *testing.T) {

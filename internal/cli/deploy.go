@@ -38,9 +38,12 @@ handler, memory, timeout and environment. Flags win over updraft.yaml; only
 the flags you give are sent. Without --name or a name in updraft.yaml, the
 function is named after the directory (or the zip file without .zip).
 
-Runtimes: python3 (handler FILE.FUNCTION, e.g. app.handler), node (handler
-FILE.FUNCTION, e.g. index.handler), and provided (alias go) for any
-executable named bootstrap that speaks the AWS Lambda Runtime API.`,
+Runtimes, as Lambda names them, with short aliases: python3.12, python3.11,
+python3.10 (alias python3; handler FILE.FUNCTION, e.g. app.handler) run on the
+host's Python 3; nodejs20.x, nodejs18.x (alias node; handler FILE.FUNCTION,
+e.g. index.handler) on its Node.js; provided.al2023, provided.al2 (alias
+provided, go) run any executable named bootstrap that speaks the AWS Lambda
+Runtime API.`,
 		Example: `  # a Python function in ./hello with app.py defining handler(event, context)
   updraft deploy ./hello --runtime python3 --handler app.handler
 
@@ -53,7 +56,7 @@ executable named bootstrap that speaks the AWS Lambda Runtime API.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "function name (default: from updraft.yaml, else the directory or zip name)")
-	f.StringVar(&runtime, "runtime", "", "runtime: python3, node or provided (alias go)")
+	f.StringVar(&runtime, "runtime", "", "runtime: a Lambda name (python3.12, nodejs20.x, provided.al2023, …) or python3, node, provided (alias go)")
 	f.StringVar(&handler, "handler", "", "handler, e.g. app.handler for python3 and node")
 	f.IntVar(&memory, "memory", 0, "memory in MB, 128 to 10240 (default 128)")
 	f.IntVar(&timeout, "timeout", 0, "timeout in seconds, 1 to 900 (default 3)")
@@ -102,7 +105,7 @@ executable named bootstrap that speaks the AWS Lambda Runtime API.`,
 			changed = "changed"
 		}
 		_, err = fmt.Fprintf(a.stdout, "deployed %s (%s) revision %d\ncode: %d bytes sha256 %s (%s)\n",
-			fu.Name, fu.Runtime, fu.Revision, fu.CodeSize, fu.CodeSHA256, changed)
+			fu.Name, fu.LambdaRuntime(), fu.Revision, fu.CodeSize, fu.CodeSHA256, changed)
 		return err
 	})
 	return cmd

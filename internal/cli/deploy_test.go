@@ -96,7 +96,7 @@ func TestDeployDir(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"app.py": "def handler(e, c): return e\n", "lib/util.py": "x = 1\n"})
 
 	r := run(t, srv, opts{}, "deploy", dir)
-	r.want(t, 0, "deployed greeter (python3) revision 2\ncode: ", "")
+	r.want(t, 0, "deployed greeter (python3.11) revision 2\ncode: ", "")
 	if !strings.HasSuffix(r.stdout, " bytes sha256 "+strings.Repeat("ab", 32)+" (changed)\n") {
 		t.Fatalf("stdout: %q", r.stdout)
 	}
@@ -121,7 +121,7 @@ func TestDeployFlags(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"index.js": "exports.handler = async e => e\n"})
 	r := run(t, srv, opts{}, "deploy", dir, "--name", "api", "--runtime", "node", "--handler", "index.handler",
 		"--memory", "512", "--timeout", "30", "--env", "A=1", "--env", "B=x=y,z", "--env", "EMPTY=")
-	r.want(t, 0, "deployed api (node) revision 2\n", "")
+	r.want(t, 0, "deployed api (nodejs20.x) revision 2\n", "")
 	if !strings.HasSuffix(r.stdout, "(unchanged)\n") {
 		t.Fatalf("stdout: %q", r.stdout)
 	}
@@ -171,7 +171,7 @@ func TestDeployZip(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "orders.zip")
 	makeZip(t, plain, map[string]string{"bootstrap": "#!/bin/sh\n"})
-	run(t, srv, opts{}, "deploy", plain, "--runtime", "provided").want(t, 0, "deployed orders (provided) revision 2\n", "")
+	run(t, srv, opts{}, "deploy", plain, "--runtime", "provided").want(t, 0, "deployed orders (provided.al2023) revision 2\n", "")
 	m := sentDeploy(t, srv)
 	if got := sentString(t, m, "name"); got != "orders" {
 		t.Fatalf("name %q, want the zip's name", got)

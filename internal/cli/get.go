@@ -52,7 +52,7 @@ func writeFunction(a *app, f *fn.Function) error {
 	}
 	line("name", "%s", f.Name)
 	line("arn", "%s", f.ARN())
-	line("runtime", "%s", f.Runtime)
+	line("runtime", "%s", f.LambdaRuntime())
 	line("handler", "%s", handler)
 	line("memory", "%d MB", f.MemoryMB)
 	line("timeout", "%d s", f.TimeoutSec)

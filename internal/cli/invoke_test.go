@@ -79,7 +79,7 @@ func TestInvokeFunctionError(t *testing.T) {
 func TestInvokeAPIErrors(t *testing.T) {
 	srv := invokeAPI(t)
 	r := run(t, srv, opts{}, "invoke", "nope")
-	r.want(t, 1, "", "updraft: ResourceNotFoundException: Function not found: arn:aws:lambda:local:default:function:nope")
+	r.want(t, 1, "", "updraft: ResourceNotFoundException: Function not found: arn:aws:lambda:local:759918739324:function:nope")
 	run(t, srv, opts{}, "invoke", "busy").want(t, 1, "", "updraft: TooManyRequestsException: Rate Exceeded.\n")
 }
 

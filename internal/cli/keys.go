@@ -29,7 +29,9 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 		Short: "Create an API key and an AWS access key pair",
 		Long: `Create a key for your tenant (or, with the admin key, for --tenant). The
 secrets are shown once: store them now. With --output json it prints
-{"apiKey":…,"accessKeyId":…,"secretAccessKey":…}.`,
+{"tenant":…,"accountId":…,"apiKey":…,"accessKeyId":…,"secretAccessKey":…}.
+The account id (12 digits) is the tenant's: it stands in the ARNs of its
+functions, arn:aws:lambda:local:ACCOUNT:function:NAME.`,
 		Example: `  updraft keys create -o json
   # use it from an AWS SDK or the aws CLI:
   AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… aws lambda list-functions \
@@ -49,8 +51,8 @@ secrets are shown once: store them now. With --output json it prints
 		if a.jsonOutput() {
 			return a.printJSON(k)
 		}
-		_, err = fmt.Fprintf(a.stdout, "tenant:            %s\napi key:           %s\naccess key id:     %s\nsecret access key: %s\n(the secrets are not shown again)\n",
-			k.Tenant, k.APIKey, k.AccessKeyID, k.SecretAccessKey)
+		_, err = fmt.Fprintf(a.stdout, "tenant:            %s\naccount id:        %s\napi key:           %s\naccess key id:     %s\nsecret access key: %s\n(the secrets are not shown again)\n",
+			k.Tenant, k.AccountID, k.APIKey, k.AccessKeyID, k.SecretAccessKey)
 		return err
 	})
 	return cmd

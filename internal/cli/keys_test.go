@@ -19,7 +19,7 @@ func TestKeysCreate(t *testing.T) {
 		if tenant == "" {
 			tenant = "default"
 		}
-		writeJSON(w, 201, map[string]string{"tenant": tenant, "apiKey": "upd_k", "accessKeyId": "AKUDEXAMPLE", "secretAccessKey": "s3cr3t"})
+		writeJSON(w, 201, map[string]string{"tenant": tenant, "accountId": "123456789012", "apiKey": "upd_k", "accessKeyId": "AKUDEXAMPLE", "secretAccessKey": "s3cr3t"})
 	})
 	r := run(t, srv, opts{}, "keys", "create", "-o", "json")
 	r.want(t, 0, `"accessKeyId"`, "")
@@ -31,5 +31,6 @@ func TestKeysCreate(t *testing.T) {
 	if gotTenant != "team-a" {
 		t.Errorf("tenant sent: %q", gotTenant)
 	}
+	run(t, srv, opts{}, "keys", "create").want(t, 0, "account id:        123456789012\n", "")
 	run(t, srv, opts{}, "keys", "create", "extra").want(t, 2, "", "unexpected argument")
 }

@@ -41,7 +41,7 @@ functions with every field.`,
 		tw := tabwriter.NewWriter(a.stdout, 0, 0, 3, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tRUNTIME\tMEMORY\tTIMEOUT\tREVISION\tUPDATED")
 		for _, f := range fs {
-			fmt.Fprintf(tw, "%s\t%s\t%dMB\t%ds\t%d\t%s\n", f.Name, f.Runtime, f.MemoryMB, f.TimeoutSec, f.Revision, formatTime(f.UpdatedAt))
+			fmt.Fprintf(tw, "%s\t%s\t%dMB\t%ds\t%d\t%s\n", f.Name, f.LambdaRuntime(), f.MemoryMB, f.TimeoutSec, f.Revision, formatTime(f.UpdatedAt))
 		}
 		return tw.Flush()
 	})

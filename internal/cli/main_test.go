@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var commands = []string{"serve", "deploy", "invoke", "logs", "ls", "get", "rm", "usage", "version"}
+var commands = []string{"serve", "deploy", "invoke", "logs", "ls", "get", "rm", "usage", "version", "completion"}
 
 func TestHelp(t *testing.T) {
 	r := run(t, nil, opts{}, "--help")

@@ -54,9 +54,8 @@ without any setup.`,
   updraft deploy ./hello
   updraft invoke hello --data '{"name":"world"}'
   updraft logs hello`,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+		SilenceErrors: true,
+		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if a.output != "text" && a.output != "json" {
 				return usagef("--output must be text or json, not %q", a.output)
@@ -88,6 +87,15 @@ without any setup.`,
 		newReplayCmd(a),
 		newVersionCmd(a),
 	)
+	// Cobra's completion command, listed in help and given an example.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Example = `  # bash, in this shell
+  source <(updraft completion bash)
+
+  # zsh, for every new shell
+  updraft completion zsh > "${fpath[1]}/_updraft"`
+	}
 	return root
 }
 

@@ -68,8 +68,9 @@ type fnLock struct {
 	n  int
 }
 
-// New makes a Deployer that unpacks code under cacheDir (created 0700) and
-// removes unpacks left half-done by a crash.
+// New makes a Deployer that unpacks code under cacheDir (created 0700, with
+// a go.mod that keeps Go tooling out: gomod.go) and removes unpacks left
+// half-done by a crash.
 func New(reg *registry.Registry, cacheDir string, log *slog.Logger) (*Deployer, error) {
 	if reg == nil {
 		return nil, errors.New("deploy: no registry")
@@ -86,6 +87,9 @@ func New(reg *registry.Registry, cacheDir string, log *slog.Logger) (*Deployer, 
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("deploy: create code cache: %w", err)
+	}
+	if err := writeCacheGoMod(abs); err != nil {
+		return nil, err
 	}
 	stale, err := filepath.Glob(filepath.Join(abs, tmpPrefix+"*"))
 	if err != nil {
@@ -231,7 +235,7 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		return nil, fn.InvalidParameter("no function name: pass --name or set name: in %s", ManifestFile)
 	}
 	if f.Runtime == "" {
-		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of provided, go, python3, node)", ManifestFile)
+		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of %s; or python3, node, provided, go)", ManifestFile, strings.Join(fn.RuntimeNames(), ", "))
 	}
 	f.ApplyDefaults()
 	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && f.Handler == "" {
@@ -240,8 +244,8 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	if f.RuntimeName == f.Runtime {
-		f.RuntimeName = "" // nothing to remember beyond Runtime
+	if fn.IsRuntimeAlias(f.RuntimeName) {
+		f.RuntimeName = "" // a short name: the engine's Lambda name, or the one kept from before
 	}
 	return f, nil
 }

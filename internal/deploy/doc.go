@@ -5,6 +5,9 @@
 // content-addressed by its sha256, unpacks it into a read-only local cache
 // (<cache>/<sha256>) and records the definition in the registry.
 //
+// The cache holds a go.mod of its own (gomod.go) so that Go tooling run
+// in an enclosing module does not walk into deployed code.
+//
 // The cache is disposable: CodeDir re-creates a missing entry from the
 // registry's object store, so a wiped cache or code deployed through another
 // node is unpacked on first use.

@@ -46,6 +46,18 @@ func TestLambdaRequests(t *testing.T) {
 		f.RuntimeName != "python3.12" || f.Tags["t"] != "1" {
 		t.Fatalf("after updraft deploy: %+v", f)
 	}
+	// A short name keeps the Lambda name the function has; a Lambda name replaces it.
+	f, _, err = e.dep.Deploy(ctx, "default", Request{Name: "lam", Runtime: "python3", Zip: zip})
+	if err != nil || f.LambdaRuntime() != "python3.12" {
+		t.Fatalf("updraft deploy --runtime python3: %v, runtime %q", err, f.LambdaRuntime())
+	}
+	f, _, err = e.dep.Deploy(ctx, "default", Request{Name: "lam", Runtime: "python3.10", Zip: zip})
+	if err != nil || f.LambdaRuntime() != "python3.10" || f.Runtime != fn.RuntimePython {
+		t.Fatalf("updraft deploy --runtime python3.10: %v, runtime %q (%s)", err, f.LambdaRuntime(), f.Runtime)
+	}
+	if _, _, err = e.dep.Deploy(ctx, "default", Request{Name: "lam", Runtime: "python3.12", Zip: zip}); err != nil {
+		t.Fatal(err)
+	}
 
 	v, err := e.dep.Publish(ctx, "default", "lam", "", nil)
 	if err != nil || v.Version != "1" || v.Tags != nil {

@@ -1,19 +1,64 @@
 package fn
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
 )
 
-// Runtimes Updraft manages. "go" is an alias of "provided": both run an
-// executable named bootstrap that speaks the Lambda Runtime API.
+// Engines: what Updraft runs, stored in Function.Runtime. "provided" runs
+// an executable named bootstrap that speaks the Lambda Runtime API;
+// "python3" and "node" run the host's /usr/bin/python3 and /usr/bin/node
+// with Updraft's runtime clients.
 const (
 	RuntimeProvided = "provided"
 	RuntimePython   = "python3"
 	RuntimeNode     = "node"
 )
+
+// Lambda runtime identifiers: what Updraft accepts and reports (Function's
+// RuntimeName, GetFunction's Runtime, `updraft get`, `ls`).
+const (
+	RuntimePython312 = "python3.12"
+	RuntimePython311 = "python3.11"
+	RuntimePython310 = "python3.10"
+	RuntimeNode20    = "nodejs20.x"
+	RuntimeNode18    = "nodejs18.x"
+	RuntimeAL2023    = "provided.al2023"
+	RuntimeAL2       = "provided.al2"
+)
+
+// lambdaRuntimes maps each Lambda runtime name Updraft honours to its
+// engine. A name is here only when the host's interpreter runs code written
+// for it: Python 3.11 runs code for 3.10 and 3.11, Node 20 runs code for 18
+// and 20. python3.12 is the one exception, kept because it is Lambda's
+// default Python and what templates name: it runs on the same Python 3.11,
+// so code that uses syntax new in 3.12 fails at import with a SyntaxError
+// (docs/LAMBDA_COMPAT.md says so). Names of newer interpreters
+// (python3.13, nodejs22.x) are refused rather than run on an older one.
+var lambdaRuntimes = map[string]string{
+	RuntimePython312: RuntimePython, RuntimePython311: RuntimePython, RuntimePython310: RuntimePython,
+	RuntimeNode20: RuntimeNode, RuntimeNode18: RuntimeNode,
+	RuntimeAL2023: RuntimeProvided, RuntimeAL2: RuntimeProvided,
+}
+
+// runtimeAliases maps short names (and retired Lambda names) to the Lambda
+// name they stand for: the one that says truthfully what runs.
+var runtimeAliases = map[string]string{
+	"python3": RuntimePython311, "python": RuntimePython311,
+	"node": RuntimeNode20, "nodejs": RuntimeNode20,
+	"provided": RuntimeAL2023, "go": RuntimeAL2023, "go1.x": RuntimeAL2023,
+}
+
+// engineRuntime is the Lambda name reported for an engine when the stored
+// name says nothing more (functions stored before names were kept).
+var engineRuntime = map[string]string{
+	RuntimePython: RuntimePython311, RuntimeNode: RuntimeNode20, RuntimeProvided: RuntimeAL2023,
+}
 
 // Limits, with the numbers AWS Lambda uses.
 const (
@@ -35,7 +80,6 @@ const (
 	MaxDescription     = 256
 	LatestVersion      = "$LATEST"
 	Region             = "local"
-	AccountPlaceholder = "000000000000"
 )
 
 // Function is a deployed function's definition: its code (by sha256) and
@@ -48,8 +92,9 @@ type Function struct {
 	MemoryMB   int               `json:"memory_mb"`
 	TimeoutSec int               `json:"timeout_s"`
 	Env        map[string]string `json:"env,omitempty"`
-	// Lambda API fields. RuntimeName is the runtime as the user gave it
-	// (python3.12, provided.al2023); Runtime is what Updraft runs.
+	// Lambda API fields. RuntimeName is the Lambda runtime name the user
+	// gave (python3.12, provided.al2023), "" when they gave a short alias;
+	// Runtime is the engine Updraft runs. LambdaRuntime reports the two.
 	RuntimeName        string            `json:"runtime_name,omitempty"`
 	Description        string            `json:"description,omitempty"`
 	Role               string            `json:"role,omitempty"`
@@ -76,17 +121,63 @@ type Function struct {
 // ARN is the function's Lambda-style ARN.
 func (f *Function) ARN() string { return ARN(f.Tenant, f.Name, "") }
 
+// LambdaRuntime is the function's runtime as Lambda names it: the name it
+// was deployed with, else the one its engine stands for. A stored name
+// Updraft no longer accepts reports as its engine's name.
+func (f *Function) LambdaRuntime() string {
+	if _, ok := lambdaRuntimes[f.RuntimeName]; ok {
+		return f.RuntimeName
+	}
+	if name, ok := runtimeAliases[f.RuntimeName]; ok {
+		return name
+	}
+	if name, ok := engineRuntime[f.Runtime]; ok {
+		return name
+	}
+	return f.Runtime
+}
+
 // Timeout is the function's timeout as a duration.
 func (f *Function) Timeout() time.Duration { return time.Duration(f.TimeoutSec) * time.Second }
 
-// ARN builds arn:aws:lambda:local:<tenant>:function:<name>[:<qualifier>].
-// The tenant stands where Lambda has the account id.
+// ARN builds arn:aws:lambda:local:<account>:function:<name>[:<qualifier>]
+// with the tenant's account id.
 func ARN(tenant, name, qualifier string) string {
-	s := "arn:aws:lambda:" + Region + ":" + tenant + ":function:" + name
+	s := "arn:aws:lambda:" + Region + ":" + AccountID(tenant) + ":function:" + name
 	if qualifier != "" {
 		s += ":" + qualifier
 	}
 	return s
+}
+
+// AccountID is tenant's 12-digit account id, where Lambda has the AWS
+// account: the first 64 bits of SHA-256("updraft-account:" + tenant),
+// modulo 10^12, zero-padded. Derived, not stored, so every node, the CLI
+// and a restarted server compute the same id without a lookup, and no
+// existing tenant needs a migration. When tenants get stored records (with
+// an account id of the operator's choosing), this stays the default for a
+// tenant created without one, so no id shown so far changes.
+//
+// Two tenants share an id with probability about n²/2·10⁻¹² (10⁻⁶ for a
+// thousand tenants); even then nothing leaks, because every lookup is made
+// in the caller's own tenant and an ARN is only checked against it.
+func AccountID(tenant string) string {
+	sum := sha256.Sum256([]byte("updraft-account:" + tenant))
+	n := binary.BigEndian.Uint64(sum[:8]) % 1_000_000_000_000
+	return fmt.Sprintf("%012d", n)
+}
+
+// IsAccountID reports whether s has the form of an account id: 12 digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 var (
@@ -120,17 +211,50 @@ func ValidateTenant(t string) error {
 	return nil
 }
 
-// NormalizeRuntime maps accepted runtime names to Updraft's runtimes.
-func NormalizeRuntime(r string) (string, error) {
-	switch {
-	case r == "provided" || r == "go" || strings.HasPrefix(r, "provided.") || r == "go1.x":
-		return RuntimeProvided, nil
-	case r == "python3" || r == "python" || strings.HasPrefix(r, "python3."):
-		return RuntimePython, nil
-	case r == "node" || r == "nodejs" || strings.HasPrefix(r, "nodejs"):
-		return RuntimeNode, nil
+// ResolveRuntime maps a runtime name (Lambda's, or a short alias) to the
+// engine Updraft runs and the Lambda name it reports.
+func ResolveRuntime(r string) (engine, lambdaName string, err error) {
+	if alias, ok := runtimeAliases[r]; ok {
+		r = alias
 	}
-	return "", InvalidParameter("unknown runtime %q: use one of provided (alias go), python3, node", r)
+	if engine, ok := lambdaRuntimes[r]; ok {
+		return engine, r, nil
+	}
+	switch {
+	case strings.HasPrefix(r, "python3."):
+		return "", "", InvalidParameter("runtime %s is not offered: Updraft runs Python functions on the host's Python 3.11; use %s, %s or %s (or python3)",
+			r, RuntimePython312, RuntimePython311, RuntimePython310)
+	case strings.HasPrefix(r, "nodejs"):
+		return "", "", InvalidParameter("runtime %s is not offered: Updraft runs Node.js functions on the host's Node.js 20; use %s or %s (or node)",
+			r, RuntimeNode20, RuntimeNode18)
+	case strings.HasPrefix(r, "provided."):
+		return "", "", InvalidParameter("runtime %s is not offered: use %s or %s (or provided, go)", r, RuntimeAL2023, RuntimeAL2)
+	}
+	return "", "", InvalidParameter("unknown runtime %q: use one of %s; or a short name: python3, node, provided (alias go)", r, strings.Join(RuntimeNames(), ", "))
+}
+
+// NormalizeRuntime maps a runtime name (Lambda's, or a short alias) to the
+// engine Updraft runs.
+func NormalizeRuntime(r string) (string, error) {
+	engine, _, err := ResolveRuntime(r)
+	return engine, err
+}
+
+// IsRuntimeAlias reports whether r is a short name (python3, node, go,
+// provided, …) rather than a Lambda runtime name.
+func IsRuntimeAlias(r string) bool {
+	_, ok := runtimeAliases[r]
+	return ok
+}
+
+// RuntimeNames lists the Lambda runtime names Updraft accepts, sorted.
+func RuntimeNames() []string {
+	names := make([]string, 0, len(lambdaRuntimes))
+	for name := range lambdaRuntimes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // ApplyDefaults fills zero values with Lambda's defaults.

@@ -34,9 +34,11 @@ const accessKeyPrefix = "AKUD"
 // masterKeyLen is the size of the master key file's random content.
 const masterKeyLen = 32
 
-// Key is a new credential: an API key and an access key pair of one tenant.
+// Key is a new credential: an API key and an access key pair of one tenant,
+// with the tenant's account id (fn.AccountID) that its ARNs carry.
 type Key struct {
 	Tenant          string `json:"tenant"`
+	AccountID       string `json:"accountId"`
 	APIKey          string `json:"apiKey"`
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
@@ -99,7 +101,7 @@ func (r *Registry) CreateKey(ctx context.Context, tenant string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Key{Tenant: tenant, APIKey: apiKey, AccessKeyID: id, SecretAccessKey: secret}, nil
+	return &Key{Tenant: tenant, AccountID: fn.AccountID(tenant), APIKey: apiKey, AccessKeyID: id, SecretAccessKey: secret}, nil
 }
 
 // CreateAccessKey makes a new access key pair for tenant.

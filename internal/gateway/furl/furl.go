@@ -24,6 +24,23 @@ func (g *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
+	// CORS before authentication: browsers send preflights without
+	// credentials.
+	var cors *wire.CORS
+	if origin := r.Header.Get("Origin"); origin != "" {
+		cors, err = g.urlCORS(r, ref)
+		if err != nil {
+			wire.Error(w, g.cfg.Log, err)
+			return
+		}
+		if cors != nil {
+			if isPreflight(r) {
+				writePreflight(w, r, cors)
+				return
+			}
+			setCORSHeaders(w.Header(), cors, origin)
+		}
+	}
 	if ref.AuthType == "AWS_IAM" {
 		tenant, err := g.authenticate(w, r)
 		if err != nil {
@@ -58,7 +75,26 @@ func (g *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 		wire.JSON(w, http.StatusBadGateway, map[string]string{"Message": "Internal Server Error"})
 		return
 	}
-	writeHTTPResult(w, res.Payload)
+	writeHTTPResult(w, res.Payload, cors != nil)
+}
+
+// urlCORS is the CORS configuration of the function URL r addresses (ref),
+// nil when it has none. It is read from the function only for requests
+// with an Origin header: other callers pay nothing for it.
+func (g *Server) urlCORS(r *http.Request, ref *fn.URLRef) (*wire.CORS, error) {
+	f, err := g.reg.GetFunction(r.Context(), ref.Tenant, ref.Function)
+	if err != nil {
+		return nil, err
+	}
+	if f.URL == nil || f.URL.ID != r.PathValue("id") {
+		return nil, fn.NotFound("no function URL %s", r.PathValue("id"))
+	}
+	cors, err := wire.DecodeCORS(f.URL.Cors)
+	if err != nil { // stored before Cors was validated: serve without it
+		g.cfg.Log.Warn("function URL has an invalid Cors configuration: ignored", "tenant", ref.Tenant, "fn", ref.Function, "err", err)
+		return nil, nil
+	}
+	return cors, nil
 }
 
 // httpEvent is the API Gateway HTTP API (payload format 2.0) event.
@@ -133,8 +169,10 @@ func isText(ct string) bool {
 
 // writeHTTPResult maps a function's result to the HTTP reply: a JSON
 // object with statusCode is a full response; anything else is a 200
-// application/json body.
-func writeHTTPResult(w http.ResponseWriter, payload []byte) {
+// application/json body. With ownCORS (the URL has a CORS configuration
+// and the request an Origin), the function's Access-Control-* headers are
+// dropped: the platform set what the configuration says.
+func writeHTTPResult(w http.ResponseWriter, payload []byte, ownCORS bool) {
 	var resp struct {
 		StatusCode      int               `json:"statusCode"`
 		Headers         map[string]string `json:"headers"`
@@ -168,6 +206,9 @@ func writeHTTPResult(w http.ResponseWriter, payload []byte) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if ownCORS && isCORSHeader(k) {
+			continue
+		}
 		h.Set(k, resp.Headers[k])
 	}
 	for _, c := range resp.Cookies {

@@ -305,9 +305,9 @@ func (g *API) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *http.R
 
 // sameConfigRequest is a deploy request that keeps all of f's configuration.
 func sameConfigRequest(f *fn.Function) deploy.Request {
-	rt := f.RuntimeName
-	if rt == "" {
-		rt = f.Runtime
+	rt := f.Runtime // a short name: keeps a Lambda name given before
+	if f.RuntimeName != "" {
+		rt = f.LambdaRuntime()
 	}
 	return deploy.Request{
 		Name: f.Name, Runtime: rt, Handler: f.Handler, MemoryMB: f.MemoryMB,

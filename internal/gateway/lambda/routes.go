@@ -49,10 +49,14 @@ func (g *API) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tena
 		TotalCodeSize int64 `json:"TotalCodeSize"`
 		FunctionCount int64 `json:"FunctionCount"`
 	}
+	// AccountId is not in Lambda's reply (AWS has STS GetCallerIdentity for
+	// it); SDKs ignore it, curl and the dashboard show the tenant's id.
 	wire.JSON(w, http.StatusOK, struct {
-		AccountLimit limit `json:"AccountLimit"`
-		AccountUsage usage `json:"AccountUsage"`
+		AccountID    string `json:"AccountId"`
+		AccountLimit limit  `json:"AccountLimit"`
+		AccountUsage usage  `json:"AccountUsage"`
 	}{
+		AccountID: fn.AccountID(tenant),
 		AccountLimit: limit{
 			TotalCodeSize: 75 << 30, CodeSizeUnzipped: fn.MaxUnzippedBytes, CodeSizeZipped: fn.MaxZippedBytes,
 			ConcurrentExecutions: a.ConcurrentExecutions, UnreservedConcurrentExecutions: a.UnreservedConcurrentExecutions,
@@ -62,27 +66,19 @@ func (g *API) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tena
 }
 
 // taggedFunction resolves the {arn} of a tags path to tenant's function.
-// Only function ARNs of the caller's tenant name a resource here.
+// Only function ARNs of the caller's account name a resource here.
 func (g *API) taggedFunction(r *http.Request, tenant string) (string, error) {
 	arn := r.PathValue("arn")
-	prefix := "arn:aws:lambda:" + fn.Region + ":" + tenant + ":function:"
 	if !strings.HasPrefix(arn, "arn:") {
 		return "", fn.InvalidParameter("%q is not an ARN: tag a function by its FunctionArn", arn)
 	}
-	// Any region is accepted, as SDKs build ARNs with their own.
-	parts := strings.Split(arn, ":")
-	if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" {
-		return "", fn.InvalidParameter("%q is not a function ARN: use %sNAME", arn, prefix)
-	}
-	if parts[4] != tenant {
-		return "", fn.NotFound("Function not found: %s", arn)
-	}
-	if len(parts) > 7 {
-		return "", fn.InvalidParameter("tags belong to the function, not to a version or alias: drop %q from the ARN", parts[7])
-	}
-	name := parts[6]
-	if err := fn.ValidateName(name); err != nil {
+	_, rest, _ := wire.SplitARN(arn)
+	name, qualifier, _ := strings.Cut(rest, ":")
+	if err := wire.CheckName(arn, name, tenant); err != nil {
 		return "", err
+	}
+	if qualifier != "" {
+		return "", fn.InvalidParameter("tags belong to the function, not to a version or alias: drop %q from the ARN", qualifier)
 	}
 	return name, nil
 }

@@ -46,10 +46,7 @@ type ephemeralStorage struct {
 
 // lambdaConfig renders f the way Lambda reports a function's $LATEST.
 func lambdaConfig(f *fn.Function) functionConfiguration {
-	rt := f.RuntimeName
-	if rt == "" {
-		rt = f.Runtime
-	}
+	rt := f.LambdaRuntime()
 	eph := f.EphemeralStorageMB
 	if eph == 0 {
 		eph = fn.DefaultEphemeralMB

@@ -88,12 +88,15 @@ func (g *API) lambdaCreateURL(w http.ResponseWriter, r *http.Request, tenant str
 	if err == nil && req.AuthType == nil {
 		err = fn.InvalidParameter("AuthType is missing: use NONE or AWS_IAM")
 	}
+	if err == nil {
+		_, err = wire.ParseCORS(req.Cors)
+	}
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	now := time.Now().UTC()
-	u := &fn.FunctionURL{ID: urlID(), Qualifier: q, AuthType: *req.AuthType, InvokeMode: "BUFFERED", Cors: req.Cors, Created: now, Modified: now}
+	u := &fn.FunctionURL{ID: urlID(), Qualifier: q, AuthType: *req.AuthType, InvokeMode: "BUFFERED", Cors: wire.StoredCORS(req.Cors), Created: now, Modified: now}
 	if req.InvokeMode != nil {
 		u.InvokeMode = *req.InvokeMode
 	}
@@ -151,6 +154,9 @@ func (g *API) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant str
 	if err == nil {
 		name, err = g.functionNameOnly(r, tenant)
 	}
+	if err == nil {
+		_, err = wire.ParseCORS(req.Cors)
+	}
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
@@ -167,7 +173,7 @@ func (g *API) lambdaUpdateURL(w http.ResponseWriter, r *http.Request, tenant str
 			u.InvokeMode = *req.InvokeMode
 		}
 		if req.Cors != nil {
-			u.Cors = req.Cors
+			u.Cors = wire.StoredCORS(req.Cors)
 		}
 		u.Modified = time.Now().UTC()
 		if err := checkURLSettings(&u); err != nil {

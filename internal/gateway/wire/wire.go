@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -137,31 +136,6 @@ func ReadLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
 			return buf, err
 		}
 	}
-}
-
-// CheckName validates name, taken from raw (a name or an ARN): an ARN of
-// another tenant (account) is refused, as Lambda refuses cross-account
-// calls without a policy.
-func CheckName(raw, name, tenant string) error {
-	if strings.HasPrefix(raw, "arn:") {
-		if parts := strings.Split(raw, ":"); len(parts) > 4 && parts[4] != tenant {
-			return fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied,
-				"%s belongs to account %q: this key is of tenant %q", raw, parts[4], tenant)
-		}
-	}
-	return fn.ValidateName(name)
-}
-
-// FunctionName accepts a name, name:qualifier, or a (partial) ARN
-// arn:aws:lambda:region:account:function:name[:qualifier].
-func FunctionName(s string) (name, qualifier string) {
-	if i := strings.Index(s, "function:"); i >= 0 && strings.HasPrefix(s, "arn:") {
-		s = s[i+len("function:"):]
-	}
-	if i := strings.IndexByte(s, ':'); i >= 0 {
-		return s[:i], s[i+1:]
-	}
-	return s, ""
 }
 
 // Functions finds tenant's functions by name.

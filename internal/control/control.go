@@ -3,7 +3,9 @@ package control
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +61,9 @@ func (c *Control) Start(ctx context.Context) error {
 	changes := c.reg.Changes()
 	run, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
+	if err := c.migrateProvisioned(ctx); err != nil {
+		return err
+	}
 	c.reconcileAll(ctx)
 	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
 	for key, cc := range c.sched.All() {
@@ -201,4 +206,38 @@ func (c *Control) DeleteVersion(ctx context.Context, tenant, name, q string) err
 func isProvisionedNotFound(err error) bool {
 	var e *fn.Error
 	return errors.As(err, &e) && e.Type == fn.TypeProvisionedConcurrency
+}
+
+// migrateProvisioned moves provisioned concurrency configs that servers
+// before the control plane stored in function definitions (and never
+// applied) into the function's concurrency settings, where they apply.
+func (c *Control) migrateProvisioned(ctx context.Context) error {
+	for _, f := range c.reg.AllFunctions() {
+		if len(f.Provisioned) == 0 {
+			continue
+		}
+		cc := c.sched.Concurrency(f.Tenant, f.Name)
+		merged := maps.Clone(cc.Provisioned)
+		if merged == nil {
+			merged = fn.Provisioned{}
+		}
+		for q, n := range f.Provisioned {
+			if _, ok := merged[q]; !ok && n > 0 {
+				merged[q] = n
+			}
+		}
+		cc.Provisioned = merged
+		if err := c.sched.SetConcurrency(ctx, f.Tenant, f.Name, cc); err != nil {
+			c.cfg.Log.Warn("provisioned concurrency of an older server not applied", "tenant", f.Tenant, "fn", f.Name, "err", err)
+			continue
+		}
+		if _, err := c.dep.Mutate(ctx, f.Tenant, f.Name, func(f *fn.Function) error {
+			f.Provisioned = nil
+			return nil
+		}); err != nil {
+			return fmt.Errorf("control: migrate provisioned concurrency of %s: %w", f.Name, err)
+		}
+		c.cfg.Log.Info("provisioned concurrency moved to the function's concurrency settings", "tenant", f.Tenant, "fn", f.Name, "provisioned", merged.String())
+	}
+	return nil
 }

@@ -105,9 +105,9 @@ type Function struct {
 	// LastVersion, on $LATEST, counts the versions published so far.
 	Version     string `json:"version,omitempty"`
 	LastVersion int64  `json:"last_version,omitempty"`
-	// Provisioned is the provisioned concurrency requested through the
-	// Lambda API per version or alias (stored and reported; not yet kept
-	// warm). Reserved concurrency lives in the scheduler's settings.
+	// Provisioned is where servers before the control plane stored
+	// Lambda's provisioned concurrency configs without applying them;
+	// control moves them into fn.Concurrency at start. Never written now.
 	Provisioned map[string]int `json:"provisioned,omitempty"`
 	URL         *FunctionURL   `json:"url,omitempty"`
 	CodeSHA256  string         `json:"code_sha256"`

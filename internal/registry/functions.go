@@ -83,3 +83,18 @@ func (r *Registry) DeleteFunction(ctx context.Context, tenant, name string) erro
 	}
 	return r.deleteVersionsAndAliases(ctx, tenant, name)
 }
+
+// AllFunctions returns every tenant's functions (copies), from the cache.
+func (r *Registry) AllFunctions() []*fn.Function {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []*fn.Function
+	for _, byName := range r.cache {
+		for _, e := range byName {
+			if e.f != nil {
+				out = append(out, clone(e.f))
+			}
+		}
+	}
+	return out
+}

@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -136,7 +135,8 @@ func (c *Control) status(ctx context.Context, tenant, name, q string, n int) *Pr
 		return pc
 	}
 	var failed error
-	for key, want := range shares {
+	for key, sh := range shares {
+		want := sh.n
 		st := c.pool.ProvisionStatus(key)
 		ready := min(st.Ready, want)
 		pc.Available += ready
@@ -155,25 +155,38 @@ func (c *Control) status(ctx context.Context, tenant, name, q string, n int) *Pr
 	return pc
 }
 
+// share is the part of a qualifier's provisioned concurrency that lands on
+// one function version (one pool key).
+type share struct {
+	f       *fn.Function
+	version string
+	n       int
+}
+
+// version returns $LATEST or a published version of the function.
+func (c *Control) version(ctx context.Context, tenant, name, version string) (*fn.Function, error) {
+	if version == fn.LatestVersion {
+		return c.reg.GetFunction(ctx, tenant, name)
+	}
+	return c.reg.GetVersion(ctx, tenant, name, version)
+}
+
 // targets resolves q to pool keys and the share of n each gets.
-func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (map[string]int, error) {
-	out := map[string]int{}
+func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (map[string]*share, error) {
+	out := map[string]*share{}
 	add := func(version string, k int) error {
 		if k <= 0 {
 			return nil
 		}
-		var f *fn.Function
-		var err error
-		if version == fn.LatestVersion {
-			f, err = c.reg.GetFunction(ctx, tenant, name)
-		} else {
-			f, err = c.reg.GetVersion(ctx, tenant, name, version)
-		}
+		f, err := c.version(ctx, tenant, name, version)
 		if err != nil {
 			return err
 		}
 		key, _ := c.router.Target(f, version)
-		out[key] += k
+		if out[key] == nil {
+			out[key] = &share{f: f, version: version}
+		}
+		out[key].n += k
 		return nil
 	}
 	if q == fn.LatestVersion || fn.IsVersionNumber(q) {
@@ -199,9 +212,7 @@ func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (m
 func (c *Control) reconcile(ctx context.Context, tenant, name string) {
 	owner := fn.Key(tenant, name)
 	cc := c.sched.Concurrency(tenant, name)
-	want := map[string]int{}
-	specs := map[string]*fn.Function{}
-	versions := map[string]string{}
+	want := map[string]*share{}
 	for q, n := range cc.Provisioned {
 		shares, err := c.targets(ctx, tenant, name, q, n)
 		if err != nil {
@@ -210,17 +221,16 @@ func (c *Control) reconcile(ctx context.Context, tenant, name string) {
 			}
 			continue
 		}
-		for key, k := range shares {
-			want[key] += k
+		for key, sh := range shares {
+			if want[key] == nil {
+				want[key] = &share{f: sh.f, version: sh.version}
+			}
+			want[key].n += sh.n
 		}
 	}
-	// The functions behind each wanted key, for their specs.
-	for key := range want {
-		f, version, err := c.versionOf(ctx, tenant, name, key, cc)
-		if err != nil {
-			continue
-		}
-		specs[key], versions[key] = f, version
+	targets := make(map[string]int, len(want))
+	for key, sh := range want {
+		targets[key] = sh.n
 	}
 	c.mu.Lock()
 	st := c.prov[owner]
@@ -229,58 +239,24 @@ func (c *Control) reconcile(ctx context.Context, tenant, name string) {
 		c.prov[owner] = st
 	}
 	old := st.targets
-	st.targets = want
+	st.targets = targets
 	c.mu.Unlock()
-	for key, n := range want {
-		f := specs[key]
-		if f == nil || old[key] == n && c.pool.ProvisionStatus(key).Target == n {
+	for key, sh := range want {
+		if old[key] == sh.n && c.pool.ProvisionStatus(key).Target == sh.n {
 			continue
 		}
-		_, spec := c.router.Target(f, versions[key])
-		if err := c.pool.SetProvisioned(key, owner, spec, f.MemoryMB, n); err != nil {
+		_, spec := c.router.Target(sh.f, sh.version)
+		if err := c.pool.SetProvisioned(key, owner, spec, sh.f.MemoryMB, sh.n); err != nil {
 			c.cfg.Log.Warn("provisioning", "tenant", tenant, "fn", name, "key", key, "err", err)
 		}
 	}
 	for key := range old {
 		if _, ok := want[key]; !ok {
-			_ = c.pool.SetProvisioned(key, owner, nil, 0, 0)
-		}
-	}
-}
-
-// versionOf finds the function version behind a pool key among the
-// qualifiers of cc.
-func (c *Control) versionOf(ctx context.Context, tenant, name, key string, cc fn.Concurrency) (*fn.Function, string, error) {
-	try := func(version string) (*fn.Function, bool) {
-		var f *fn.Function
-		var err error
-		if version == fn.LatestVersion {
-			f, err = c.reg.GetFunction(ctx, tenant, name)
-		} else {
-			f, err = c.reg.GetVersion(ctx, tenant, name, version)
-		}
-		if err != nil {
-			return nil, false
-		}
-		k, _ := c.router.Target(f, version)
-		return f, k == key
-	}
-	for q := range cc.Provisioned {
-		versions := []string{q}
-		if q != fn.LatestVersion && !fn.IsVersionNumber(q) {
-			a, err := c.reg.GetAlias(ctx, tenant, name, q)
-			if err != nil {
-				continue
-			}
-			versions = append(slices.Collect(maps.Keys(a.Weights)), a.FunctionVersion)
-		}
-		for _, v := range versions {
-			if f, ok := try(v); ok {
-				return f, v, nil
+			if err := c.pool.SetProvisioned(key, owner, nil, 0, 0); err != nil {
+				c.cfg.Log.Warn("releasing provisioned instances", "tenant", tenant, "fn", name, "key", key, "err", err)
 			}
 		}
 	}
-	return nil, "", errors.New("control: no version behind " + key)
 }
 
 // reconcileAll reconciles every function with provisioned concurrency.

@@ -135,18 +135,7 @@ func (p *Pool) evictOverBudget(stop []*member) []*member {
 	}
 	evicted := 0
 	for used > budget {
-		var victim *member
-		vi, vp := -1, 0.0
-		for _, g := range p.groups {
-			for i, m := range g.idle {
-				if m.pinned {
-					continue
-				}
-				if pr := p.priority(m); victim == nil || pr < vp {
-					victim, vi, vp = m, i, pr
-				}
-			}
-		}
+		victim, vi, vp := p.lowestIdle()
 		if victim == nil {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 	// A uid range of this test's own, so that instances of other
 	// platforms on the host are not taken for orphans.
 	uidBase := 500000 + os.Getpid()%1000*1000
-	s, err := New(Config{HideDirs: []string{t.TempDir()}, UIDBase: uidBase, UIDCount: 1000, WarmSlots: parallel})
+	s, err := New(Config{HideDirs: []string{t.TempDir()}, ScratchDir: t.TempDir(), UIDBase: uidBase, UIDCount: 1000, WarmSlots: parallel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +56,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 		must(t, run(i))
 	}
 	time.Sleep(100 * time.Millisecond)
+	settle(s)
 	fds0, mounts0, threads0 := countFDs(t), mounts(t), countThreads(t)
 
 	t0 := time.Now()
@@ -90,9 +92,15 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 		t.Errorf("Live: %d instance cgroups after every instance was closed", n)
 	}
 	children, strays := waitNoProcesses(t, uidBase, 1000)
+	settle(s)
+	loops := scratchLoops(s)
 	fds, mounts1, threads := countFDs(t), mounts(t), countThreads(t)
+	if n := len(loops); n > cap(s.scratch.ready) {
+		t.Errorf("%d loop devices over the scratch dir, more than the %d ready ones", n, cap(s.scratch.ready))
+	}
 	parents := s.parents
 	closeErr := s.Close()
+	loops = scratchLoops(s)
 	s = nil
 	t.Logf("%d cycles in %v (%.0f/s); fds %d → %d, mountinfo lines %d → %d, threads %d → %d",
 		cycles, elapsed.Round(time.Millisecond), float64(cycles)/elapsed.Seconds(), fds0, fds, len(mounts0), len(mounts1), threads0, threads)
@@ -103,6 +111,9 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 		if ents, err := os.ReadDir(dir); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s cgroup %s left after Close (%d entries)", c, dir, len(ents))
 		}
+	}
+	if len(loops) > 0 {
+		t.Errorf("loop devices over the scratch dir left after Close: %v", loops)
 	}
 	if len(children) > 0 {
 		t.Errorf("children of the test process left (pid state): %v", children)
@@ -130,7 +141,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 // cycle starts one instance, stops it like the process runtime does and
 // closes its box. code is a directory bound read-only into it.
 func cycle(s *Sandbox, i int, code string) error {
-	spec := Spec{MemoryMB: 128, TmpMB: 1, Binds: []string{code}, NoNetwork: i%4 == 3}
+	spec := Spec{MemoryMB: 128, TmpMB: 1, Code: code, NoNetwork: i%4 == 3}
 	var cmd *exec.Cmd
 	switch i % 3 {
 	case 0: // exits by itself
@@ -280,4 +291,31 @@ func must(t *testing.T, err error) {
 func stemMount(line string) bool {
 	f := strings.Fields(line)
 	return len(f) > 4 && slices.Contains(strings.Split(f[4], "/"), "stems")
+}
+
+// settle waits until the sandbox's /tmp pool is full and idle: no release
+// in progress, nothing to reuse.
+func settle(s *Sandbox) {
+	p := s.scratch
+	if p == nil {
+		return
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if len(p.ready) == cap(p.ready) && len(p.used) == 0 {
+			break
+		}
+	}
+	p.rel.Wait()
+}
+
+// scratchLoops lists the loop devices backed by a file in s's scratch dir.
+func scratchLoops(s *Sandbox) []string {
+	var out []string
+	ents, _ := filepath.Glob("/sys/block/loop*/loop/backing_file")
+	for _, bf := range ents {
+		if b, err := os.ReadFile(bf); err == nil && filepath.Dir(strings.TrimSpace(string(b))) == s.scratch.dir {
+			out = append(out, strings.TrimSpace(string(b)))
+		}
+	}
+	return out
 }

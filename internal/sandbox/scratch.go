@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -78,8 +79,10 @@ type scratchPool struct {
 	mkfs   string
 	log    *slog.Logger
 	defMB  int
-	ready  chan *scratch    // of defMB
+	warm   int              // the ready count the keeper keeps up by making new ones
+	ready  chan *scratch    // of defMB; up to keepMax·warm, past warm by reuse only
 	used   chan usedScratch // of defMB, to empty and reuse
+	reused atomic.Int64     // filesystems emptied and mounted again, so far
 	want   chan struct{}    // cap 1
 	stop   chan struct{}
 	done   chan struct{}
@@ -123,7 +126,7 @@ func newScratchPool(dir string, defMB, warm int, log *slog.Logger) (*scratchPool
 		return nil, fmt.Errorf("no loop devices: %w", err)
 	}
 	p := &scratchPool{dir: dir, mkfs: mkfs, log: log, defMB: defMB, ctl: ctl, tmpls: map[int]*template{},
-		ready: make(chan *scratch, warm), used: make(chan usedScratch, warm),
+		warm: warm, ready: make(chan *scratch, keepMax*warm), used: make(chan usedScratch, keepMax*warm),
 		want: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	p.sweep()
 	sc, err := p.make(defMB)
@@ -153,7 +156,7 @@ func (p *scratchPool) take(mb int) (*scratch, error) {
 }
 
 // give takes back the /tmp of a closed instance: one of the default size
-// is emptied and reused if the pool has room, the rest released.
+// is emptied and kept for reuse if the pool has room, the rest released.
 func (p *scratchPool) give(u usedScratch) {
 	if u.mb == p.defMB {
 		select {
@@ -190,7 +193,7 @@ func (p *scratchPool) keep() {
 				u = &x
 			default:
 			}
-			if u == nil && len(p.ready) == cap(p.ready) {
+			if u == nil && len(p.ready) >= p.warm {
 				break
 			}
 			sc, err := p.refresh(u)
@@ -226,6 +229,7 @@ func (p *scratchPool) refresh(u *usedScratch) (*scratch, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.reused.Add(1)
 	return &scratch{mnt: mnt, mb: u.mb, loop: u.loop}, nil
 }
 
@@ -250,8 +254,11 @@ func (p *scratchPool) close() {
 	p.ctl.Close()
 }
 
-// Limits of emptying a used /tmp for reuse; past them it is released.
+// Limits of emptying a used /tmp for reuse; past them it is released. A
+// pool keeps up to keepMax times its warm count when instances give theirs
+// back, so that after a burst the next one reuses them.
 const (
+	keepMax     = 4
 	wipeEntries = 4096
 	wipeDepth   = 32
 )

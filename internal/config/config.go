@@ -144,6 +144,9 @@ func (c Config) AdminKeyPath() string { return filepath.Join(c.DataDir, "admin.k
 // MasterKeyPath is the file whose key seals access key secrets at rest.
 func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master.key") }
 
+// ScratchDir holds the (unnamed) disk images of instances' /tmp.
+func (c Config) ScratchDir() string { return filepath.Join(c.DataDir, "scratch") }
+
 // AdminCredentialsPath holds the admin's access key pair in the AWS shared
 // credentials format.
 func (c Config) AdminCredentialsPath() string { return filepath.Join(c.DataDir, "admin.credentials") }

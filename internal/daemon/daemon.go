@@ -110,7 +110,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(mt.Close)
 
-	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), Disable: cfg.NoSandbox, Log: d.log})
+	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), ScratchDir: cfg.ScratchDir(), Disable: cfg.NoSandbox, Log: d.log})
 	if err != nil {
 		return err
 	}

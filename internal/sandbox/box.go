@@ -16,14 +16,19 @@ import (
 
 // Spec is what one instance gets.
 type Spec struct {
-	MemoryMB int      // the memory limit; also weighs its CPU share
-	TmpMB    int      // size of /tmp; 0 means Config.TmpMB
-	Binds    []string // directories shown read-only at their own path (code, runtime clients)
+	MemoryMB int // the memory limit; also weighs its CPU share
+	TmpMB    int // size of /tmp; 0 means Config.TmpMB
+	// Code is the function's code dir, shown read-only at TaskRoot;
+	// Runtime the runtime client's dir ("" for none), shown read-only at
+	// RuntimeRoot. Where Sandbox.Remaps is false the instance sees them at
+	// their own paths.
+	Code, Runtime string
 	// NoNetwork gives the instance a network namespace of its own with
 	// nothing but loopback; the platform reaches it through Box.Listener.
 	NoNetwork bool
 	// Stem starts a runtime before its function is known: the instance
-	// gets an empty task root where Box.Attach shows the code later.
+	// gets an empty task root where Box.Attach shows the code later (Code
+	// is empty).
 	Stem bool
 }
 
@@ -37,6 +42,7 @@ type Box struct {
 	cg      *cgroup // nil without cgroups
 	pid     int
 	oomBase int64
+	tmp     usedScratch // its disk-backed /tmp: root is an open directory on it, or -1
 	// Listener accepts connections from inside the instance's network
 	// namespace on RuntimeAPIAddr (Spec.NoNetwork only); the caller serves
 	// the Runtime API on it and closes it.
@@ -58,7 +64,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	b := &Box{s: s}
+	b := &Box{s: s, tmp: usedScratch{root: -1}}
 	if s.cfg.Disable || !s.host.Root {
 		if spec.NoNetwork {
 			// Never run it with the network it asked not to have.
@@ -102,21 +108,35 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	if tmp <= 0 {
 		tmp = s.cfg.TmpMB
 	}
-	binds := make([]string, 0, len(spec.Binds))
-	for _, d := range spec.Binds {
-		abs, err := filepath.Abs(d)
-		if err != nil {
+	v := view{tmpMB: tmp}
+	var err error
+	for _, d := range []struct {
+		in  string
+		out *string
+	}{{spec.Code, &v.code}, {spec.Runtime, &v.runtime}} {
+		if d.in == "" {
+			continue
+		}
+		if *d.out, err = filepath.Abs(d.in); err != nil {
 			if sl != nil {
 				sl.discard()
 			}
-			return nil, fmt.Errorf("sandbox: bind %q: %w", d, err)
+			return nil, fmt.Errorf("sandbox: bind %q: %w", d.in, err)
 		}
-		binds = append(binds, abs)
+	}
+	if s.scratch != nil {
+		if v.scratch, err = s.scratch.take(tmp); err != nil {
+			// As before disk-backed /tmp existed: better than no instance.
+			s.log.Warn("sandbox: no disk-backed /tmp for this instance: a tmpfs instead", "err", err)
+		} else {
+			b.tmp.mb, b.tmp.loop = v.scratch.mb, v.scratch.loop
+		}
 	}
 	fail := func() {
 		if sl != nil {
 			sl.discard()
 		}
+		v.scratch.close()
 		b.closeStem()
 	}
 	if spec.NoNetwork && !s.host.Namespaces {
@@ -124,14 +144,13 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces: " + s.Report())
 	}
 	if spec.Stem && s.host.Namespaces {
-		var err error
 		if b.stem, err = s.stemDir(n); err != nil {
 			fail()
 			return nil, err
 		}
+		v.stem = b.stem
 	}
-	job := func() error { return s.spawn(cmd, b, tmp, binds, spec.NoNetwork) }
-	var err error
+	job := func() error { return s.spawn(cmd, b, v, spec.NoNetwork) }
 	if sl != nil {
 		err = sl.run(job)
 	} else {
@@ -141,6 +160,8 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		if sl != nil {
 			sl.cg.remove() // the slot's thread has exited
 		}
+		v.scratch.close()
+		b.releaseTmp()
 		b.closeStem()
 		return nil, err
 	}
@@ -184,9 +205,10 @@ var pid = os.Getpid()
 
 // spawn runs on its own throwaway thread.
 // The thread is already in the instance's cgroup (see slot).
-func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, tmpMB int, binds []string, noNet bool) error {
+func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, v view, noNet bool) error {
 	if s.host.Namespaces {
-		if err := s.setupNamespaces(tmpMB, binds, b.stem); err != nil {
+		var err error
+		if b.tmp.root, err = s.setupNamespaces(v); err != nil {
 			return err
 		}
 	}
@@ -307,9 +329,19 @@ func (b *Box) Close() error {
 				b.s.live.Add(-1)
 			}
 		}
+		b.releaseTmp()
 		if err := b.closeStem(); err != nil && b.closeErr == nil {
 			b.closeErr = err
 		}
 	})
 	return b.closeErr
+}
+
+// releaseTmp hands the instance's disk-backed /tmp back to the pool, to
+// be emptied and reused or released (scratch.go).
+func (b *Box) releaseTmp() {
+	if b.tmp.root >= 0 {
+		b.s.scratch.give(b.tmp)
+		b.tmp.root = -1
+	}
 }

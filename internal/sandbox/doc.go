@@ -1,7 +1,7 @@
 // Package sandbox contains a function instance's process: cgroup limits,
-// namespaces, a private /tmp, a read-only view of its code, an unprivileged
-// user and rlimits. It degrades on hosts that lack a feature and says so in
-// one warning (Report).
+// namespaces, a private disk-backed /tmp, a read-only view of its code at
+// /var/task, an unprivileged user and rlimits. It degrades on hosts that
+// lack a feature and says so in one warning (Report).
 //
 // # How a process enters its sandbox before user code runs
 //
@@ -22,9 +22,12 @@
 //  3. The thread unshares mount, UTS, IPC and PID namespaces and builds the
 //     instance's mount view in its private mount namespace: / read-only and
 //     nosuid, an empty tmpfs over each hidden dir (the platform's data dir),
-//     a size-capped tmpfs on /tmp and /dev/shm, a /proc that shows only the
-//     instance's own processes, and the code and runtime dirs bound back
-//     read-only at their own paths.
+//     its own ext4 on /tmp (scratch.go: a ready one from a pool, moved
+//     into place), a size-capped tmpfs on /dev/shm, a /proc that shows only
+//     the instance's own processes, and the code and runtime dirs bound
+//     back read-only at /var/task and /var/runtime, where Lambda has them
+//     (Spec.Code, Spec.Runtime; empty mount points the sandbox creates on
+//     the host).
 //     With Spec.NoNetwork it also enters a new network namespace, brings
 //     its loopback up and listens there on 127.0.0.1:9001: the platform
 //     serves the Runtime API on that socket, the instance reaches nothing
@@ -42,20 +45,30 @@
 // by a platform process that no longer exists.
 //
 // A stem instance (Spec.Stem) starts before its function is known: its task
-// root is an empty mount point that receives the code later, through mount
-// propagation from the platform's side (Box.Attach; see stem.go).
+// root, /var/task, is an empty mount that receives the code later, through
+// mount propagation from the platform's side (Box.Attach; see stem.go).
+//
+// /tmp is Lambda's ephemeral storage, apart from memory: an ext4 of the
+// size asked for (Spec.TmpMB) on a loop device over a sparse, unnamed file
+// in Config.ScratchDir. A write past its size fails with ENOSPC; its files
+// are on disk, so the memory cgroup holds only their page cache, which the
+// kernel reclaims (a 128 MB instance writes 200 MB there). Filesystems are
+// made ahead and reused, emptied, after their instance closed (scratch.go),
+// so a cold start only moves one onto /tmp. Without a scratch dir, loop
+// devices or mkfs.ext4, /tmp is a size-capped tmpfs as before, whose files
+// count against the instance's memory, and Warnings says so.
 //
 // Rlimits are process-wide in Linux and cannot be set on one thread; the
 // spawning thread sets them on the child with prlimit right after exec,
 // having taken the child's uid (credentials are per thread to the kernel),
 // since the platform may lack CAP_SYS_RESOURCE.
 //
-// Known limits: /tmp is a tmpfs, and the kernel charges its pages to the
-// instance's memory cgroup, so a function cannot hold more in /tmp than its
-// memory allows (Lambda's /tmp is separate). Host detection is tested on
-// pure-v2 and hybrid layouts built in a mount namespace (host_test.go), but
-// the v2 limit path (UseCgroupFD, cgroup.kill, memory.peak) has not run on a
-// pure-v2 host: on this one the controllers are bound to v1.
+// Known limits: host detection is tested on pure-v2 and hybrid layouts
+// built in a mount namespace (host_test.go), but the v2 limit path
+// (UseCgroupFD, cgroup.kill, memory.peak) has not run on a pure-v2 host: on
+// this one the controllers are bound to v1. The page cache of /tmp's files
+// still counts against the instance's memory while it lasts, as any file's
+// does; the kernel writes it back and reclaims it under the limit.
 //
 // The CPU share is weighted by memory (cpu.shares / cpu.weight: 1024 per
 // 128 MB, so the smallest function weighs what the platform does), so busy

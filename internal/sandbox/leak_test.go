@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,9 +22,10 @@ import (
 // TestTeardownNoLeaks10k starts and stops 10,000 instances the way the
 // process runtime does (start, SIGKILL the process group and the cgroup,
 // reap, Close), several at once, and then finds no cgroup, process, zombie,
-// mount, file descriptor or thread left behind. The instances vary: one
-// exits by itself, one is killed, one leaves a child behind, some have no
-// network. -short runs 1,000.
+// mount, file descriptor, thread or loop device left behind. The instances
+// vary: one exits by itself, one is killed, one leaves a child behind, some
+// have no network, half get a /tmp from the pool (and give it back for
+// reuse), half one made on the spot. -short runs 1,000.
 func TestTeardownNoLeaks10k(t *testing.T) {
 	const parallel = 8
 	cycles := 10000 // ≈ 25–45 s under -race on 2 cores
@@ -33,7 +35,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 	// A uid range of this test's own, so that instances of other
 	// platforms on the host are not taken for orphans.
 	uidBase := 500000 + os.Getpid()%1000*1000
-	s, err := New(Config{HideDirs: []string{t.TempDir()}, UIDBase: uidBase, UIDCount: 1000, WarmSlots: parallel})
+	s, err := New(Config{HideDirs: []string{t.TempDir()}, ScratchDir: t.TempDir(), UIDBase: uidBase, UIDCount: 1000, WarmSlots: parallel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +57,9 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 		must(t, run(i))
 	}
 	time.Sleep(100 * time.Millisecond)
-	fds0, mounts0, threads0 := countFDs(t), mounts(t), countThreads(t)
+	settle(s)
+	// Each ready /tmp is an open mount: their number varies with reuse.
+	fds0, mounts0, threads0 := countFDs(t)-len(s.scratch.ready), mounts(t), countThreads(t)
 
 	t0 := time.Now()
 	var next atomic.Int64 // the next cycle
@@ -90,9 +94,15 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 		t.Errorf("Live: %d instance cgroups after every instance was closed", n)
 	}
 	children, strays := waitNoProcesses(t, uidBase, 1000)
-	fds, mounts1, threads := countFDs(t), mounts(t), countThreads(t)
+	settle(s)
+	loops := scratchLoops(s)
+	fds, mounts1, threads := countFDs(t)-len(s.scratch.ready), mounts(t), countThreads(t)
+	if n := len(loops); n > len(s.scratch.ready) {
+		t.Errorf("%d loop devices over the scratch dir, more than the %d ready ones", n, len(s.scratch.ready))
+	}
 	parents := s.parents
 	closeErr := s.Close()
+	loops = scratchLoops(s)
 	s = nil
 	t.Logf("%d cycles in %v (%.0f/s); fds %d → %d, mountinfo lines %d → %d, threads %d → %d",
 		cycles, elapsed.Round(time.Millisecond), float64(cycles)/elapsed.Seconds(), fds0, fds, len(mounts0), len(mounts1), threads0, threads)
@@ -103,6 +113,9 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 		if ents, err := os.ReadDir(dir); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s cgroup %s left after Close (%d entries)", c, dir, len(ents))
 		}
+	}
+	if len(loops) > 0 {
+		t.Errorf("loop devices over the scratch dir left after Close: %v", loops)
 	}
 	if len(children) > 0 {
 		t.Errorf("children of the test process left (pid state): %v", children)
@@ -130,7 +143,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 // cycle starts one instance, stops it like the process runtime does and
 // closes its box. code is a directory bound read-only into it.
 func cycle(s *Sandbox, i int, code string) error {
-	spec := Spec{MemoryMB: 128, TmpMB: 1, Binds: []string{code}, NoNetwork: i%4 == 3}
+	spec := Spec{MemoryMB: 128, TmpMB: i % 2, Code: code, NoNetwork: i%4 == 3} // /tmp: the pooled default size, or 1 MB made on the spot
 	var cmd *exec.Cmd
 	switch i % 3 {
 	case 0: // exits by itself
@@ -280,4 +293,36 @@ func must(t *testing.T, err error) {
 func stemMount(line string) bool {
 	f := strings.Fields(line)
 	return len(f) > 4 && slices.Contains(strings.Split(f[4], "/"), "stems")
+}
+
+// settle waits until the sandbox's /tmp pool is idle: as many ready as it
+// makes ahead, nothing left to reuse (twice in a row, 20 ms apart: the
+// keeper may be between the two), no release in progress.
+func settle(s *Sandbox) {
+	p := s.scratch
+	if p == nil {
+		return
+	}
+	idle := func() bool { return len(p.ready) >= p.warm && len(p.used) == 0 }
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if idle() {
+			time.Sleep(20 * time.Millisecond)
+			if idle() {
+				break
+			}
+		}
+	}
+	p.rel.Wait()
+}
+
+// scratchLoops lists the loop devices backed by a file in s's scratch dir.
+func scratchLoops(s *Sandbox) []string {
+	var out []string
+	ents, _ := filepath.Glob("/sys/block/loop*/loop/backing_file")
+	for _, bf := range ents {
+		if b, err := os.ReadFile(bf); err == nil && filepath.Dir(strings.TrimSpace(string(b))) == s.scratch.dir {
+			out = append(out, strings.TrimSpace(string(b)))
+		}
+	}
+	return out
 }

@@ -16,86 +16,137 @@ import (
 // become the namespace's init and, exiting, leave it unusable.
 const nsFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC
 
+// Where an instance with a mount namespace sees its code and its runtime
+// client, as on Lambda.
+const (
+	TaskRoot    = "/var/task"
+	RuntimeRoot = "/var/runtime"
+)
+
+// view is what setupNamespaces shows an instance.
+type view struct {
+	tmpMB   int
+	scratch *scratch // its /tmp; nil: a tmpfs of tmpMB
+	code    string   // shown at TaskRoot; "" for none
+	runtime string   // shown at RuntimeRoot; "" for none
+	stem    string   // a stem's task root on the host side (see stem.go), shown at TaskRoot
+}
+
 // setupNamespaces runs on the locked spawning thread: it unshares the
-// namespaces and builds the instance's mount view. binds are absolute
-// paths of directories shown read-only at their own path; stem, if not
-// empty, is a stem instance's task root (see stem.go).
-func (s *Sandbox) setupNamespaces(tmpMB int, binds []string, stem string) error {
+// namespaces and builds the instance's mount view. It returns an open
+// directory on a scratch /tmp (for Box.Close), or -1.
+func (s *Sandbox) setupNamespaces(v view) (int, error) {
 	if err := unix.Unshare(nsFlags); err != nil {
-		return fmt.Errorf("sandbox: unshare namespaces: %w", err)
+		return -1, fmt.Errorf("sandbox: unshare namespaces: %w", err)
 	}
 	stemFD := -1
-	if stem != "" {
+	if v.stem != "" {
 		var err error
-		if stemFD, err = cloneStem(stem); err != nil {
-			return err
+		if stemFD, err = cloneStem(v.stem); err != nil {
+			return -1, err
 		}
 		defer unix.Close(stemFD)
 	}
 	if err := unix.Sethostname([]byte("updraft")); err != nil {
-		return fmt.Errorf("sandbox: hostname: %w", err)
+		return -1, fmt.Errorf("sandbox: hostname: %w", err)
 	}
 	// Nothing done here may propagate back to the host.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("sandbox: make mounts private: %w", err)
+		return -1, fmt.Errorf("sandbox: make mounts private: %w", err)
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID, ""); err != nil {
-		return fmt.Errorf("sandbox: read-only root: %w", err)
+		return -1, fmt.Errorf("sandbox: read-only root: %w", err)
 	}
-	// Detached read-only copies of the binds, taken before anything covers
-	// them and attached again at the end.
-	trees := make([]int, 0, len(binds))
+	// Detached read-only copies of the code and the runtime, taken before
+	// anything covers them and attached again at the end.
+	type bind struct {
+		fd     int
+		target string
+	}
+	var binds []bind
 	defer func() {
-		for _, fd := range trees {
-			unix.Close(fd)
+		for _, b := range binds {
+			unix.Close(b.fd)
 		}
 	}()
-	for _, path := range binds {
-		fd, err := readOnlyClone(path, true)
-		if err != nil {
-			return fmt.Errorf("sandbox: bind: %w", err)
+	for _, d := range [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}} {
+		if d[0] == "" {
+			continue
 		}
-		trees = append(trees, fd)
+		fd, err := readOnlyClone(d[0], true)
+		if err != nil {
+			return -1, fmt.Errorf("sandbox: bind: %w", err)
+		}
+		binds = append(binds, bind{fd, d[1]})
 	}
 	// Mounts beneath the dirs about to be covered would still be listed in
 	// the instance's mountinfo (the stems' code mounts: other tenants'
 	// function paths): detach them first.
 	covered := append([]string{"/tmp", "/dev/shm"}, s.cfg.HideDirs...)
 	if err := detachBeneath(covered); err != nil {
-		return err
+		return -1, err
 	}
 	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	for _, d := range s.cfg.HideDirs {
 		if err := unix.Mount("tmpfs", d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("sandbox: hide %s: %w", d, err)
+			return -1, fmt.Errorf("sandbox: hide %s: %w", d, err)
 		}
 	}
-	size := "size=" + strconv.Itoa(tmpMB) + "m,mode=1777"
-	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, size); err != nil {
-		return fmt.Errorf("sandbox: /tmp: %w", err)
+	size := "size=" + strconv.Itoa(v.tmpMB) + "m,mode=1777"
+	tmpRoot, err := mountTmp(v.scratch, size)
+	if err != nil {
+		return -1, err
 	}
+	ok := false
+	defer func() {
+		if !ok && tmpRoot >= 0 {
+			unix.Close(tmpRoot)
+		}
+	}()
 	if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", nox, size); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("sandbox: /dev/shm: %w", err)
+		return -1, fmt.Errorf("sandbox: /dev/shm: %w", err)
 	}
-	for i, path := range binds {
-		if err := os.MkdirAll(path, 0o755); err != nil {
-			return fmt.Errorf("sandbox: mount point %s: %w", path, err)
+	for _, b := range binds {
+		if err := os.MkdirAll(b.target, 0o755); err != nil {
+			return -1, fmt.Errorf("sandbox: mount point %s: %w", b.target, err)
 		}
-		if err := unix.MoveMount(trees[i], "", unix.AT_FDCWD, path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-			return fmt.Errorf("sandbox: bind %s: %w", path, err)
+		if err := unix.MoveMount(b.fd, "", unix.AT_FDCWD, b.target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+			return -1, fmt.Errorf("sandbox: bind %s: %w", b.target, err)
 		}
 	}
 	if stemFD >= 0 {
-		if err := attachStem(stemFD, stem); err != nil {
-			return err
+		if err := attachStem(stemFD, s.taskRoot(v.stem)); err != nil {
+			return -1, err
 		}
 	}
 	// A /proc of its own: only the instance's own processes are visible
 	// (each instance has its own uid), not the platform's or a neighbour's.
 	if err := unix.Mount("proc", "/proc", "proc", nox, "hidepid=invisible"); err != nil {
-		return fmt.Errorf("sandbox: /proc: %w", err)
+		return -1, fmt.Errorf("sandbox: /proc: %w", err)
 	}
-	return nil
+	ok = true
+	return tmpRoot, nil
+}
+
+// mountTmp puts sc on /tmp and returns an open directory on it, or mounts
+// a tmpfs with opts there (sc nil) and returns -1.
+func mountTmp(sc *scratch, opts string) (int, error) {
+	if sc == nil {
+		if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+			return -1, fmt.Errorf("sandbox: /tmp: %w", err)
+		}
+		return -1, nil
+	}
+	err := unix.MoveMount(sc.mnt, "", unix.AT_FDCWD, "/tmp", unix.MOVE_MOUNT_F_EMPTY_PATH)
+	sc.close() // attached, or to be discarded
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: /tmp: %w", err)
+	}
+	root, err := unix.Open("/tmp", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("sandbox: /tmp: %w", err)
+	}
+	return root, nil
 }
 
 // dropPrivileges runs on the spawning thread after the mounts: the child

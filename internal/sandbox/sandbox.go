@@ -37,6 +37,11 @@ type Config struct {
 	// StemDir holds the task roots of stem instances (Spec.Stem), under a
 	// hidden dir such as the data dir. Empty: no stem instances.
 	StemDir string
+	// ScratchDir holds the (unnamed, sparse) images of the instances'
+	// disk-backed /tmp filesystems (scratch.go), on a disk, under a hidden
+	// dir such as the data dir. Empty: /tmp is a tmpfs, which counts
+	// against the instance's memory, and Warnings says so.
+	ScratchDir string
 	// Disable turns the sandbox off: instances run as plain processes.
 	Disable bool
 	Log     *slog.Logger
@@ -62,8 +67,10 @@ type Sandbox struct {
 	cgSeq    atomic.Uint64     // cgroup names
 	live     atomic.Int64      // see Live
 	warnings []string
-	stemRoot string // Config.StemDir, shared; "" when stems are unavailable
-	stemErr  string // why they are
+	stemRoot string       // Config.StemDir, shared; "" when stems are unavailable
+	stemErr  string       // why they are
+	scratch  *scratchPool // nil: /tmp is a tmpfs
+	remap    bool         // code at TaskRoot, runtime at RuntimeRoot
 
 	slots      chan *slot    // ready cgroups with a thread in each (v1)
 	want       chan struct{} // cap 1: wake refill
@@ -120,6 +127,17 @@ func New(cfg Config) (*Sandbox, error) {
 		s.log.Warn("sandbox: cgroups unusable", "err", err)
 	}
 	s.warnings = s.missing()
+	if s.host.Namespaces {
+		if err := makeMountPoints(); err != nil {
+			s.warnings = append(s.warnings, fmt.Sprintf("cannot create the mount points %s and %s (%v): functions see their code and runtime client at the platform's paths", TaskRoot, RuntimeRoot, err))
+		} else {
+			s.remap = true
+		}
+		var err error
+		if s.scratch, err = newScratchPool(cfg.ScratchDir, cfg.TmpMB, cfg.WarmSlots, s.log); err != nil {
+			s.warnings = append(s.warnings, fmt.Sprintf("no disk-backed /tmp (%v): /tmp is a tmpfs whose files count against the function's memory, so ephemeral storage apart from memory is not enforced", err))
+		}
+	}
 	switch {
 	case cfg.StemDir == "":
 		s.stemErr = "no stem dir configured"
@@ -225,6 +243,39 @@ func (s *Sandbox) missing() []string {
 // TmpMB is the default size of an instance's /tmp.
 func (s *Sandbox) TmpMB() int { return s.cfg.TmpMB }
 
+// Remaps reports whether instances see their code at TaskRoot and their
+// runtime client at RuntimeRoot (Spec.Code, Spec.Runtime), as on Lambda.
+// Without a mount namespace (the sandbox disabled or unavailable) they see
+// the platform's own paths.
+func (s *Sandbox) Remaps() bool { return s.remap && !s.cfg.Disable && s.host.Root }
+
+// taskRoot is where an instance sees its code dir, runtimeRoot its
+// runtime dir.
+func (s *Sandbox) taskRoot(dir string) string {
+	if s.remap {
+		return TaskRoot
+	}
+	return dir
+}
+
+func (s *Sandbox) runtimeRoot(dir string) string {
+	if s.remap {
+		return RuntimeRoot
+	}
+	return dir
+}
+
+// makeMountPoints creates TaskRoot and RuntimeRoot on the host (empty
+// dirs, covered in each instance's mount namespace).
+func makeMountPoints() error {
+	for _, d := range []string{TaskRoot, RuntimeRoot} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Host reports what was detected.
 func (s *Sandbox) Host() Host { return s.host }
 
@@ -242,7 +293,7 @@ func (s *Sandbox) Report() string {
 				cs = append(cs, c)
 			}
 		}
-		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; one unprivileged uid per instance; /tmp %d MB; pids %d)",
+		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; one unprivileged uid per instance; /tmp %d MB on disk; pids %d)",
 			s.host.CgroupMode, strings.Join(cs, ", "), s.cfg.TmpMB, s.cfg.PidsMax)
 	}
 	return "sandbox: WARNING: " + strings.Join(s.warnings, "; ")
@@ -270,6 +321,9 @@ func (s *Sandbox) Close() error {
 		default:
 		}
 		break
+	}
+	if s.scratch != nil {
+		s.scratch.close()
 	}
 	errs := []error{s.closeStemRoot()}
 	for _, d := range s.parents {

@@ -34,7 +34,7 @@ func TestDisabledWarns(t *testing.T) {
 // TestReport: on this host the report either lists what is enforced or
 // names what is missing and what is therefore not enforced.
 func TestReport(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(Config{ScratchDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestReport(t *testing.T) {
 
 // TestStartFailureCleansUp: a command that cannot start leaves no cgroup.
 func TestStartFailureCleansUp(t *testing.T) {
-	s, err := New(Config{})
+	s, err := New(Config{ScratchDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

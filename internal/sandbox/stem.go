@@ -17,11 +17,11 @@ import (
 // shared propagation, in a peer group of its own. A stem instance's mount
 // namespace receives a read-only clone of its own subdirectory, taken
 // before the namespace's mounts are made private and turned into a slave
-// of the platform's: mounts made later under that subdirectory on the
-// host side propagate into the instance, and nothing the instance does
-// propagates back. Attach mounts the code there as a read-only bind from
-// the platform's side (about 25 µs); the instance sees it at the same
-// path.
+// of the platform's, at TaskRoot: mounts made later on that subdirectory
+// on the host side propagate into the instance, and nothing the instance
+// does propagates back. Attach mounts the code there as a read-only bind
+// from the platform's side (about 25 µs); the instance sees it at
+// TaskRoot.
 //
 // On a host whose / is itself a shared mount (systemd's default), the
 // bind of the stem dir made at start propagates, empty, to the mount
@@ -111,8 +111,8 @@ func attachStem(fd int, dir string) error {
 }
 
 // Attach shows codeDir, read-only, to a stem instance (started with
-// Spec.Stem) and returns the path where the instance sees it. Without
-// mount namespaces the instance sees the host's files: the path is
+// Spec.Stem) and returns the path where the instance sees it: TaskRoot.
+// Without mount namespaces the instance sees the host's files: the path is
 // codeDir itself.
 func (b *Box) Attach(codeDir string) (string, error) {
 	b.stemMu.Lock()
@@ -134,7 +134,7 @@ func (b *Box) Attach(codeDir string) (string, error) {
 		return "", fmt.Errorf("sandbox: attach %s: %w", codeDir, err)
 	}
 	b.attached = true
-	return b.stem, nil
+	return b.s.taskRoot(b.stem), nil
 }
 
 // Limit sets the instance's cgroup limits for memMB (a stem instance gets

@@ -18,6 +18,9 @@ func enforced(t *testing.T, cfg Config) *Sandbox {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
+	if cfg.ScratchDir == "" {
+		cfg.ScratchDir = t.TempDir()
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,10 @@
 //
 // An instance (instance.go) is one process group, started without a shell in
 // a scrubbed environment (exec.go), its stdout and stderr merged into one
-// pipe. Per instance there are two goroutines: the pipe's reader (logs.go)
+// pipe. In the sandbox's mount namespace it finds its code at /var/task (its
+// cwd and LAMBDA_TASK_ROOT) and the runtime clients at /var/runtime, as on
+// Lambda, so __file__ and stack traces show /var/task/…; without a sandbox
+// (serve --no-sandbox) it sees the platform's own paths. Per instance there are two goroutines: the pipe's reader (logs.go)
 // and a waiter that notices the exit through a pidfd in the netpoller, kills
 // what is left of the group while the leader is still a zombie (so its pgid
 // cannot have been reused), then reaps it. Invoke (invoke.go) adds no

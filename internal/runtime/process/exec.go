@@ -41,26 +41,57 @@ type command struct {
 	provided bool   // the function's own bootstrap: exec errors are its fault
 }
 
-// commandFor resolves the executable for spec's runtime.
+// commandFor resolves the executable for spec's runtime, at the paths
+// the instance sees.
 func (r *Runtime) commandFor(spec *runtime.Spec) (command, error) {
 	switch spec.Runtime {
 	case fn.RuntimeProvided, "go", "":
-		p := filepath.Join(spec.CodeDir, "bootstrap")
+		p := filepath.Join(r.taskRoot(spec.CodeDir), "bootstrap")
 		return command{path: p, args: []string{p}, execEnv: "AWS_Lambda_provided", provided: true}, nil
 	case fn.RuntimePython:
 		py, err := r.interpreter(&r.python, "python3", "install Python 3 (e.g. `apt-get install python3`) or set the interpreter path in the runtime config")
 		if err != nil {
 			return command{}, err
 		}
-		return command{path: py, args: []string{py, "-u", filepath.Join(r.cfg.RuntimeDir, pythonBootstrap)}, execEnv: "AWS_Lambda_python3"}, nil
+		return command{path: py, args: []string{py, "-u", filepath.Join(r.runtimeRoot(), pythonBootstrap)}, execEnv: "AWS_Lambda_python3"}, nil
 	case fn.RuntimeNode:
 		node, err := r.interpreter(&r.node, "node", "install Node.js (e.g. `apt-get install nodejs`) or set the interpreter path in the runtime config")
 		if err != nil {
 			return command{}, err
 		}
-		return command{path: node, args: []string{node, filepath.Join(r.cfg.RuntimeDir, nodeBootstrap)}, execEnv: "AWS_Lambda_nodejs"}, nil
+		return command{path: node, args: []string{node, filepath.Join(r.runtimeRoot(), nodeBootstrap)}, execEnv: "AWS_Lambda_nodejs"}, nil
 	}
 	return command{}, fmt.Errorf("process: unknown runtime %q: use provided (alias go), python3 or node", spec.Runtime)
+}
+
+// taskRoot is where an instance sees the code in codeDir: /var/task in
+// the sandbox's mount namespace, as on Lambda; codeDir itself without one
+// (serve --no-sandbox).
+func (r *Runtime) taskRoot(codeDir string) string {
+	if sb := r.cfg.Sandbox; sb != nil && sb.Remaps() {
+		return sandbox.TaskRoot
+	}
+	return codeDir
+}
+
+// runtimeRoot is where an instance sees the runtime clients: /var/runtime,
+// or RuntimeDir without a mount namespace.
+func (r *Runtime) runtimeRoot() string {
+	if sb := r.cfg.Sandbox; sb != nil && sb.Remaps() {
+		return sandbox.RuntimeRoot
+	}
+	return r.cfg.RuntimeDir
+}
+
+// sandboxSpec is what the sandbox shows spec's instance: its code, and the
+// runtime clients for an interpreted runtime.
+func (r *Runtime) sandboxSpec(spec *runtime.Spec, c command) sandbox.Spec {
+	sp := sandbox.Spec{MemoryMB: spec.MemoryMB, TmpMB: spec.EphemeralMB, Code: spec.CodeDir,
+		NoNetwork: spec.Network == fn.NetworkNone}
+	if !c.provided {
+		sp.Runtime = r.cfg.RuntimeDir
+	}
+	return sp
 }
 
 // interpreter resolves *slot once: /usr/bin/<name>, else <name> on PATH.
@@ -103,7 +134,7 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 	stream := time.Now().UTC().Format("2006/01/02") + "/[" + version + "]" + randomHex(16)
 	env := r.baseEnv(make([]string, 0, 24+len(spec.Env)), spec.Runtime, cmd, r.apiAddr(spec)+"/"+token)
 	env = append(env,
-		"LAMBDA_TASK_ROOT="+spec.CodeDir,
+		"LAMBDA_TASK_ROOT="+r.taskRoot(spec.CodeDir),
 		"_HANDLER="+spec.Handler,
 		"AWS_LAMBDA_FUNCTION_NAME="+spec.Function,
 		"AWS_LAMBDA_FUNCTION_VERSION="+version,
@@ -147,7 +178,7 @@ func (r *Runtime) baseEnv(env []string, rt string, cmd *command, api string) []s
 		"LANG=en_US.UTF-8",
 		"TZ=:UTC",
 		"HOME=/tmp",
-		"LAMBDA_RUNTIME_DIR="+r.cfg.RuntimeDir,
+		"LAMBDA_RUNTIME_DIR="+r.runtimeRoot(),
 		"AWS_LAMBDA_RUNTIME_API="+api,
 		"AWS_EXECUTION_ENV="+cmd.execEnv,
 	)

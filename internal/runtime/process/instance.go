@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/runtime"
 	"github.com/updraft-dev/updraft/internal/sandbox"
 )
@@ -126,10 +125,7 @@ func (r *Runtime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.I
 	if err := r.register(in); err != nil {
 		return nil, err
 	}
-	if err := in.start(cmd, r.environ(&spec, &cmd, in.token), spec.CodeDir, sandbox.Spec{
-		MemoryMB: spec.MemoryMB, TmpMB: spec.EphemeralMB, Binds: in.binds(cmd),
-		NoNetwork: spec.Network == fn.NetworkNone,
-	}); err != nil {
+	if err := in.start(cmd, r.environ(&spec, &cmd, in.token), r.taskRoot(spec.CodeDir), r.sandboxSpec(&spec, cmd)); err != nil {
 		r.unregister(in)
 		return nil, err
 	}
@@ -226,15 +222,6 @@ func (in *instance) start(c command, env []string, dir string, sbSpec sandbox.Sp
 func (in *instance) serveOwn(ln net.Listener) {
 	defer close(in.serveEnd)
 	in.rt.srv.Serve(ln) // returns once ln is closed
-}
-
-// binds are the directories the instance sees read-only: its code, and
-// the runtime clients for an interpreted runtime.
-func (in *instance) binds(c command) []string {
-	if c.provided {
-		return []string{in.spec.CodeDir}
-	}
-	return []string{in.spec.CodeDir, in.rt.cfg.RuntimeDir}
 }
 
 // wait notices the exit, kills what is left of the process group while the

@@ -37,6 +37,9 @@ func newTestSandbox(t testing.TB, cfg sandbox.Config) *sandbox.Sandbox {
 	if os.Geteuid() != 0 {
 		t.Skip("the sandbox needs root (cgroups, namespaces, uid switch); running as uid", os.Geteuid())
 	}
+	if cfg.ScratchDir == "" {
+		cfg.ScratchDir = t.TempDir()
+	}
 	sb, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -195,15 +198,15 @@ func TestSandboxS6EscapeProbes(t *testing.T) {
 		t.Fatalf("writetmp: %s", resp.Payload)
 	}
 	b := start(t, r, goSpec(behaveDir))
-	ev := fmt.Sprintf(`{"action":"probe","paths":[%q,%q,%q,"/tmp/neighbour","/etc/passwd"],"pid":%d,"url":%q}`,
-		secret, filepath.Join(otherCode, "handler.py"), filepath.Join(behaveDir, "bootstrap"), os.Getpid(),
+	ev := fmt.Sprintf(`{"action":"probe","paths":[%q,%q,"/var/task/bootstrap","/tmp/neighbour","/etc/passwd"],"pid":%d,"url":%q}`,
+		secret, filepath.Join(otherCode, "handler.py"), os.Getpid(),
 		"http://"+r.Addr()+"/"+a.token[:8]+strings.Repeat("0", tokenLen-8)+"/2018-06-01/runtime/invocation/next")
 	p := probeResult(t, b, ev)
 	t.Logf("probe: %v", p)
 	want := map[string]string{
 		"read " + secret: "ERR no such file or directory",
 		"read " + filepath.Join(otherCode, "handler.py"): "ERR no such file or directory",
-		"write " + filepath.Join(behaveDir, "bootstrap"): "ERR read-only file system",
+		"write /var/task/bootstrap":                      "ERR read-only file system",
 		"read /tmp/neighbour":                            "ERR no such file or directory",
 		"write /etc/passwd":                              "ERR read-only file system",
 		"kill":                                           "ERR no such process",

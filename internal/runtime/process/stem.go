@@ -176,7 +176,7 @@ func (r *Runtime) newStem(p *stemPool) (*instance, error) {
 		return nil, err
 	}
 	env := append(r.baseEnv(nil, rt, &cmd, r.Addr()+"/"+in.token), "_UPDRAFT_STEM=1")
-	if err := in.start(cmd, env, "/", sandbox.Spec{MemoryMB: spec.MemoryMB, Binds: []string{r.cfg.RuntimeDir}, Stem: true}); err != nil {
+	if err := in.start(cmd, env, "/", sandbox.Spec{MemoryMB: spec.MemoryMB, Runtime: r.cfg.RuntimeDir, Stem: true}); err != nil {
 		r.unregister(in)
 		return nil, err
 	}

@@ -153,9 +153,20 @@ func TestStemCells(t *testing.T) {
 					awaitStem(t, r, tc.rt)
 					other := start(t, r, langSpec(langDir(t, map[string]string{tc.file: tc.src, "data.txt": "other"}), tc.rt, tc.handler))
 					_, oresp := invoke(t, other, `{}`)
-					for _, p := range []stemProbe{decode[stemProbe](t, resp.Payload), decode[stemProbe](t, oresp.Payload)} {
-						if sb != nil && strings.Contains(p.Mountinfo, got.Root) {
-							t.Errorf("another instance's mountinfo shows the stem's task root %s:\n%s", got.Root, p.Mountinfo)
+					if sb != nil {
+						// Every instance sees its code at /var/task; the
+						// mounts' sources must not show another's.
+						stemDir := mountRoot(got.Mountinfo, sandbox.TaskRoot)
+						if !strings.Contains(stemDir, "stems") || got.Root != sandbox.TaskRoot {
+							t.Fatalf("the stem's task root is %q, from %q; want %s", got.Root, stemDir, sandbox.TaskRoot)
+						}
+						for _, p := range []stemProbe{decode[stemProbe](t, resp.Payload), decode[stemProbe](t, oresp.Payload)} {
+							if strings.Contains(p.Mountinfo, stemDir) {
+								t.Errorf("another instance's mountinfo shows the stem's task root %s:\n%s", stemDir, p.Mountinfo)
+							}
+						}
+						if strings.Contains(decode[stemProbe](t, oresp.Payload).Mountinfo, " "+spec.CodeDir+" ") {
+							t.Errorf("another function's instance shows the first one's code %s", spec.CodeDir)
 						}
 					}
 
@@ -250,4 +261,15 @@ func TestNoStemsWithoutStemDir(t *testing.T) {
 	if inst.assign != nil {
 		t.Fatal("a stem without a stem dir")
 	}
+}
+
+// mountRoot is the root (the source path within its filesystem) of the
+// first mount at mountPoint in a mountinfo text.
+func mountRoot(mountinfo, mountPoint string) string {
+	for _, l := range strings.Split(mountinfo, "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[4] == mountPoint {
+			return f[3]
+		}
+	}
+	return ""
 }

@@ -86,6 +86,17 @@ func TestAccountIDInARNs(t *testing.T) {
 	if err != nil || up.Runtime != types.RuntimePython312 {
 		t.Fatalf("UpdateFunctionConfiguration python3.12: %v %v", err, up)
 	}
+	// The function sees Lambda's execution environment name.
+	if _, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("acct"), ZipFile: zipOf(t, map[string]string{"app.py": `import os
+def handler(event, context):
+    return os.environ.get("AWS_EXECUTION_ENV", "")
+`})}); err != nil {
+		t.Fatal(err)
+	}
+	out, err = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("acct")})
+	if err != nil || string(out.Payload) != `"AWS_Lambda_python3.12"` {
+		t.Fatalf("AWS_EXECUTION_ENV: %v %s", err, out.Payload)
+	}
 	_, err = c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("acct"), Runtime: types.RuntimePython313})
 	wantAPIError(t, err, "InvalidParameterValueException")
 	if err != nil && !strings.Contains(err.Error(), "python3.12") {

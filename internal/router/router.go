@@ -138,7 +138,7 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		}
 		return runtime.Spec{
 			Tenant: f.Tenant, Function: f.Name, Version: version,
-			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, Handler: f.Handler,
+			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, LambdaRuntime: f.LambdaRuntime(), Handler: f.Handler,
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
 			EphemeralMB: f.EphemeralStorageMB, Network: f.Network,
 		}, nil

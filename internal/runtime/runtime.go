@@ -12,11 +12,14 @@ type Spec struct {
 	Version  string // "$LATEST" or a published version number
 	ARN      string // invoked function ARN
 	Runtime  string // fn.RuntimeProvided, fn.RuntimePython, fn.RuntimeNode
-	Handler  string
-	CodeDir  string // unpacked code, treated as read-only
-	MemoryMB int
-	Timeout  time.Duration
-	Env      map[string]string
+	// LambdaRuntime is the runtime's name as Lambda reports it
+	// (python3.12, nodejs20.x, provided.al2023); "" when unknown.
+	LambdaRuntime string
+	Handler       string
+	CodeDir       string // unpacked code, treated as read-only
+	MemoryMB      int
+	Timeout       time.Duration
+	Env           map[string]string
 	// EphemeralMB is the size of the instance's /tmp; 0 means the
 	// platform's default (512 MB).
 	EphemeralMB int

@@ -145,6 +145,10 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 		"AWS_REGION="+fn.Region,
 		"AWS_DEFAULT_REGION="+fn.Region,
 	)
+	if spec.LambdaRuntime != "" && !cmd.provided {
+		// Lambda's managed runtimes name themselves: AWS_Lambda_python3.12.
+		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+spec.LambdaRuntime)
+	}
 	if cmd.provided {
 		// Lambda gives a function CPU in proportion to its memory, one vCPU
 		// at 1769 MB. Telling Go so (as Go does by itself under a cgroup CPU

@@ -53,7 +53,7 @@ func (h *apiHandler) serve(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusNotFound)
 		return
 	}
-	in := (*Runtime)(h).lookupBytes(p[1 : 1+tokenLen])
+	in := (*Runtime)(h).lookup(p[1 : 1+tokenLen])
 	if in == nil || !bytes.HasPrefix(p[1+tokenLen:], []byte(apiPrefix)) {
 		ctx.SetStatusCode(fasthttp.StatusNotFound) // reveals nothing about tokens
 		return

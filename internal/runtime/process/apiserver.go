@@ -111,12 +111,3 @@ func (s *apiServer) Close() error {
 	}
 	return nil
 }
-
-// lookupBytes is lookup for a token in the request's path; the map index
-// with string(token) does not allocate.
-func (r *Runtime) lookupBytes(token []byte) *instance {
-	r.mu.RLock()
-	in := r.insts[string(token)]
-	r.mu.RUnlock()
-	return in
-}

@@ -184,10 +184,11 @@ func (r *Runtime) unregister(in *instance) {
 	r.mu.Unlock()
 }
 
-// lookup finds the instance owning token. It does not allocate.
-func (r *Runtime) lookup(token string) *instance {
+// lookup finds the instance owning token, a slice of the request's path;
+// the map index with string(token) does not allocate.
+func (r *Runtime) lookup(token []byte) *instance {
 	r.mu.RLock()
-	in := r.insts[token]
+	in := r.insts[string(token)]
 	r.mu.RUnlock()
 	return in
 }

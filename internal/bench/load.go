@@ -25,6 +25,7 @@ type LoadResult struct {
 	Elapsed    time.Duration
 	Latencies  []time.Duration // sorted
 	FirstError string
+	Calls      int // successful calls, warm-up included
 }
 
 // Throughput is requests per second.
@@ -50,13 +51,17 @@ func newClient(clients int) *http.Client {
 func Load(ctx context.Context, t Target, clients int, d time.Duration) LoadResult {
 	hc := newClient(clients)
 	defer hc.CloseIdleConnections()
+	var (
+		mu  sync.Mutex
+		res LoadResult
+	)
 	// Warm up connections and instances.
 	for range clients * 5 {
-		_ = do(ctx, hc, t)
+		if do(ctx, hc, t) == nil {
+			res.Calls++
+		}
 	}
 	var (
-		mu    sync.Mutex
-		res   LoadResult
 		wg    sync.WaitGroup
 		start = time.Now()
 		end   = start.Add(d)
@@ -91,6 +96,7 @@ func Load(ctx context.Context, t Target, clients int, d time.Duration) LoadResul
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	res.Requests = len(res.Latencies)
+	res.Calls += res.Requests
 	sort.Slice(res.Latencies, func(i, j int) bool { return res.Latencies[i] < res.Latencies[j] })
 	return res
 }

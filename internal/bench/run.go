@@ -24,7 +24,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "burst", "cold", "rss" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -97,7 +97,17 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "rss" {
 		return rssPerInstance(ctx, w, c, srv, goHello, plat)
 	}
-	if err := warm(ctx, w, "", base, plat, o.Duration); err != nil {
+	// of-watchdog's equivalent: a reverse proxy in front of the baseline.
+	proxyAddr, proxyPID, stopProxy, err := startProxy(ctx, o.Self, base.URL)
+	if err != nil {
+		return err
+	}
+	defer stopProxy()
+	rig := &warmRig{
+		base: base, proxy: Target{URL: "http://" + proxyAddr + "/", Body: base.Body}, proxyPID: proxyPID,
+		servePID: srv.cmd.Process.Pid, c: c, d: o.Duration, callsMade: map[string]int{"hello-go": 1},
+	}
+	if err := rig.warm(ctx, w, "", "hello-go", plat); err != nil {
 		return err
 	}
 
@@ -112,8 +122,11 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	}
 	raw := plat
 	raw.URL = endpoint + "/2015-03-31/functions/hello-raw/invocations"
-	if err := warm(ctx, w, "_rawclient", base, raw, o.Duration); err != nil {
+	if err := rig.warm(ctx, w, "_rawclient", "hello-raw", raw); err != nil {
 		return err
+	}
+	if o.Only == "warm" {
+		return nil
 	}
 	if err := burst(ctx, w, c, endpoint, key, goHello, base); err != nil {
 		return err
@@ -169,30 +182,6 @@ func sandboxCost(ctx context.Context, w io.Writer, o Options, c *apiclient.Clien
 
 // creations is how many instances the creation-rate figure starts.
 const creations = 100
-
-func warm(ctx context.Context, w io.Writer, suffix string, base, plat Target, d time.Duration) error {
-	us := func(x time.Duration) float64 { return float64(x) / float64(time.Microsecond) }
-	b1 := Load(ctx, base, 1, d)
-	p1 := Load(ctx, plat, 1, d)
-	if p1.Errors > 0 {
-		return fmt.Errorf("warm 1 client: %d errors, first: %s", p1.Errors, p1.FirstError)
-	}
-	Emit(w, Figure{Name: "warm_p50_1client" + suffix, Value: us(p1.Percentile(50)), Unit: "us", Baseline: us(b1.Percentile(50))})
-	Emit(w, Figure{Name: "warm_p99_1client" + suffix, Value: us(p1.Percentile(99)), Unit: "us", Baseline: us(b1.Percentile(99))})
-	Emit(w, Figure{Name: "warm_overhead_p50_1client" + suffix, Value: us(p1.Percentile(50) - b1.Percentile(50)), Unit: "us", Target: "<= 60"})
-	Emit(w, Figure{Name: "warm_overhead_p99_1client" + suffix, Value: us(p1.Percentile(99) - b1.Percentile(99)), Unit: "us", Target: "<= 500"})
-	Emit(w, Figure{Name: "warm_throughput_1client" + suffix, Value: p1.Throughput(), Unit: "req/s", Baseline: b1.Throughput()})
-
-	b16 := Load(ctx, base, 16, d)
-	p16 := Load(ctx, plat, 16, d)
-	if p16.Errors > 0 {
-		return fmt.Errorf("warm 16 clients: %d errors, first: %s", p16.Errors, p16.FirstError)
-	}
-	Emit(w, Figure{Name: "warm_throughput_16clients" + suffix, Value: p16.Throughput(), Unit: "req/s", Baseline: b16.Throughput(), Target: "ratio >= 0.30"})
-	Emit(w, Figure{Name: "warm_p50_16clients" + suffix, Value: us(p16.Percentile(50)), Unit: "us", Baseline: us(b16.Percentile(50))})
-	Emit(w, Figure{Name: "warm_p99_16clients" + suffix, Value: us(p16.Percentile(99)), Unit: "us", Baseline: us(b16.Percentile(99))})
-	return nil
-}
 
 // cold deploys a fresh function per run and times its first invoke. It
 // returns the Go median.

@@ -11,8 +11,14 @@ import (
 // fields, decoding to the same values) without reflection: the router
 // writes four or more entries per invocation, on the invoke path.
 func appendEntry(b []byte, e *fn.LogEntry) []byte {
+	return appendEntryAt(b, e, e.Time.AppendFormat(make([]byte, 0, 40), time.RFC3339Nano))
+}
+
+// appendEntryAt is appendEntry with e.Time already formatted (RFC 3339
+// with nanoseconds): an invocation's lines share one time.
+func appendEntryAt(b []byte, e *fn.LogEntry, at []byte) []byte {
 	b = append(b, `{"time":"`...)
-	b = e.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, at...)
 	b = append(b, `","function":`...)
 	b = appendString(b, e.Function)
 	if e.RequestID != "" {

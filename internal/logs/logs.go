@@ -86,14 +86,22 @@ func (l *Logs) Append(tenant string, entries ...fn.LogEntry) {
 			l.log.Error("logs: lines dropped: bad function name", "tenant", tenant, "fn", entries[0].Function, "err", err)
 			return
 		}
-		// One buffer for all of them; each item is a slice of it.
+		// One buffer for all of them; each item is a slice of it. The
+		// entries of one invocation share their time: it is formatted once.
 		items := make([][]byte, len(entries))
 		buf := make([]byte, 0, 160*len(entries))
+		var atBuf [40]byte
+		atTime := entries[0].Time
+		at := atTime.AppendFormat(atBuf[:0], time.RFC3339Nano)
 		for i := range entries {
 			e := entries[i]
 			e.Message = truncate(e.Message)
+			if !e.Time.Equal(atTime) || e.Time.Location() != atTime.Location() {
+				atTime = e.Time
+				at = atTime.AppendFormat(atBuf[:0], time.RFC3339Nano)
+			}
 			start := len(buf)
-			buf = appendEntry(buf, &e)
+			buf = appendEntryAt(buf, &e, at)
 			items[i] = buf[start:len(buf):len(buf)]
 		}
 		l.Batch.AddMarshaled(subject(tenant, entries[0].Function), items...)

@@ -211,3 +211,35 @@ func TestNewRejectsNegativeLimits(t *testing.T) {
 		t.Fatal("negative MaxAge accepted")
 	}
 }
+
+// TestAppendKeepsEachTime: the lines of one Append are stored with their
+// own times, shared or not (the encoder formats a shared one once).
+func TestAppendKeepsEachTime(t *testing.T) {
+	l := newLogs(t)
+	t0 := time.Date(2026, 12, 3, 7, 0, 0, 123456789, time.UTC)
+	times := []time.Time{t0, t0, t0.Add(time.Second), t0.Add(time.Second), t0.In(time.FixedZone("X", 3600)), t0}
+	var in []fn.LogEntry
+	for i, at := range times {
+		in = append(in, fn.LogEntry{Time: at, Function: "f", RequestID: "r", Message: fmt.Sprint(i)})
+	}
+	l.Append("t1", in...)
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got []fn.LogEntry
+	err := l.Query(context.Background(), "t1", "f", time.Time{}, false, func(e fn.LogEntry) error {
+		got = append(got, e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(times) {
+		t.Fatalf("got %d entries, want %d", len(got), len(times))
+	}
+	for i, e := range got {
+		if !e.Time.Equal(times[i]) || e.Time.Format(time.RFC3339Nano) != times[i].Format(time.RFC3339Nano) {
+			t.Errorf("entry %d: time %v, want %v", i, e.Time, times[i])
+		}
+	}
+}

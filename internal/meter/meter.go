@@ -68,9 +68,10 @@ func (m *Meter) Record(u fn.Usage) {
 			"tenant", u.Tenant, "fn", u.Function, "request_id", u.RequestID, "err", err)
 		return
 	}
-	b, err := json.Marshal(u)
-	if err != nil { // only a NaN or infinite float gets here
-		m.log.Error("meter: usage record dropped", "tenant", u.Tenant, "fn", u.Function, "request_id", u.RequestID, "err", err)
+	b, ok := appendUsage(make([]byte, 0, 320), &u)
+	if !ok {
+		m.log.Error("meter: usage record dropped: a duration is not a finite number, or the time is out of range",
+			"tenant", u.Tenant, "fn", u.Function, "request_id", u.RequestID, "duration_ms", u.DurationMs, "init_ms", u.InitMs)
 		return
 	}
 	m.Batch.AddMarshaled("usage."+u.Tenant+"."+u.Function, b)

@@ -17,10 +17,12 @@ import (
 func main() {
 	baseline := flag.String("baseline-server", "", "internal: serve as the baseline on this address")
 	baselineBody := flag.String("baseline-body", "", "internal: what the baseline server answers")
+	proxy := flag.String("proxy-server", "", "internal: serve as the reverse proxy baseline on this address")
+	proxyTarget := flag.String("proxy-target", "", "internal: the URL the reverse proxy forwards to")
 	updraft := flag.String("updraft", "bin/updraft", "the updraft binary to benchmark")
 	dur := flag.Duration("duration", 3*time.Second, "length of each load phase")
 	coldRuns := flag.Int("cold-runs", 10, "cold starts measured per runtime")
-	only := flag.String("only", "", "run only these figures: burst, cold, rss or replay")
+	only := flag.String("only", "", "run only these figures: warm, burst, cold, rss or replay")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -34,6 +36,13 @@ func main() {
 	}
 	if *baseline != "" {
 		if err := bench.ServeBaseline(*baseline, []byte(*baselineBody)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *proxy != "" {
+		if err := bench.ServeProxy(*proxy, *proxyTarget); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

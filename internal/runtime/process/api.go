@@ -1,13 +1,16 @@
 package process
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/runtime"
@@ -37,66 +40,76 @@ const (
 )
 
 var (
-	jsonType   = []string{"application/json"}
+	jsonType   = []string{"application/json"} // for stem.go's net/http handler
 	acceptedOK = []byte(`{"status":"OK"}`)
-	acceptedCL = []string{strconv.Itoa(len(acceptedOK))}
 )
 
-func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
+// serve routes one Runtime API request. It runs on the request's
+// connection goroutine (apiserver.go); a GET /next blocks there until the
+// instance has an event.
+func (h *apiHandler) serve(ctx *fasthttp.RequestCtx) {
+	p := ctx.Path()
 	if len(p) < 1+tokenLen || p[0] != '/' {
-		w.WriteHeader(http.StatusNotFound)
+		ctx.SetStatusCode(fasthttp.StatusNotFound)
 		return
 	}
 	in := (*Runtime)(h).lookup(p[1 : 1+tokenLen])
-	if in == nil || !strings.HasPrefix(p[1+tokenLen:], apiPrefix) {
-		w.WriteHeader(http.StatusNotFound) // reveals nothing about tokens
+	if in == nil || !bytes.HasPrefix(p[1+tokenLen:], []byte(apiPrefix)) {
+		ctx.SetStatusCode(fasthttp.StatusNotFound) // reveals nothing about tokens
 		return
 	}
 	rest := p[1+tokenLen+len(apiPrefix):]
 	switch {
-	case rest == "invocation/next":
-		if method(w, r, http.MethodGet) {
-			in.serveNext(w, r)
+	case string(rest) == "invocation/next":
+		if method(ctx, fasthttp.MethodGet) {
+			in.serveNext(ctx)
 		}
-	case rest == "updraft/specialize":
-		if method(w, r, http.MethodGet) {
-			in.serveSpecialize(w, r)
+	case string(rest) == "updraft/specialize":
+		if method(ctx, fasthttp.MethodGet) {
+			// A stem's one request: net/http's shape, through the adaptor.
+			fasthttpadaptor.NewFastHTTPHandlerFunc(in.serveSpecialize)(ctx)
 		}
-	case rest == "updraft/ping" && in.assign != nil:
-		if method(w, r, http.MethodGet) {
-			accepted(w) // a stem warming its HTTP client
+	case string(rest) == "updraft/ping" && in.assign != nil:
+		if method(ctx, fasthttp.MethodGet) {
+			replyAccepted(ctx) // a stem warming its HTTP client
 		}
-	case rest == "init/error":
-		if method(w, r, http.MethodPost) {
-			in.serveInitError(w, r)
+	case string(rest) == "init/error":
+		if method(ctx, fasthttp.MethodPost) {
+			in.serveInitError(ctx)
 		}
-	case strings.HasPrefix(rest, "invocation/"):
-		id, action, ok := strings.Cut(rest[len("invocation/"):], "/")
-		if !ok || (action != "response" && action != "error") {
-			apiError(w, http.StatusNotFound, "NotFound", "unknown Runtime API path")
+	case bytes.HasPrefix(rest, []byte("invocation/")):
+		id, action, ok := bytes.Cut(rest[len("invocation/"):], []byte("/"))
+		isError := string(action) == "error"
+		if !ok || (!isError && string(action) != "response") {
+			replyError(ctx, fasthttp.StatusNotFound, "NotFound", "unknown Runtime API path")
 			return
 		}
-		if method(w, r, http.MethodPost) {
-			in.serveResult(w, r, id, action == "error")
+		if method(ctx, fasthttp.MethodPost) {
+			in.serveResult(ctx, id, isError)
 		}
 	default:
-		apiError(w, http.StatusNotFound, "NotFound", "unknown Runtime API path")
+		replyError(ctx, fasthttp.StatusNotFound, "NotFound", "unknown Runtime API path")
 	}
 }
 
-// method answers 405 unless r uses want.
-func method(w http.ResponseWriter, r *http.Request, want string) bool {
-	if r.Method == want {
+// method answers 405 unless the request uses want.
+func method(ctx *fasthttp.RequestCtx, want string) bool {
+	m := ctx.Method()
+	if string(m) == want {
 		return true
 	}
-	w.Header()["Allow"] = []string{want}
-	apiError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed here: use "+want)
+	ctx.Response.Header.Set("Allow", want)
+	replyError(ctx, fasthttp.StatusMethodNotAllowed, "MethodNotAllowed", string(m)+" is not allowed here: use "+want)
 	return false
 }
 
 // serveNext blocks until the instance has an event, then sends it.
-func (in *instance) serveNext(w http.ResponseWriter, r *http.Request) {
+//
+// A runtime that drops its GET /next and stays alive is not noticed (the
+// server has no reader watching an idle request, which net/http paid for
+// on every request): its event would wait for the deadline. The runtime
+// clients never do that; a process that dies is noticed through exited.
+func (in *instance) serveNext(ctx *fasthttp.RequestCtx) {
 	in.readyOnce.Do(in.markReady)
 	k := in.polls.Add(1)
 	select {
@@ -107,108 +120,113 @@ func (in *instance) serveNext(w http.ResponseWriter, r *http.Request) {
 	select {
 	case req = <-in.next:
 	case <-in.done:
-		apiError(w, http.StatusGone, "InstanceClosed", "the instance is shutting down")
+		replyError(ctx, fasthttp.StatusGone, "InstanceClosed", "the instance is shutting down")
 		return
-	case <-r.Context().Done():
+	case <-in.exited:
+		ctx.SetConnectionClose()
 		return
 	}
 	in.took.Store(k)
-	hdr := w.Header()
-	hdr[hdrRequestID] = []string{req.ID}
-	hdr[hdrDeadline] = []string{strconv.FormatInt(req.Deadline.UnixMilli(), 10)}
-	hdr[hdrFunctionARN] = []string{in.spec.ARN}
+	var num [20]byte
+	h := &ctx.Response.Header
+	h.SetCanonical([]byte(hdrRequestID), []byte(req.ID))
+	h.SetCanonical([]byte(hdrDeadline), strconv.AppendInt(num[:0], req.Deadline.UnixMilli(), 10))
+	h.SetCanonical([]byte(hdrFunctionARN), []byte(in.spec.ARN))
 	if req.TraceID != "" {
-		hdr[hdrTraceID] = []string{req.TraceID}
+		h.SetCanonical([]byte(hdrTraceID), []byte(req.TraceID))
 	}
 	if req.ClientContext != "" {
-		hdr[hdrClientContext] = []string{req.ClientContext}
+		h.SetCanonical([]byte(hdrClientContext), []byte(req.ClientContext))
 	}
-	hdr["Content-Type"] = jsonType
-	hdr["Content-Length"] = []string{strconv.Itoa(len(req.Payload))}
-	w.WriteHeader(http.StatusOK)
-	w.Write(req.Payload)
+	h.SetContentTypeBytes([]byte("application/json"))
+	// A copy: the payload's buffer goes back to the gateway's pool once
+	// the call returns, which may be before the server wrote it all.
+	ctx.SetBody(req.Payload)
 }
 
 func (in *instance) markReady() { in.readyAt = time.Now() }
 
 // serveResult takes the outcome of the current invocation.
-func (in *instance) serveResult(w http.ResponseWriter, r *http.Request, id string, isError bool) {
+func (in *instance) serveResult(ctx *fasthttp.RequestCtx, id []byte, isError bool) {
 	in.mu.Lock()
-	ok := in.cur != nil && in.cur.ID == id
+	ok := in.cur != nil && in.cur.ID == string(id)
 	if ok {
 		in.cur = nil // a second post for the same id is refused
 	}
 	in.mu.Unlock()
 	if !ok {
-		apiError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID: "+strconv.Quote(id)+" is not the invocation in flight")
+		replyError(ctx, fasthttp.StatusBadRequest, "InvalidRequestID", "Invalid request ID: "+strconv.Quote(string(id))+" is not the invocation in flight")
 		return
 	}
-	res := in.readResult(r, isError)
+	res := in.readResult(ctx, isError)
 	// Hand the result over first: the caller's latency does not include
-	// the 202 that lets the runtime ask for its next event.
+	// the 202 that lets the runtime ask for its next event, which the
+	// server writes once this returns.
 	in.results <- res // cap 1 and one result per invocation: never blocks
 	if res.kind == resultTooLarge {
-		w.Header()["Connection"] = []string{"close"} // the rest of the body stays unread
-		apiError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+		ctx.SetConnectionClose() // the rest of the body stays unread
+		replyError(ctx, fasthttp.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 			"Exceeded maximum allowed payload size ("+strconv.Itoa(fn.MaxSyncPayload)+" bytes).")
 		return
 	}
-	accepted(w)
+	replyAccepted(ctx)
 }
 
 // readResult reads a /response or /error body.
-func (in *instance) readResult(r *http.Request, isError bool) result {
-	body, tooLarge, err := readBody(r, int(in.respCap.Load()))
+func (in *instance) readResult(ctx *fasthttp.RequestCtx, isError bool) result {
+	body, tooLarge, err := readBody(ctx)
 	switch {
 	case tooLarge:
-		return result{kind: resultTooLarge, errorType: "Function.ResponseSizeTooLarge", payload: errorJSON("Function.ResponseSizeTooLarge", tooLargeMessage(r.ContentLength))}
+		return result{kind: resultTooLarge, errorType: "Function.ResponseSizeTooLarge", payload: errorJSON("Function.ResponseSizeTooLarge", tooLargeMessage(int64(ctx.Request.Header.ContentLength())))}
 	case err != nil:
 		return result{kind: resultError, errorType: "Runtime.ResponseReadError", payload: errorJSON("Runtime.ResponseReadError", "Error: reading the runtime's result failed: "+err.Error())}
 	}
 	if !isError {
 		// aws-lambda-go streams the body and reports a failure mid-body in
-		// trailers.
-		if et := r.Trailer.Get(hdrErrorType); et != "" {
-			if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get(hdrErrorBody)); err == nil {
+		// trailers, which only a chunked body has.
+		if et := ctx.Request.Header.Peek(hdrErrorType); len(et) > 0 && ctx.Request.Header.ContentLength() < 0 {
+			if b, err := base64.StdEncoding.DecodeString(string(ctx.Request.Header.Peek(hdrErrorBody))); err == nil {
 				body = b
 			}
-			return result{kind: resultError, errorType: et, payload: errorPayload(body, et)}
+			return result{kind: resultError, errorType: string(et), payload: errorPayload(body, string(et))}
 		}
-		// The next chunked body is likely about as big as this one.
-		n := int64(len(body))
-		in.respCap.Store(max(n+n/8, 512))
 		return result{kind: resultResponse, payload: body}
 	}
-	et := errorTypeOf(body, r.Header.Get(hdrErrorType))
+	et := errorTypeOf(body, string(ctx.Request.Header.Peek(hdrErrorType)))
 	return result{kind: resultError, errorType: et, payload: errorPayload(body, et)}
 }
 
 // serveInitError takes a POST /init/error.
-func (in *instance) serveInitError(w http.ResponseWriter, r *http.Request) {
+func (in *instance) serveInitError(ctx *fasthttp.RequestCtx) {
 	if in.polls.Load() > 0 {
-		apiError(w, http.StatusForbidden, "InvalidStateTransition", "init/error after init: report invocation errors to invocation/<id>/error")
+		replyError(ctx, fasthttp.StatusForbidden, "InvalidStateTransition", "init/error after init: report invocation errors to invocation/<id>/error")
 		return
 	}
-	body, _, err := readBody(r, 1024)
+	body, _, err := readBody(ctx)
 	if err != nil {
 		body = nil
 	}
-	et := errorTypeOf(body, r.Header.Get(hdrErrorType))
+	et := errorTypeOf(body, string(ctx.Request.Header.Peek(hdrErrorType)))
 	select {
 	case in.initErr <- result{kind: resultError, errorType: et, payload: errorPayload(body, et)}:
 	default: // the first report wins
 	}
-	accepted(w)
+	replyAccepted(ctx)
 }
 
-func accepted(w http.ResponseWriter) {
-	hdr := w.Header()
-	hdr["Content-Type"] = jsonType
-	hdr["Content-Length"] = acceptedCL
-	w.WriteHeader(http.StatusAccepted)
-	w.Write(acceptedOK)
+func replyAccepted(ctx *fasthttp.RequestCtx) {
+	ctx.SetStatusCode(fasthttp.StatusAccepted)
+	ctx.Response.Header.SetContentTypeBytes([]byte("application/json"))
+	ctx.Response.SetBodyRaw(acceptedOK)
 }
 
+func replyError(ctx *fasthttp.RequestCtx, status int, errorType, msg string) {
+	ctx.SetStatusCode(status)
+	ctx.Response.Header.SetContentTypeBytes([]byte("application/json"))
+	ctx.Response.SetBodyRaw(errorJSON(errorType, msg))
+}
+
+// apiError is replyError for stem.go's net/http handler.
 func apiError(w http.ResponseWriter, status int, errorType, msg string) {
 	body := errorJSON(errorType, msg)
 	hdr := w.Header()
@@ -218,39 +236,30 @@ func apiError(w http.ResponseWriter, status int, errorType, msg string) {
 	w.Write(body)
 }
 
-// readBody reads r's body into a new slice, at most fn.MaxSyncPayload
-// bytes; hint sizes the slice when the length is not announced (chunked).
-func readBody(r *http.Request, hint int) (body []byte, tooLarge bool, err error) {
+// readBody returns the request's body in a new slice, at most
+// fn.MaxSyncPayload bytes. The server reads bodies up to that size before
+// the handler runs (apiserver.go); a larger one arrives as a stream, of
+// which readBody reads one byte past the limit.
+func readBody(ctx *fasthttp.RequestCtx) (body []byte, tooLarge bool, err error) {
 	const limit = fn.MaxSyncPayload
-	if r.ContentLength > limit {
+	if n := ctx.Request.Header.ContentLength(); n > limit {
 		return nil, true, nil
 	}
-	if r.ContentLength >= 0 {
-		body = make([]byte, r.ContentLength)
-		if _, err = io.ReadFull(r.Body, body); err != nil {
-			return nil, false, err
-		}
-		return body, false, nil
-	}
-	// Chunked, as aws-lambda-go sends it: read to EOF, which also reads
-	// the trailers.
-	body = make([]byte, 0, min(max(hint, 512), limit+1))
-	for {
-		if len(body) == cap(body) {
-			body = append(body, 0)[:len(body)]
-		}
-		n, rerr := r.Body.Read(body[len(body):cap(body)])
-		body = body[:len(body)+n]
-		if len(body) > limit {
+	if !ctx.Request.IsBodyStream() {
+		b := ctx.Request.Body()
+		if len(b) > limit {
 			return nil, true, nil
 		}
-		if rerr == io.EOF {
-			return body, false, nil
-		}
-		if rerr != nil {
-			return nil, false, rerr
-		}
+		return append([]byte(nil), b...), false, nil
 	}
+	body, err = io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(body) > limit {
+		return nil, true, nil
+	}
+	return body, false, nil
 }
 
 // errorTypeOf is the errorType of an error JSON body, else the header's.

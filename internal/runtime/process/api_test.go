@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/runtime"
 )
 
 // call sends one raw Runtime API request, as another local process could.
@@ -120,5 +122,59 @@ func TestForeignPollGetsNothing(t *testing.T) {
 	}
 	if got := <-stolen; got != "404 Not Found " {
 		t.Errorf("foreign poll got %q", got)
+	}
+}
+
+// trailerBody is a request body of unknown length, so net/http sends it
+// chunked, which sets error trailers once read, as aws-lambda-go's does
+// when a streamed response fails midway.
+type trailerBody struct {
+	r       io.Reader
+	trailer http.Header
+}
+
+func (b *trailerBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.trailer.Set(hdrErrorType, "Stream.Failed")
+		b.trailer.Set(hdrErrorBody, base64.StdEncoding.EncodeToString([]byte(`{"errorType":"Stream.Failed","errorMessage":"cut"}`)))
+	}
+	return n, err
+}
+
+// TestResponseErrorTrailer: a streamed /response whose trailers carry an
+// error type is the invocation's error, with the trailer's body.
+func TestResponseErrorTrailer(t *testing.T) {
+	r := newRuntime(t)
+	a := start(t, r, goSpec(behaveDir))
+	req := newRequest(`{"action":"sleep","n":500}`, 3*time.Second)
+	got := make(chan *runtime.Response, 1)
+	go func() {
+		resp, err := a.Invoke(context.Background(), req)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- resp
+	}()
+	time.Sleep(100 * time.Millisecond) // behave has the event and sleeps
+	tr := http.Header{hdrErrorType: nil, hdrErrorBody: nil}
+	hreq, err := http.NewRequest("POST", "http://"+r.Addr()+"/"+a.token+"/2018-06-01/runtime/invocation/"+req.ID+"/response",
+		&trailerBody{r: strings.NewReader(`{"partial":`), trailer: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq.Trailer = tr
+	hresp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hresp.Body.Close()
+	if hresp.StatusCode != http.StatusAccepted {
+		t.Errorf("POST with trailers: %s", hresp.Status)
+	}
+	resp := <-got
+	if resp == nil || resp.ErrorType != "Stream.Failed" || resp.Outcome != fn.OutcomeError ||
+		string(resp.Payload) != `{"errorType":"Stream.Failed","errorMessage":"cut"}` {
+		t.Fatalf("response %+v", resp)
 	}
 }

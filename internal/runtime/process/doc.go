@@ -4,7 +4,8 @@
 // executable work as they do on Lambda.
 //
 // One Runtime owns one HTTP server on 127.0.0.1 that serves the Runtime API
-// for all of its instances (api.go). Each instance gets an unguessable token
+// for all of its instances (api.go), built on fasthttp (apiserver.go says
+// why); a sandboxed instance's own listener is served by the same server. Each instance gets an unguessable token
 // as a path prefix in AWS_LAMBDA_RUNTIME_API (127.0.0.1:PORT/<token>);
 // requests with an unknown token get a bare 404, so no other local process
 // can read or answer an instance's events.

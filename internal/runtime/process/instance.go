@@ -41,7 +41,6 @@ type instance struct {
 	polled  chan struct{}         // cap 1: a GET /next arrived (see polls)
 	polls   atomic.Uint64         // GET /next requests so far
 	took    atomic.Uint64         // the polls value of the request that took the current event
-	respCap atomic.Int64          // size hint for the next response body
 
 	started    time.Time     // exec, or a stem's assignment
 	sandboxDur time.Duration // of the exec: sandbox set-up and fork/exec
@@ -153,7 +152,6 @@ func (r *Runtime) newInstance(spec runtime.Spec, token string) *instance {
 		timer:     time.NewTimer(time.Hour),
 	}
 	in.timer.Stop()
-	in.respCap.Store(512)
 	return in
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -54,7 +53,7 @@ type Runtime struct {
 	python  string // resolved interpreter paths, "" until needed
 	node    string
 
-	srv       *http.Server
+	srv       *apiServer // apiserver.go
 	serveDone chan struct{}
 
 	stems     map[string]*stemPool // by runtime; read-only after Start
@@ -101,15 +100,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("process: runtime API listener: %w", err)
 	}
-	r.srv = &http.Server{
-		Handler: (*apiHandler)(r),
-		// No ReadTimeout or WriteTimeout: GET /next is a long poll and a
-		// response body may take a while. Clients are local processes.
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       10 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(r.log.Handler(), slog.LevelDebug),
-	}
+	r.srv = newAPIServer((*apiHandler)(r), r.log)
 	r.mu.Lock()
 	if r.started || r.closed {
 		r.mu.Unlock()
@@ -122,7 +113,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 	r.mu.Unlock()
 	go func() {
 		defer close(r.serveDone)
-		if err := r.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := r.srv.Serve(ln); err != nil {
 			r.log.Error("runtime API server stopped", "err", err)
 		}
 	}()
@@ -193,10 +184,11 @@ func (r *Runtime) unregister(in *instance) {
 	r.mu.Unlock()
 }
 
-// lookup finds the instance owning token. It does not allocate.
-func (r *Runtime) lookup(token string) *instance {
+// lookup finds the instance owning token, a slice of the request's path;
+// the map index with string(token) does not allocate.
+func (r *Runtime) lookup(token []byte) *instance {
 	r.mu.RLock()
-	in := r.insts[token]
+	in := r.insts[string(token)]
 	r.mu.RUnlock()
 	return in
 }

@@ -41,7 +41,7 @@ func rssPerInstance(ctx context.Context, w io.Writer, c *apiclient.Client, srv *
 	const n = 100
 	const settle = 3 * time.Second // for the scavenger to return freed pages
 	pid := srv.cmd.Process.Pid
-	if err := deployCapped(ctx, c, dir, "rss-probe", n); err != nil {
+	if err := deployDir(ctx, c, dir, "rss-probe", "provided", ""); err != nil {
 		return err
 	}
 	Burst(ctx, warm, n)

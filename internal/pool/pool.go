@@ -212,8 +212,10 @@ func (p *Pool) acquire(ctx context.Context, want Want) (*Lease, error) {
 	closeAll(evicted)
 
 	var expired <-chan time.Time
+	var wait time.Duration
 	if !want.Deadline.IsZero() {
-		t := time.NewTimer(time.Until(want.Deadline))
+		wait = max(time.Until(want.Deadline), time.Millisecond)
+		t := time.NewTimer(wait)
 		defer t.Stop()
 		expired = t.C
 	}
@@ -232,11 +234,20 @@ wait:
 		case <-expired:
 			expired = nil
 			p.mu.Lock()
-			// Only a call without a start under way for it gives up:
-			// the instances starting are each some waiter's.
+			// Only a call without a start under way for it gives up: the
+			// instances starting are each some waiter's. While its version
+			// is still starting instances (a burst ramping up on the memory
+			// it has), it waits one more bound: those instances serve the
+			// queue as soon as they are up.
 			starved := len(g.waiters) > g.starting
+			ramping := g.starting > 0
 			p.mu.Unlock()
-			if starved {
+			switch {
+			case starved && ramping:
+				t := time.NewTimer(wait)
+				defer t.Stop()
+				expired = t.C
+			case starved:
 				err = ErrNoCapacity
 				break wait
 			}

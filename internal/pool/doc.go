@@ -12,7 +12,8 @@
 // capacity (Config.CapacityMB) from the moment its start is decided; a start
 // that does not fit evicts idle instances of other versions (lowest
 // Greedy-Dual priority first), and a caller that still finds no room fails
-// with ErrNoCapacity at its deadline. Instances stay idle (LIFO, so the
+// with ErrNoCapacity at its deadline — unless its version is still starting
+// instances, which will serve the queue: then it waits one more bound. Instances stay idle (LIFO, so the
 // warmest is reused first) until the keep-alive policy's windows let them
 // go; the reaper then stops them. A busy instance is never stopped by the
 // reaper; a retired version's instances stop as they come back.

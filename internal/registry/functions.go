@@ -18,6 +18,17 @@ func (r *Registry) GetFunction(ctx context.Context, tenant, name string) (*fn.Fu
 	return clone(f), nil
 }
 
+// Function is GetFunction without the copy, for the invoke path: the
+// definition is shared and must not be modified (the cache replaces
+// definitions, it never changes one).
+func (r *Registry) Function(tenant, name string) (*fn.Function, error) {
+	f, _ := r.cached(tenant, name)
+	if f == nil {
+		return nil, fn.FunctionNotFound(tenant, name)
+	}
+	return f, nil
+}
+
 // ListFunctions returns copies of tenant's functions, sorted by name.
 func (r *Registry) ListFunctions(ctx context.Context, tenant string) ([]*fn.Function, error) {
 	r.mu.RLock()

@@ -182,7 +182,7 @@ func (r *Router) initFailed(req *fn.Request, f *fn.Function, version string, ie 
 // version by its routing weights.
 func (r *Router) Resolve(ctx context.Context, tenant, name, qualifier string) (*fn.Function, string, error) {
 	if qualifier == "" || qualifier == fn.LatestVersion {
-		f, err := r.reg.GetFunction(ctx, tenant, name)
+		f, err := r.reg.Function(tenant, name) // read-only: no copy per call
 		return f, fn.LatestVersion, err
 	}
 	version := qualifier

@@ -7,12 +7,14 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -28,10 +30,23 @@ type Auth func(TenantHandler) http.HandlerFunc
 // JSON around it.
 const MaxRequestBody = fn.MaxZippedBytes/3*4 + 1<<20
 
-// NewRequestID returns a random UUID (version 4) string.
+// requestIDs is the process's random UUID base; each id adds a counter to
+// its last 8 bytes, so ids are unique without reading crypto/rand per call
+// (they need not be secret).
+var requestIDs struct {
+	base [16]byte
+	n    atomic.Uint64
+}
+
+func init() {
+	_, _ = rand.Read(requestIDs.base[:])
+}
+
+// NewRequestID returns a UUID (version 4 layout) unique to this process.
 func NewRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
+	b := requestIDs.base
+	lo := binary.BigEndian.Uint64(b[8:]) + requestIDs.n.Add(1)
+	binary.BigEndian.PutUint64(b[8:], lo)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte

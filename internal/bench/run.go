@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
@@ -351,14 +353,20 @@ func startServe(ctx context.Context, o Options, tmp string, extra ...string) (*s
 	data := filepath.Join(tmp, "data")
 	args := append([]string{"serve", "--data-dir", data, "--listen", addr, "--pprof", paddr}, extra...)
 	cmd := exec.CommandContext(ctx, o.Updraft, args...)
-	cmd.Stderr = o.LogOutput
+	// Keep what serve says while it starts, to tell why if it does not.
+	var startLog bytes.Buffer
+	var logw io.Writer = &lockedBuffer{b: &startLog}
+	if o.LogOutput != nil {
+		logw = io.MultiWriter(o.LogOutput, logw)
+	}
+	cmd.Stderr = logw
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w (run `make build` first)", o.Updraft, err)
 	}
 	p := &serveProc{cmd: cmd, endpoint: "http://" + addr, pprof: "http://" + paddr}
 	if err := waitHTTP(ctx, p.endpoint+"/healthz", 30*time.Second); err != nil {
 		p.stop()
-		return nil, err
+		return nil, fmt.Errorf("%w; serve said:\n%s", err, startLog.String())
 	}
 	key, err := os.ReadFile(filepath.Join(data, "admin.key"))
 	if err != nil {
@@ -411,4 +419,20 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// lockedBuffer keeps the first 64 KB written to it (read after the
+// process is waited for).
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 64<<10 {
+		return len(p), nil // enough to tell why it did not start
+	}
+	return l.b.Write(p)
 }

@@ -34,20 +34,31 @@ func (p *Pool) makeRoom(need int, evicted []*member) ([]*member, bool) {
 	free := p.cfg.CapacityMB - p.memUsed()
 	n := 0
 	for free < need {
-		victim, vi, vp := p.lowestIdle()
+		victim := p.evictLowest()
 		if victim == nil {
 			break
 		}
-		g := victim.g
-		g.idle = append(g.idle[:vi], g.idle[vi+1:]...)
-		g.total--
-		free += g.memMB
-		p.gd.clock = vp
+		free += victim.g.memMB
 		evicted = append(evicted, victim)
 		n++
 	}
 	p.cfg.Metrics.InstancesStopped("capacity", n)
 	return evicted, free >= need
+}
+
+// evictLowest takes the idle, unpinned instance of lowest priority out of
+// its group (nil if there is none) and advances the Greedy-Dual clock to
+// its priority; the caller stops it outside the lock. p.mu held.
+func (p *Pool) evictLowest() *member {
+	victim, vi, vp := p.lowestIdle()
+	if victim == nil {
+		return nil
+	}
+	g := victim.g
+	g.idle = append(g.idle[:vi], g.idle[vi+1:]...)
+	g.total--
+	p.gd.clock = vp
+	return victim
 }
 
 // lowestIdle is the idle, unpinned instance with the lowest priority, its

@@ -135,15 +135,11 @@ func (p *Pool) evictOverBudget(stop []*member) []*member {
 	}
 	evicted := 0
 	for used > budget {
-		victim, vi, vp := p.lowestIdle()
+		victim := p.evictLowest()
 		if victim == nil {
 			break
 		}
-		g := victim.g
-		g.idle = append(g.idle[:vi], g.idle[vi+1:]...)
-		g.total--
 		used -= max(victim.memMB, 1)
-		p.gd.clock = vp
 		stop = append(stop, victim)
 		evicted++
 	}

@@ -63,3 +63,25 @@ func TestCapacityEvictsIdleThenRefuses(t *testing.T) {
 	}
 	p.Release(c, false)
 }
+
+// TestProvisionedWithinCapacity: provisioned instances count against the
+// host's memory too; a target beyond it starts what fits and reports
+// ErrNoCapacity instead of overcommitting the host.
+func TestProvisionedWithinCapacity(t *testing.T) {
+	p, err := New(Config{KeepAlive: time.Hour, CapacityMB: 256}, &simRuntime{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	if err := p.SetProvisioned("k", "f", noSpec, 128, 3); err != nil {
+		t.Fatal(err)
+	}
+	p.Settle()
+	st := p.ProvisionStatus("k")
+	if st.Ready != 2 || !errors.Is(st.Err, ErrNoCapacity) {
+		t.Fatalf("3 provisioned of 128 MB in 256 MB: %d ready, err %v; want 2 and ErrNoCapacity", st.Ready, st.Err)
+	}
+	if got := p.Capacity().UsedMB; got != 256 {
+		t.Fatalf("used %d MB, want 256", got)
+	}
+}

@@ -102,6 +102,12 @@ func (p *Pool) ProvisionStatus(key string) ProvisionState {
 // topUp starts pinned instances until the target is met. p.mu held.
 func (p *Pool) topUp(g *group) {
 	for g.prov.pinned < g.prov.target && !g.retired && !p.closed {
+		if p.cfg.CapacityMB > 0 && p.memUsed()+g.memMB > p.cfg.CapacityMB {
+			// No eviction here (it would need closing outside the lock):
+			// the reaper retries every tick as idle instances go.
+			g.prov.err = fmt.Errorf("%w: %d MB of %d MB are held by other instances", ErrNoCapacity, p.memUsed(), p.cfg.CapacityMB)
+			return
+		}
 		g.total++
 		g.starting++
 		g.prov.pinned++
@@ -155,6 +161,7 @@ func (p *Pool) startPinned(g *group) {
 		return
 	}
 	p.handOff(g, m)
+	p.topUp(g) // still short (host capacity): says so again
 	p.mu.Unlock()
 }
 

@@ -110,24 +110,44 @@ func TestHostCapacity(t *testing.T) {
 // machine's default) with the sleeper function deployed at 128 MB.
 func startSleeper(t *testing.T, functionMB int) (*apiclient.Client, string, []byte) {
 	t.Helper()
-	root := moduleRoot(t)
+	zip := sleeperZip(t)
+	_, c, endpoint := startDaemon(t, t.TempDir(), functionMB)
+	if _, _, err := c.Deploy(context.Background(), apiclient.DeployRequest{Name: "sleeper", Runtime: "provided", MemoryMB: 128, TimeoutSec: 10, Zip: zip}); err != nil {
+		t.Fatal(err)
+	}
+	return c, endpoint, zip
+}
+
+// sleeperZip builds testdata/sleeper and zips it as a provided function.
+func sleeperZip(t *testing.T) []byte {
+	t.Helper()
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./internal/e2e/testdata/sleeper")
-	cmd.Dir = root
+	cmd.Dir = moduleRoot(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build sleeper: %v\n%s", err, out)
 	}
+	zip, err := deploy.PackageDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zip
+}
+
+// startDaemon runs a daemon on dataDir until the test ends (or the caller
+// closes it) and returns it with an admin client and its endpoint.
+func startDaemon(t *testing.T, dataDir string, functionMB int) (*daemon.Daemon, *apiclient.Client, string) {
+	t.Helper()
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dataDir
 	cfg.Listen = "127.0.0.1:0"
 	cfg.FunctionMemoryMB = functionMB
 	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := d.Start(ctx); err != nil {
+	if err := d.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Close(context.Background()) })
@@ -136,15 +156,7 @@ func startSleeper(t *testing.T, functionMB int) (*apiclient.Client, string, []by
 		t.Fatal(err)
 	}
 	endpoint := "http://" + d.Addr()
-	c := apiclient.New(endpoint, strings.TrimSpace(string(key)))
-	zip, err := deploy.PackageDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := c.Deploy(ctx, apiclient.DeployRequest{Name: "sleeper", Runtime: "provided", MemoryMB: 128, TimeoutSec: 10, Zip: zip}); err != nil {
-		t.Fatal(err)
-	}
-	return c, endpoint, zip
+	return d, apiclient.New(endpoint, strings.TrimSpace(string(key))), endpoint
 }
 
 // burst makes n concurrent calls that sleep ms each and returns the

@@ -66,3 +66,40 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestOlderProvisionedConfigMigrates: a provisioned concurrency config that
+// a server before the control plane stored in the function's definition
+// (and never applied) moves into the function's concurrency settings at
+// start, where it keeps an instance warm.
+func TestOlderProvisionedConfigMigrates(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	d, c, _ := startDaemon(t, data, 0)
+	if _, _, err := c.Deploy(ctx, apiclient.DeployRequest{Name: "sleeper", Runtime: "provided", MemoryMB: 128, TimeoutSec: 10, Zip: sleeperZip(t)}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := d.Registry().GetFunction(ctx, "default", "sleeper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Provisioned = map[string]int{fn.LatestVersion: 1}
+	if err := d.Registry().PutFunction(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	d2, c2, _ := startDaemon(t, data, 0)
+	cc, err := c2.GetConcurrency(ctx, "sleeper")
+	if err != nil || cc.Provisioned[fn.LatestVersion] != 1 {
+		t.Fatalf("concurrency after the restart: %+v %v, want provisioned $LATEST=1", cc, err)
+	}
+	if f, err := d2.Registry().GetFunction(ctx, "default", "sleeper"); err != nil || f.Provisioned != nil {
+		t.Fatalf("the definition still holds %v (%v)", f.Provisioned, err)
+	}
+	in := instances(t, c2)
+	if len(in) != 1 || in[0].State != "provisioned" {
+		t.Fatalf("instances after the restart: %+v, want one provisioned", in)
+	}
+}

@@ -10,4 +10,8 @@
 // right after a write on the same node sees it. Every cache entry remembers
 // the KV revision it came from and only a newer revision replaces it, so the
 // watcher delivering an older event late cannot undo a local write.
+//
+// The watcher also publishes every change of a definition (Changes) to one
+// listener, control, which retires the old revision's instances on every
+// node that shares the store, whichever node made the change.
 package registry

@@ -165,10 +165,16 @@ func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request,
 	return f, created, nil
 }
 
-// Delete removes a function with its versions and aliases; its instances
-// stop and its concurrency settings go through the registry's feed.
+// Delete removes a function with its versions, aliases and concurrency
+// settings; its instances stop through the registry's change feed.
 func (c *Control) Delete(ctx context.Context, tenant, name string) error {
 	if err := c.reg.DeleteFunction(ctx, tenant, name); err != nil {
+		return err
+	}
+	// Here at once, so that a function created again under the name right
+	// away does not inherit the settings; the change feed does the same
+	// on every node.
+	if err := c.sched.DeleteConcurrency(ctx, tenant, name); err != nil {
 		return err
 	}
 	c.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)

@@ -86,6 +86,7 @@ without any setup.`,
 		newInstancesCmd(a),
 		newReplayCmd(a),
 		newVersionCmd(a),
+		newAdminCmd(a),
 	)
 	// Cobra's completion command, listed in help and given an example.
 	root.InitDefaultCompletionCmd()

@@ -56,6 +56,7 @@ overrides the defaults.`,
 	stemCells := f.Int("stem-cells", def.StemCells, "Python and Node interpreters each kept started, waiting for a function, to cut their cold starts (0: none)")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
+	allowDegraded := f.Bool("allow-degraded", false, "start even when the store check finds data lost or damaged (logged and accepted); see `updraft admin check`")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -80,6 +81,7 @@ overrides the defaults.`,
 		cfg.IdleBudgetMB = *idleBudget
 		cfg.StemCells = *stemCells
 		cfg.NoSandbox = noSandbox
+		cfg.AllowDegraded = *allowDegraded
 		return a.serve(ctx, cfg)
 	})
 	return cmd

@@ -40,6 +40,9 @@ type Config struct {
 	// interpreter's start-up (0: none).
 	StemCells int
 	NoSandbox bool // run functions as plain processes: no limits, no isolation
+	// AllowDegraded starts on a store the start check found damaged,
+	// logging and accepting the losses, instead of refusing to start.
+	AllowDegraded bool
 }
 
 // Default returns the embedded single-machine defaults.

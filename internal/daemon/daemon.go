@@ -64,12 +64,15 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	st, err := store.Open(ctx, store.Config{Dir: cfg.StoreDir()})
+	st, err := store.Open(ctx, store.Config{Dir: cfg.StoreDir(), Log: d.log})
 	if err != nil {
 		return err
 	}
 	d.st = st
 	d.onClose(func(context.Context) error { return st.Close() })
+	if err := registry.CheckAtStart(ctx, st, registry.StartCheck{DataDir: cfg.DataDir, AllowDegraded: cfg.AllowDegraded, Log: d.log}); err != nil {
+		return err
+	}
 
 	reg, err := registry.New(ctx, st)
 	if err != nil {

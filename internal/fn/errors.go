@@ -87,6 +87,14 @@ func AsError(err error) *Error {
 	return Internal(err)
 }
 
+// CodeCorrupt is a 500 ServiceException for a function whose stored code
+// object cannot be read back or does not match its sha256 digest.
+func CodeCorrupt(name, sha string, err error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Type: TypeService, Err: err, Message: fmt.Sprintf(
+		"the code of function %s (sha256 %s) is damaged in the store and cannot be run: deploy the function again to store its code anew; "+
+			"the operator can list all damage with `updraft admin check` (server stopped)", name, sha)}
+}
+
 // IsNotFound reports whether err is a ResourceNotFoundException.
 func IsNotFound(err error) bool {
 	var e *Error

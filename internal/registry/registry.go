@@ -32,6 +32,7 @@ const (
 // Registry holds function definitions, code and API keys.
 type Registry struct {
 	log *slog.Logger
+	js  jetstream.JetStream
 
 	functions  jetstream.KeyValue
 	apiKeys    jetstream.KeyValue
@@ -116,6 +117,7 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	}
 	r := &Registry{
 		log:        slog.Default().With("component", "registry"),
+		js:         st.JetStream(),
 		functions:  functions,
 		apiKeys:    apiKeys,
 		accessKeys: accessKeys,

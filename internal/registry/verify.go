@@ -1,0 +1,302 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/store"
+)
+
+// CheckOptions bounds a Check.
+type CheckOptions struct {
+	// MaxReads is store.VerifyOptions.MaxReads: the most messages read
+	// back per stream (0: all).
+	MaxReads uint64
+	// MaxCodeBytes is the most code bytes read to check digests; when the
+	// code store holds more, no digest is checked (invokes still check the
+	// code they fetch, and the offline check reads it all). 0: no bound.
+	MaxCodeBytes uint64
+}
+
+// CheckReport is a Check's findings in the registry's terms.
+type CheckReport struct {
+	Store    *store.Report `json:"store"`
+	Findings []Finding     `json:"findings"`
+	// CodeChecked says whether every code object was read and its digest
+	// compared with its name.
+	CodeChecked bool `json:"code_checked"`
+}
+
+// Finding is one loss, named: which functions, how many events, which keys.
+type Finding struct {
+	Stream string   `json:"stream"`          // the stream it was found in
+	What   string   `json:"what"`            // e.g. "functions", "API keys", "async events"
+	Count  uint64   `json:"count"`           // how many were lost or damaged
+	Names  []string `json:"names,omitempty"` // what, by name, when known
+	Detail string   `json:"detail"`          // the evidence
+}
+
+// Damaged reports whether anything was lost or is unreadable.
+func (c *CheckReport) Damaged() bool { return len(c.Findings) > 0 || c.Store.Damaged() }
+
+// Summary is what was checked: the store directory, the streams, the
+// messages read back and what the state was compared with.
+func (c *CheckReport) Summary() (dir string, streams int, readBack uint64, baseline string) {
+	for _, s := range c.Store.Streams {
+		readBack += s.Readable
+	}
+	return c.Store.Dir, len(c.Store.Streams), readBack, c.Store.Baseline
+}
+
+// Lines is the report for people, one finding a line; empty when intact.
+func (c *CheckReport) Lines() []string {
+	var out []string
+	for _, f := range c.Findings {
+		line := fmt.Sprintf("%s: %d %s lost or damaged (%s)", f.Stream, f.Count, f.What, f.Detail)
+		if len(f.Names) > 0 {
+			line += ": " + strings.Join(f.Names, ", ")
+		}
+		out = append(out, line)
+	}
+	for _, w := range c.Store.ServerDamage {
+		out = append(out, "NATS server: "+w)
+	}
+	return out
+}
+
+// streamNouns names what a stream's messages are; registry's own buckets
+// are named below. ASYNC, LOGS and USAGE are async.StreamName,
+// logs.StreamName and meter.StreamName (the daemon test checks they match).
+var streamNouns = map[string]string{
+	"ASYNC":                   "async events",
+	"LOGS":                    "log batches",
+	"USAGE":                   "usage record batches",
+	"KV_" + functionsBucket:   "functions",
+	"KV_" + versionsBucket:    "published versions",
+	"KV_" + aliasesBucket:     "aliases",
+	"KV_" + apiKeysBucket:     "API keys",
+	"KV_" + accessKeyBucket:   "access keys",
+	"KV_" + urlsBucket:        "function URLs",
+	"KV_" + concurrencyBucket: "concurrency settings",
+	"OBJ_" + codeBucket:       "code object messages",
+}
+
+// StreamNoun names what the messages of stream are ("async events").
+func StreamNoun(stream string) string {
+	if n, ok := streamNouns[stream]; ok {
+		return n
+	}
+	return "messages"
+}
+
+// Check verifies the store under the registry (see store.Verify) and names
+// every loss: functions, versions and keys by their keys, API keys by their
+// hash's prefix, code objects by digest with the functions that use them,
+// other streams by count. It changes nothing, so it runs offline (`updraft
+// admin check`) as well as at start.
+func Check(ctx context.Context, st *store.Store, opt CheckOptions) (*CheckReport, error) {
+	rep, err := st.Verify(ctx, store.VerifyOptions{MaxReads: opt.MaxReads})
+	if err != nil {
+		return nil, err
+	}
+	c := &CheckReport{Store: rep}
+	for _, s := range rep.Streams {
+		if len(s.Problems) == 0 {
+			continue
+		}
+		f := Finding{Stream: s.Name, What: StreamNoun(s.Name), Count: s.LostMsgs, Detail: strings.Join(s.Problems, "; ")}
+		for _, subj := range s.LostSubjects {
+			f.Names = append(f.Names, subjectName(subj))
+		}
+		f.Count = max(f.Count, uint64(len(f.Names)))
+		if strings.HasPrefix(s.Name, "OBJ_") && len(f.Names) > 0 {
+			f.What = "code objects"
+		}
+		c.Findings = append(c.Findings, f)
+	}
+	code, err := checkCode(ctx, st.JetStream(), opt.MaxCodeBytes)
+	if err != nil {
+		return nil, err
+	}
+	if code != nil {
+		c.CodeChecked = code.checked
+		if len(code.bad) > 0 {
+			users, err := codeUsers(ctx, st.JetStream())
+			if err != nil {
+				return nil, err
+			}
+			f := Finding{Stream: "OBJ_" + codeBucket, What: "code objects", Count: uint64(len(code.bad)), Detail: "content does not match the digest it is named by, or cannot be read"}
+			for _, sha := range code.bad {
+				name := "code " + sha
+				if u := users[sha]; len(u) > 0 {
+					name += " (used by " + strings.Join(u, ", ") + ")"
+				}
+				f.Names = append(f.Names, name)
+			}
+			c.Findings = append(c.Findings, f)
+		}
+	}
+	return c, nil
+}
+
+// subjectName turns a stored subject into the name a person knows: a KV
+// key ("tenant.name") or an object's name.
+func subjectName(subj string) string {
+	if rest, ok := strings.CutPrefix(subj, "$KV."); ok {
+		bucket, key, _ := strings.Cut(rest, ".")
+		switch bucket {
+		case functionsBucket:
+			return "function " + strings.Replace(key, ".", "/", 1)
+		case versionsBucket:
+			if i := strings.LastIndexByte(key, '.'); i > 0 {
+				return "version " + strings.Replace(key[:i], ".", "/", 1) + ":" + key[i+1:]
+			}
+		case apiKeysBucket:
+			return "API key sha256 " + key[:min(len(key), 12)] + "…"
+		}
+		return key
+	}
+	if rest, ok := strings.CutPrefix(subj, "$O."); ok {
+		_, enc, _ := strings.Cut(rest, ".M.")
+		if name, err := base64.URLEncoding.DecodeString(enc); err == nil {
+			return "code " + string(name)
+		}
+		return subj
+	}
+	return subj
+}
+
+type codeResult struct {
+	checked bool
+	bad     []string // digests of objects that fail
+}
+
+// checkCode reads every code object and compares its sha256 with its name.
+// It returns nil when there is no code bucket yet.
+func checkCode(ctx context.Context, js jetstream.JetStream, maxBytes uint64) (*codeResult, error) {
+	obs, err := js.ObjectStore(ctx, codeBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: open code store: %w", err)
+	}
+	infos, err := obs.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return &codeResult{checked: true}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: list code objects: %w", err)
+	}
+	var total uint64
+	for _, in := range infos {
+		total += in.Size
+	}
+	if maxBytes > 0 && total > maxBytes {
+		return &codeResult{}, nil
+	}
+	res := &codeResult{checked: true}
+	for _, in := range infos {
+		if err := verifyCodeObject(ctx, js, obs, in.Name); err != nil {
+			res.bad = append(res.bad, in.Name)
+		}
+	}
+	return res, nil
+}
+
+// verifyCodeObject reads object name and checks that it is the zip whose
+// sha256 it is named by.
+func verifyCodeObject(ctx context.Context, js jetstream.JetStream, obs jetstream.ObjectStore, name string) error {
+	_, err := readCode(ctx, js, obs, name)
+	return err
+}
+
+// readCode reads the code object named sha and checks it against its
+// digest: all its chunks are stored (a read would otherwise wait for a
+// lost one), it reads back, and its sha256 is its name. A damaged object is
+// an error wrapping ErrCodeCorrupt.
+func readCode(ctx context.Context, js jetstream.JetStream, obs jetstream.ObjectStore, sha string) ([]byte, error) {
+	info, err := obs.GetInfo(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	if info.Chunks > 0 {
+		stream, err := js.Stream(ctx, "OBJ_"+codeBucket)
+		if err != nil {
+			return nil, err
+		}
+		subj := "$O." + codeBucket + ".C." + info.NUID
+		si, err := stream.Info(ctx, jetstream.WithSubjectFilter(subj))
+		if err != nil {
+			return nil, err
+		}
+		if have := si.State.Subjects[subj]; have != uint64(info.Chunks) {
+			return nil, fmt.Errorf("%w: %d of its %d chunks are stored", ErrCodeCorrupt, have, info.Chunks)
+		}
+	}
+	// Bound the read: a chunk that cannot be read back would leave it
+	// waiting.
+	rctx, cancel := context.WithTimeout(ctx, codeReadTimeout(info.Size))
+	defer cancel()
+	data, err := obs.GetBytes(rctx, sha)
+	switch {
+	case err != nil && ctx.Err() == nil && (rctx.Err() != nil || errors.Is(err, jetstream.ErrDigestMismatch)):
+		return nil, fmt.Errorf("%w (%w)", ErrCodeCorrupt, err)
+	case err != nil:
+		return nil, err
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
+		return nil, fmt.Errorf("%w: its content has sha256 %x", ErrCodeCorrupt, sum)
+	}
+	return data, nil
+}
+
+// codeReadTimeout bounds reading an object of size bytes from the local
+// store: generous for a disk, short for a chunk that never comes.
+func codeReadTimeout(size uint64) time.Duration {
+	return 10*time.Second + time.Duration(size/(10<<20))*time.Second
+}
+
+// codeUsers maps each code digest to the functions and versions using it.
+func codeUsers(ctx context.Context, js jetstream.JetStream) (map[string][]string, error) {
+	users := map[string][]string{}
+	for _, bucket := range []string{functionsBucket, versionsBucket} {
+		kv, err := js.KeyValue(ctx, bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry: open %s: %w", bucket, err)
+		}
+		keys, err := kv.ListKeys(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("registry: list %s: %w", bucket, err)
+		}
+		for key := range keys.Keys() {
+			e, err := kv.Get(ctx, key)
+			if err != nil {
+				continue // a lost key is reported by the store's check
+			}
+			var f fn.Function
+			if json.Unmarshal(e.Value(), &f) != nil || f.CodeSHA256 == "" {
+				continue
+			}
+			users[f.CodeSHA256] = append(users[f.CodeSHA256], strings.Replace(key, ".", "/", 1))
+		}
+	}
+	for _, u := range users {
+		slices.Sort(u)
+	}
+	return users, nil
+}

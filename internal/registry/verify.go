@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -111,43 +110,62 @@ func Check(ctx context.Context, st *store.Store, opt CheckOptions) (*CheckReport
 		return nil, err
 	}
 	c := &CheckReport{Store: rep}
+	users, err := codeUsers(ctx, st.JetStream())
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{} // code digests already reported
 	for _, s := range rep.Streams {
 		if len(s.Problems) == 0 {
 			continue
 		}
 		f := Finding{Stream: s.Name, What: StreamNoun(s.Name), Count: s.LostMsgs, Detail: strings.Join(s.Problems, "; ")}
 		for _, subj := range s.LostSubjects {
-			f.Names = append(f.Names, subjectName(subj))
+			name := subjectName(subj)
+			if sha, ok := strings.CutPrefix(name, "code "); ok {
+				named[sha] = true
+				name = codeName(sha, users)
+			}
+			f.Names = append(f.Names, name)
+		}
+		if strings.HasPrefix(s.Name, "OBJ_") && len(f.Names) > 0 {
+			f.What, f.Count = "code objects", uint64(len(f.Names))
 		}
 		f.Count = max(f.Count, uint64(len(f.Names)))
-		if strings.HasPrefix(s.Name, "OBJ_") && len(f.Names) > 0 {
-			f.What = "code objects"
-		}
 		c.Findings = append(c.Findings, f)
 	}
 	code, err := checkCode(ctx, st.JetStream(), opt.MaxCodeBytes)
 	if err != nil {
 		return nil, err
 	}
-	if code != nil {
-		c.CodeChecked = code.checked
-		if len(code.bad) > 0 {
-			users, err := codeUsers(ctx, st.JetStream())
-			if err != nil {
-				return nil, err
-			}
-			f := Finding{Stream: "OBJ_" + codeBucket, What: "code objects", Count: uint64(len(code.bad)), Detail: "content does not match the digest it is named by, or cannot be read"}
-			for _, sha := range code.bad {
-				name := "code " + sha
-				if u := users[sha]; len(u) > 0 {
-					name += " (used by " + strings.Join(u, ", ") + ")"
-				}
-				f.Names = append(f.Names, name)
-			}
+	c.CodeChecked = code.checked
+	bad := Finding{Stream: "OBJ_" + codeBucket, What: "code objects", Detail: "content does not match the digest it is named by, or cannot be read"}
+	for _, sha := range code.bad {
+		named[sha] = true
+		bad.Names = append(bad.Names, codeName(sha, users))
+	}
+	missing := Finding{Stream: "OBJ_" + codeBucket, What: "code objects", Detail: "functions use them, the code store does not hold them"}
+	for sha := range users {
+		if !code.present[sha] && !named[sha] {
+			missing.Names = append(missing.Names, codeName(sha, users))
+		}
+	}
+	for _, f := range []Finding{bad, missing} {
+		if len(f.Names) > 0 {
+			slices.Sort(f.Names)
+			f.Count = uint64(len(f.Names))
 			c.Findings = append(c.Findings, f)
 		}
 	}
 	return c, nil
+}
+
+// codeName names a code object and the functions that use it.
+func codeName(sha string, users map[string][]string) string {
+	if u := users[sha]; len(u) > 0 {
+		return "code " + sha + " (used by " + strings.Join(u, ", ") + ")"
+	}
+	return "code " + sha
 }
 
 // subjectName turns a stored subject into the name a person knows: a KV
@@ -178,35 +196,36 @@ func subjectName(subj string) string {
 }
 
 type codeResult struct {
-	checked bool
-	bad     []string // digests of objects that fail
+	present map[string]bool // names of the objects stored
+	checked bool            // every object's digest was checked
+	bad     []string        // digests of objects that fail
 }
 
-// checkCode reads every code object and compares its sha256 with its name.
-// It returns nil when there is no code bucket yet.
+// checkCode lists the code objects and, unless they hold more than
+// maxBytes (0: no bound), reads each and compares its sha256 with its name.
 func checkCode(ctx context.Context, js jetstream.JetStream, maxBytes uint64) (*codeResult, error) {
+	res := &codeResult{present: map[string]bool{}}
 	obs, err := js.ObjectStore(ctx, codeBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		return nil, nil
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		res.checked = true
+		return res, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("registry: open code store: %w", err)
 	}
 	infos, err := obs.List(ctx)
-	if errors.Is(err, jetstream.ErrNoObjectsFound) {
-		return &codeResult{checked: true}, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
 		return nil, fmt.Errorf("registry: list code objects: %w", err)
 	}
 	var total uint64
 	for _, in := range infos {
 		total += in.Size
+		res.present[in.Name] = true
 	}
 	if maxBytes > 0 && total > maxBytes {
-		return &codeResult{}, nil
+		return res, nil
 	}
-	res := &codeResult{checked: true}
+	res.checked = true
 	for _, in := range infos {
 		if err := verifyCodeObject(ctx, js, obs, in.Name); err != nil {
 			res.bad = append(res.bad, in.Name)
@@ -222,50 +241,40 @@ func verifyCodeObject(ctx context.Context, js jetstream.JetStream, obs jetstream
 	return err
 }
 
-// readCode reads the code object named sha and checks it against its
-// digest: all its chunks are stored (a read would otherwise wait for a
-// lost one), it reads back, and its sha256 is its name. A damaged object is
-// an error wrapping ErrCodeCorrupt.
+// readCode reads the code object named sha chunk by chunk and checks it
+// against its digest: every chunk reads back, the sizes add up, and its
+// sha256 is its name. A damaged object is an error wrapping ErrCodeCorrupt
+// at once; the object store's own reader would wait for a lost chunk.
 func readCode(ctx context.Context, js jetstream.JetStream, obs jetstream.ObjectStore, sha string) ([]byte, error) {
 	info, err := obs.GetInfo(ctx, sha)
 	if err != nil {
 		return nil, err
 	}
-	if info.Chunks > 0 {
-		stream, err := js.Stream(ctx, "OBJ_"+codeBucket)
-		if err != nil {
-			return nil, err
-		}
-		subj := "$O." + codeBucket + ".C." + info.NUID
-		si, err := stream.Info(ctx, jetstream.WithSubjectFilter(subj))
-		if err != nil {
-			return nil, err
-		}
-		if have := si.State.Subjects[subj]; have != uint64(info.Chunks) {
-			return nil, fmt.Errorf("%w: %d of its %d chunks are stored", ErrCodeCorrupt, have, info.Chunks)
-		}
-	}
-	// Bound the read: a chunk that cannot be read back would leave it
-	// waiting.
-	rctx, cancel := context.WithTimeout(ctx, codeReadTimeout(info.Size))
-	defer cancel()
-	data, err := obs.GetBytes(rctx, sha)
-	switch {
-	case err != nil && ctx.Err() == nil && (rctx.Err() != nil || errors.Is(err, jetstream.ErrDigestMismatch)):
-		return nil, fmt.Errorf("%w (%w)", ErrCodeCorrupt, err)
-	case err != nil:
+	stream, err := js.Stream(ctx, "OBJ_"+codeBucket)
+	if err != nil {
 		return nil, err
+	}
+	subj := "$O." + codeBucket + ".C." + info.NUID
+	data := make([]byte, 0, info.Size)
+	seq := uint64(1)
+	for n := 0; n < int(info.Chunks); n++ {
+		msg, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subj))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil, fmt.Errorf("%w: %d of its %d chunks read back", ErrCodeCorrupt, n, info.Chunks)
+		}
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, msg.Data...)
+		seq = msg.Sequence + 1
+	}
+	if uint64(len(data)) != info.Size {
+		return nil, fmt.Errorf("%w: %d bytes read back, %d stored", ErrCodeCorrupt, len(data), info.Size)
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
 		return nil, fmt.Errorf("%w: its content has sha256 %x", ErrCodeCorrupt, sum)
 	}
 	return data, nil
-}
-
-// codeReadTimeout bounds reading an object of size bytes from the local
-// store: generous for a disk, short for a chunk that never comes.
-func codeReadTimeout(size uint64) time.Duration {
-	return 10*time.Second + time.Duration(size/(10<<20))*time.Second
 }
 
 // codeUsers maps each code digest to the functions and versions using it.

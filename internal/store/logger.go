@@ -11,7 +11,8 @@ import (
 )
 
 // natsLogger carries the embedded NATS server's log into slog: notices at
-// info, debug at debug, warnings and errors at warn and error. Fatal is
+// debug (the banner and routine recovery lines would drown the platform's
+// own), debug at debug, warnings and errors at warn and error. Fatal is
 // logged at error too (the server shuts itself down after it). It also keeps
 // the storage warnings and errors, so that Verify can name them in its
 // report even when nobody reads the log.
@@ -34,7 +35,7 @@ func newNATSLogger(log *slog.Logger) *natsLogger {
 	return &natsLogger{log: log.With("component", "nats")}
 }
 
-func (l *natsLogger) Noticef(format string, v ...any) { l.emit(slog.LevelInfo, format, v) }
+func (l *natsLogger) Noticef(format string, v ...any) { l.emit(slog.LevelDebug, format, v) }
 func (l *natsLogger) Warnf(format string, v ...any)   { l.emit(slog.LevelWarn, format, v) }
 func (l *natsLogger) Errorf(format string, v ...any)  { l.emit(slog.LevelError, format, v) }
 func (l *natsLogger) Fatalf(format string, v ...any)  { l.emit(slog.LevelError, "fatal: "+format, v) }

@@ -108,12 +108,26 @@ func TestAdminCheck(t *testing.T) {
 // accepts it, so the next check passes. The admin key survived, so it is
 // not replaced.
 func TestServeRefusesDamagedStore(t *testing.T) {
+	t.Run("truncate", func(t *testing.T) { testServeDamaged(t, truncateBlock) })
+	t.Run("flip", func(t *testing.T) {
+		testServeDamaged(t, func(t *testing.T, dir, stream string) {
+			damageBlock(t, dir, stream, func(b []byte) []byte {
+				for i := len(b) * 4 / 10; i < len(b)*4/10+16; i++ {
+					b[i] ^= 0xff
+				}
+				return b
+			})
+		})
+	})
+}
+
+func testServeDamaged(t *testing.T, damage func(t *testing.T, dataDir, stream string)) {
 	dir := storeWithFunctions(t)
 	key, err := os.ReadFile(filepath.Join(dir, "admin.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	truncateBlock(t, dir, "KV_functions")
+	damage(t, dir, "KV_functions")
 	env := map[string]string{"UPDRAFT_DATA_DIR": dir}
 	serve := []string{"serve", "--listen", "127.0.0.1:0", "--stem-cells", "0"}
 

@@ -113,9 +113,9 @@ func (r *Registry) EnsureAdminKey(ctx context.Context, path string) (created boo
 		} else if !isUnrecognized(aerr) {
 			return false, aerr
 		}
-		keys, err := r.apiKeys.Keys(ctx)
-		if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
-			return false, fmt.Errorf("registry: list API keys: %w", err)
+		keys, err := kvEntries(ctx, r.js, apiKeysBucket)
+		if err != nil {
+			return false, err
 		}
 		if len(keys) > 0 {
 			dir := filepath.Dir(path)

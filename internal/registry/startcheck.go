@@ -25,7 +25,8 @@ type StartCheck struct {
 // CheckAtStart checks the store (Check, bounded for a quick start) and logs
 // every finding at error level. A damaged store is an error saying what was
 // lost and the command to run, unless AllowDegraded; then the losses are
-// logged and accepted as the new baseline. An intact store is accepted too
+// logged and accepted as the new baseline, and streams holding unreadable
+// messages are rewritten without them (store.Repair). An intact store is accepted too
 // (store.Accept), so that the next start compares with this one.
 func CheckAtStart(ctx context.Context, st *store.Store, sc StartCheck) error {
 	log := sc.Log
@@ -62,5 +63,10 @@ func CheckAtStart(ctx context.Context, st *store.Store, sc StartCheck) error {
 	}
 	log.Warn("store damaged: starting anyway (--allow-degraded); the losses above are accepted as the new baseline",
 		"findings", len(lines))
+	// A stream that counts messages it cannot deliver would hang its
+	// readers (the function watcher first): rewrite it with what is left.
+	if _, err := st.Repair(ctx, rep.Store); err != nil {
+		return fmt.Errorf("repairing the damaged store for a degraded start: %w", err)
+	}
 	return st.Accept(ctx)
 }

@@ -213,9 +213,9 @@ func checkCode(ctx context.Context, js jetstream.JetStream, maxBytes uint64) (*c
 	if err != nil {
 		return nil, fmt.Errorf("registry: open code store: %w", err)
 	}
-	infos, err := obs.List(ctx)
-	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
-		return nil, fmt.Errorf("registry: list code objects: %w", err)
+	infos, err := codeInfos(ctx, js)
+	if err != nil {
+		return nil, err
 	}
 	var total uint64
 	for _, in := range infos {
@@ -232,6 +232,41 @@ func checkCode(ctx context.Context, js jetstream.JetStream, maxBytes uint64) (*c
 		}
 	}
 	return res, nil
+}
+
+// codeInfos reads the metadata of every stored code object straight from
+// the stream (the object store's List waits for messages a damaged stream
+// counts but cannot deliver).
+func codeInfos(ctx context.Context, js jetstream.JetStream) ([]*jetstream.ObjectInfo, error) {
+	stream, err := js.Stream(ctx, "OBJ_"+codeBucket)
+	if err != nil {
+		return nil, fmt.Errorf("registry: open code store: %w", err)
+	}
+	byName := map[string]*jetstream.ObjectInfo{}
+	for seq := uint64(1); ; {
+		msg, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject("$O."+codeBucket+".M.>"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry: read code metadata: %w", err)
+		}
+		seq = max(msg.Sequence, seq) + 1
+		info := new(jetstream.ObjectInfo)
+		if err := json.Unmarshal(msg.Data, info); err != nil {
+			continue // unreadable metadata: its object is missing below
+		}
+		if info.Deleted {
+			delete(byName, info.Name)
+			continue
+		}
+		byName[info.Name] = info
+	}
+	out := make([]*jetstream.ObjectInfo, 0, len(byName))
+	for _, in := range byName {
+		out = append(out, in)
+	}
+	return out, nil
 }
 
 // verifyCodeObject reads object name and checks that it is the zip whose
@@ -266,7 +301,7 @@ func readCode(ctx context.Context, js jetstream.JetStream, obs jetstream.ObjectS
 			return nil, err
 		}
 		data = append(data, msg.Data...)
-		seq = msg.Sequence + 1
+		seq = max(msg.Sequence, seq) + 1
 	}
 	if uint64(len(data)) != info.Size {
 		return nil, fmt.Errorf("%w: %d bytes read back, %d stored", ErrCodeCorrupt, len(data), info.Size)
@@ -281,31 +316,58 @@ func readCode(ctx context.Context, js jetstream.JetStream, obs jetstream.ObjectS
 func codeUsers(ctx context.Context, js jetstream.JetStream) (map[string][]string, error) {
 	users := map[string][]string{}
 	for _, bucket := range []string{functionsBucket, versionsBucket} {
-		kv, err := js.KeyValue(ctx, bucket)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			continue
-		}
+		entries, err := kvEntries(ctx, js, bucket)
 		if err != nil {
-			return nil, fmt.Errorf("registry: open %s: %w", bucket, err)
+			return nil, err
 		}
-		keys, err := kv.ListKeys(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("registry: list %s: %w", bucket, err)
-		}
-		for key := range keys.Keys() {
-			e, err := kv.Get(ctx, key)
-			if err != nil {
-				continue // a lost key is reported by the store's check
-			}
+		for key, value := range entries {
 			var f fn.Function
-			if json.Unmarshal(e.Value(), &f) != nil || f.CodeSHA256 == "" {
+			if json.Unmarshal(value, &f) != nil || f.CodeSHA256 == "" {
 				continue
 			}
-			users[f.CodeSHA256] = append(users[f.CodeSHA256], strings.Replace(key, ".", "/", 1))
+			name := strings.Replace(key, ".", "/", 1)
+			if bucket == versionsBucket {
+				if i := strings.LastIndexByte(name, '.'); i > 0 {
+					name = name[:i] + ":" + name[i+1:]
+				}
+			}
+			users[f.CodeSHA256] = append(users[f.CodeSHA256], name)
 		}
 	}
 	for _, u := range users {
 		slices.Sort(u)
 	}
 	return users, nil
+}
+
+// kvEntries reads the live keys of a KV bucket and their values straight
+// from its stream, message by message. A KV watcher (Keys, ListKeys) waits
+// for as many messages as the stream's state counts, which on a damaged
+// stream never arrive; this read cannot hang. No bucket: no entries.
+func kvEntries(ctx context.Context, js jetstream.JetStream, bucket string) (map[string][]byte, error) {
+	stream, err := js.Stream(ctx, "KV_"+bucket)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: open %s: %w", bucket, err)
+	}
+	prefix := "$KV." + bucket + "."
+	entries := map[string][]byte{}
+	for seq := uint64(1); ; {
+		msg, err := stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(prefix+">"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return entries, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry: read %s: %w", bucket, err)
+		}
+		seq = max(msg.Sequence, seq) + 1
+		key := strings.TrimPrefix(msg.Subject, prefix)
+		if op := msg.Header.Get("KV-Operation"); op == "DEL" || op == "PURGE" {
+			delete(entries, key)
+			continue
+		}
+		entries[key] = msg.Data
+	}
 }

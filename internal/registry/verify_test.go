@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -291,5 +292,59 @@ func TestEnsureAdminKeyNotReplacedWhenKeysExist(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, lost) {
 		t.Fatal("the key file was changed")
+	}
+}
+
+// TestDegradedStartRepairs: a stream counting a message it cannot deliver
+// would hang the function watcher; a degraded start rewrites it with what
+// is left, the registry opens with the surviving functions, and the next
+// check is clean.
+func TestDegradedStartRepairs(t *testing.T) {
+	ctx := context.Background()
+	for _, stream := range []string{"KV_functions", "KV_apikeys", "ASYNC", "OBJ_code"} {
+		t.Run(stream, func(t *testing.T) {
+			fx := newFixture(t)
+			damage(t, fx.dir, stream, "flip", 0.4)
+			lost := fx.check(t)
+			st, err := store.Open(ctx, store.Config{Dir: fx.dir, Log: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := CheckAtStart(ctx, st, StartCheck{DataDir: "/d", AllowDegraded: true, Log: slog.New(slog.DiscardHandler)}); err != nil {
+				t.Fatal(err)
+			}
+			tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			r, err := New(tctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			fs, err := r.ListFunctions(ctx, "default")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 3
+			if f := finding(lost, "KV_functions", "functions"); f != nil {
+				want -= len(f.Names)
+			}
+			if len(fs) != want {
+				t.Fatalf("%d functions after the degraded start, want %d", len(fs), want)
+			}
+			r.Close()
+			st.Close()
+			// The streams are whole again; a function whose code is gone
+			// stays reported until it is deployed again.
+			rep := fx.check(t)
+			for _, f := range rep.Findings {
+				if stream != "OBJ_code" || f.What != "code objects" || !strings.Contains(f.Names[0], "(used by default/f") {
+					t.Errorf("after the degraded start: %s", strings.Join(rep.Lines(), "\n"))
+				}
+			}
+			if rep.Store.Damaged() {
+				t.Errorf("streams still damaged after the degraded start: %s", strings.Join(rep.Lines(), "\n"))
+			}
+		})
 	}
 }

@@ -222,7 +222,7 @@ func readBack(ctx context.Context, st jetstream.Stream, first, last uint64) (uin
 			break
 		}
 		n++
-		seq = msg.Sequence + 1
+		seq = max(msg.Sequence, seq) + 1
 	}
 	return n, nil
 }

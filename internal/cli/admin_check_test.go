@@ -143,7 +143,9 @@ func testServeDamaged(t *testing.T, damage func(t *testing.T, dataDir, stream st
 	defer cancel()
 	log := newWatch()
 	done := make(chan result, 1)
-	go func() { done <- run(t, nil, opts{env: env, ctx: ctx, teeErr: log}, append(serve, "--allow-degraded")...) }()
+	go func() {
+		done <- run(t, nil, opts{env: env, ctx: ctx, teeErr: log}, append(serve, "--allow-degraded")...)
+	}()
 	select {
 	case r := <-done:
 		t.Fatalf("serve --allow-degraded ended: exit %d\n%s", r.code, r.stderr)

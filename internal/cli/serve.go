@@ -33,6 +33,12 @@ usage records and the admin API key. On the first start the server creates
 the directory and writes a new admin key to admin.key inside it; the other
 updraft commands read that file when run from the same directory.
 
+At start the server checks its store (every stream against its state at
+the last clean stop, every message read back, code against its digests)
+and refuses to start when data was lost or damaged, naming what: run
+"updraft admin check" for the full report, restore a backup or start with
+what is left with --allow-degraded (the losses are logged and accepted).
+
 Flags override the environment (UPDRAFT_DATA_DIR, UPDRAFT_LISTEN), which
 overrides the defaults.`,
 		Example: `  # serve on 127.0.0.1:8080 with state in ./updraft-data

@@ -14,4 +14,13 @@
 // The watcher also publishes every change of a definition (Changes) to one
 // listener, control, which retires the old revision's instances on every
 // node that shares the store, whichever node made the change.
+//
+// Check verifies the store under the registry and names every loss in the
+// registry's terms — functions, versions and API keys by key, code objects
+// by digest with the functions that use them, async events by count — for
+// `updraft admin check` (offline) and CheckAtStart (serve refuses a damaged
+// store unless --allow-degraded). GetCode reads code chunk by chunk and
+// checks its digest, so damaged code is ErrCodeCorrupt at once, never a wait
+// or an anonymous 500. EnsureAdminKey never replaces a lost admin key while
+// the store holds other keys.
 package registry

@@ -162,7 +162,10 @@ func Check(ctx context.Context, st *store.Store, opt CheckOptions) (*CheckReport
 
 // codeName names a code object and the functions that use it.
 func codeName(sha string, users map[string][]string) string {
-	if u := users[sha]; len(u) > 0 {
+	const most = 10
+	if u := users[sha]; len(u) > most {
+		return fmt.Sprintf("code %s (used by %s and %d more)", sha, strings.Join(u[:most], ", "), len(u)-most)
+	} else if len(u) > 0 {
 		return "code " + sha + " (used by " + strings.Join(u, ", ") + ")"
 	}
 	return "code " + sha

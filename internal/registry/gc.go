@@ -100,7 +100,7 @@ func (r *Registry) CollectCode(ctx context.Context, grace time.Duration) (GCResu
 		}
 		res.Deleted++
 		res.FreedBytes += int64(o.Size)
-		r.log.Info("code deleted: no function or version references it", "code_sha256", o.Name, "bytes", o.Size)
+		r.log.Debug("code deleted: no function or version references it", "code_sha256", o.Name, "bytes", o.Size)
 	}
 	return res, refs.shas, nil
 }

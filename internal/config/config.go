@@ -26,8 +26,8 @@ type Config struct {
 	UsageMaxBytes    int64         // usage (billing) records kept, by size: beyond it the oldest go
 	// CodeGrace keeps code objects that no function or version references
 	// for this long after they were stored before they are deleted.
-	CodeGrace time.Duration
-	PprofListen      string        // optional /debug/pprof address, loopback only
+	CodeGrace   time.Duration
+	PprofListen string // optional /debug/pprof address, loopback only
 	// TenantConcurrency is each tenant's limit of calls in flight.
 	TenantConcurrency int
 	// ThrottleWait bounds a sync call's wait for room (a concurrency slot

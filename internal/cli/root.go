@@ -85,6 +85,7 @@ without any setup.`,
 		newConcurrencyCmd(a),
 		newInstancesCmd(a),
 		newReplayCmd(a),
+		newAdminCmd(a),
 		newVersionCmd(a),
 	)
 	// Cobra's completion command, listed in help and given an example.

@@ -21,9 +21,13 @@ type Config struct {
 	// Validate: 80% of the machine's RAM less PlatformReserveMB.
 	FunctionMemoryMB int
 	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
-	LogMaxAge        time.Duration // log retention
-	LogMaxBytes      int64         // log retention by size
-	PprofListen      string        // optional /debug/pprof address, loopback only
+	LogMaxAge        time.Duration // log retention: older lines are discarded
+	LogMaxBytes      int64         // log retention by size: beyond it the oldest lines go
+	UsageMaxBytes    int64         // usage (billing) records kept, by size: beyond it the oldest go
+	// CodeGrace keeps code objects that no function or version references
+	// for this long after they were stored before they are deleted.
+	CodeGrace   time.Duration
+	PprofListen string // optional /debug/pprof address, loopback only
 	// TenantConcurrency is each tenant's limit of calls in flight.
 	TenantConcurrency int
 	// ThrottleWait bounds a sync call's wait for room (a concurrency slot
@@ -51,6 +55,8 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogMaxAge:       7 * 24 * time.Hour,
 		LogMaxBytes:     1 << 30,
+		UsageMaxBytes:   10 << 30,
+		CodeGrace:       10 * time.Minute,
 
 		TenantConcurrency: 1000,
 		ThrottleWait:      300 * time.Millisecond,
@@ -125,6 +131,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ThrottleWait < 0 {
 		return fmt.Errorf("config: throttle wait %v must not be negative", c.ThrottleWait)
+	}
+	if c.LogMaxAge <= 0 || c.LogMaxBytes <= 0 || c.UsageMaxBytes <= 0 {
+		return fmt.Errorf("config: log max age %v, log max bytes %d and usage max bytes %d must be positive", c.LogMaxAge, c.LogMaxBytes, c.UsageMaxBytes)
+	}
+	if c.CodeGrace <= 0 {
+		return fmt.Errorf("config: code grace %v must be positive (e.g. 10m)", c.CodeGrace)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -101,7 +101,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(lg.Close)
 
-	mt, err := meter.New(ctx, st, meter.Config{}, d.log)
+	mt, err := meter.New(ctx, st, meter.Config{MaxBytes: cfg.UsageMaxBytes}, d.log)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(sch.Close)
 
 	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
-	ctl := control.New(control.Config{Log: d.log}, reg, dep, rtr, sch, pl)
+	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Log: d.log}, reg, dep, rtr, sch, pl)
 	if err := ctl.Start(ctx); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ const (
 	aliasesBucket   = "aliases"
 	urlsBucket      = "urls"
 	codeBucket      = "code"
+	codeHoldsBucket = "codeholds"
 )
 
 // Registry holds function definitions, code and API keys.
@@ -43,6 +44,8 @@ type Registry struct {
 	versionMu    sync.RWMutex
 	versionCache map[string]*fn.Function // immutable published versions
 	code         jetstream.ObjectStore
+	codeHolds    jetstream.KeyValue // deploys in flight: sha → active/done (gc.go)
+	js           jetstream.JetStream
 
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
@@ -114,6 +117,13 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	holds, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: codeHoldsBucket, Description: "code sha256 → a deploy about to reference it (active) or done; kept from collection",
+		History: 1, TTL: codeHoldTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	r := &Registry{
 		log:        slog.Default().With("component", "registry"),
 		functions:  functions,
@@ -121,10 +131,10 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 		accessKeys: accessKeys,
 		versions:   versions, aliases: aliases, urls: urls, versionCache: make(map[string]*fn.Function),
 		access: make(map[string]accessKey),
-		code:   code,
-		cache:  make(map[string]map[string]*entry),
-		keys:   make(map[string]string),
-		done:   make(chan struct{}),
+		code:   code, codeHolds: holds, js: st.JetStream(),
+		cache: make(map[string]map[string]*entry),
+		keys:  make(map[string]string),
+		done:  make(chan struct{}),
 	}
 	// The watcher lives until Close, not until ctx ends: ctx only bounds
 	// the initial load below.

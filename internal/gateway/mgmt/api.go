@@ -1,5 +1,5 @@
 // Package mgmt is the gateway's adapter for Updraft's own management API
-// under /v1/ (deploy, list, get, delete, logs, usage, concurrency,
+// under /v1/ (deploy, list, get, delete, logs, usage, storage, concurrency,
 // instances, keys), which the CLI and apiclient speak. Each handler
 // decodes, calls one operation of control, registry, logs or meter, and
 // encodes.
@@ -46,6 +46,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("GET /v1/storage", auth(g.storage))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
 	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))

@@ -1,0 +1,18 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// newAdminCmd is the parent of the operator's commands (admin_*.go).
+func newAdminCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "admin",
+		Short: "Operate the platform: storage usage",
+		Long: `Commands for whoever runs the server: what the store holds and how it
+is split between tenants. Most need the admin key (the one serve wrote to
+admin.key in the data directory); with a tenant's key they show that
+tenant's share only.`,
+		Example: `  updraft admin usage`,
+	}
+	cmd.AddCommand(newAdminUsageCmd(a))
+	return cmd
+}

@@ -42,7 +42,10 @@ overrides the defaults.`,
   updraft serve --listen 0.0.0.0:9000 --keep-alive 2m --data-dir /var/lib/updraft
 
   # keep logs for 3 days and at most 200 MB of them
-  updraft serve --log-max-age 72h --log-max-bytes 200000000`,
+  updraft serve --log-max-age 72h --log-max-bytes 200000000
+
+  # on the open internet: cut slow clients sooner, fewer connections per address
+  updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64`,
 		Args: args(),
 	}
 	f := cmd.Flags()
@@ -63,6 +66,10 @@ overrides the defaults.`,
 	codeGrace := f.Duration("code-grace", def.CodeGrace, "delete code no function or version references once it is older than this")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
+	headerTimeout := f.Duration("header-timeout", def.HeaderTimeout, "time a client has to send a request's headers before its connection is closed")
+	bodyGrace := f.Duration("body-grace", def.BodyGrace, "time a request body may take before --body-min-rate applies")
+	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
+	maxConnsPerIP := f.Int("max-conns-per-ip", def.MaxConnsPerIP, "most connections one client address (an IPv6 /64) may hold at once; more are closed at once (0: no cap; raise it behind a reverse proxy on this machine)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -89,6 +96,10 @@ overrides the defaults.`,
 		cfg.NoSandbox = noSandbox
 		cfg.LogMaxAge, cfg.LogMaxBytes, cfg.UsageMaxBytes = *logMaxAge, *logMaxBytes, *usageMaxBytes
 		cfg.CodeGrace = *codeGrace
+		cfg.HeaderTimeout = *headerTimeout
+		cfg.BodyGrace = *bodyGrace
+		cfg.BodyMinRate = *bodyMinRate << 10
+		cfg.MaxConnsPerIP = *maxConnsPerIP
 		return a.serve(ctx, cfg)
 	})
 	return cmd

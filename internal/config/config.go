@@ -44,6 +44,16 @@ type Config struct {
 	// interpreter's start-up (0: none).
 	StemCells int
 	NoSandbox bool // run functions as plain processes: no limits, no isolation
+	// HeaderTimeout bounds the arrival of a request's headers.
+	HeaderTimeout time.Duration
+	// BodyGrace and BodyMinRate (bytes per second) bound the arrival of a
+	// request's body: after BodyGrace it must keep up BodyMinRate, or it
+	// gets 408 and its connection is closed.
+	BodyGrace   time.Duration
+	BodyMinRate int64
+	// MaxConnsPerIP caps the connections one client address (an IPv6
+	// /64) holds at once; 0: no cap.
+	MaxConnsPerIP int
 }
 
 // Default returns the embedded single-machine defaults.
@@ -62,6 +72,11 @@ func Default() Config {
 		ThrottleWait:      300 * time.Millisecond,
 		StemCells:         2,
 		KeepAlivePolicy:   "fixed",
+
+		HeaderTimeout: 10 * time.Second,
+		BodyGrace:     10 * time.Second,
+		BodyMinRate:   4 << 10,
+		MaxConnsPerIP: 256,
 	}
 }
 
@@ -137,6 +152,18 @@ func (c *Config) Validate() error {
 	}
 	if c.CodeGrace <= 0 {
 		return fmt.Errorf("config: code grace %v must be positive (e.g. 10m)", c.CodeGrace)
+	}
+	if c.HeaderTimeout <= 0 {
+		return fmt.Errorf("config: header timeout %v must be positive", c.HeaderTimeout)
+	}
+	if c.BodyGrace <= 0 {
+		return fmt.Errorf("config: body grace %v must be positive", c.BodyGrace)
+	}
+	if c.BodyMinRate <= 0 {
+		return fmt.Errorf("config: body minimum rate %d bytes/s must be positive (e.g. --body-min-rate 4 for 4 KB/s)", c.BodyMinRate)
+	}
+	if c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("config: max connections per IP %d must not be negative (0: no cap)", c.MaxConnsPerIP)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -180,7 +180,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(q.Close)
-	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, ctl, rtr, q, lg, mt, mx)
+	gw := gateway.New(gateway.Config{
+		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
+		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
+	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}

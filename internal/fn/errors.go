@@ -51,6 +51,7 @@ const (
 	TypeUnauthorized           = "UnauthorizedException"
 	TypeRequestEntityTooLarge  = "RequestEntityTooLargeException"
 	TypeProvisionedConcurrency = "ProvisionedConcurrencyConfigNotFoundException"
+	TypeRequestTimeout         = "RequestTimeoutException"
 )
 
 // Errorf builds an *Error with a formatted message.
@@ -109,6 +110,12 @@ func Throttled(reason, format string, args ...any) *Error {
 	e := Errorf(http.StatusTooManyRequests, TypeTooManyRequests, format, args...)
 	e.Reason = reason
 	return e
+}
+
+// RequestTimeout is a request whose body did not arrive in time (408); AWS
+// SDKs retry it.
+func RequestTimeout(format string, args ...any) *Error {
+	return Errorf(http.StatusRequestTimeout, TypeRequestTimeout, format, args...)
 }
 
 // ProvisionedConfigNotFound is Lambda's 404 for a qualifier without

@@ -29,6 +29,16 @@ import (
 type Config struct {
 	Listen string
 	Log    *slog.Logger
+	// HeaderTimeout bounds the arrival of a request's headers.
+	HeaderTimeout time.Duration
+	// BodyGrace and BodyMinRate bound a body's arrival: it must come at
+	// BodyMinRate bytes per second or more once BodyGrace has passed
+	// since its headers, or it gets 408 and its connection is closed.
+	BodyGrace   time.Duration
+	BodyMinRate int64
+	// MaxConnsPerIP caps the connections one client address holds at
+	// once (an IPv6 client counts by its /64); 0: no cap.
+	MaxConnsPerIP int
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -55,14 +65,23 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = DefaultBodyGrace
+	}
+	if cfg.BodyMinRate <= 0 {
+		cfg.BodyMinRate = DefaultBodyMinRate
+	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log}, reg, dep, ctl, rt, q)
 	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{
-		Handler:           http.HandlerFunc(g.serveHTTP),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           g.Handler(),
+		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelDebug),
 	}
@@ -70,7 +89,11 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 }
 
 // Handler is the whole HTTP API, for tests and embedding.
-func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+func (g *Gateway) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.serveHTTP(w, g.guardBody(w, r))
+	})
+}
 
 // routes is the REST side: health, metrics, /v1, Lambda's API, function
 // URLs.
@@ -131,6 +154,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", g.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("gateway: listen on %s: %w", g.cfg.Listen, err)
+	}
+	if g.cfg.MaxConnsPerIP > 0 {
+		ln = newIPLimitListener(ln, g.cfg.MaxConnsPerIP, g.cfg.Log)
 	}
 	g.ln = ln
 	g.done = make(chan error, 1)

@@ -91,7 +91,11 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 // Handler is the whole HTTP API, for tests and embedding.
 func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		g.serveHTTP(w, g.guardBody(w, r))
+		gr := g.guardBody(w, r)
+		g.serveHTTP(w, gr)
+		if b, ok := gr.Body.(*slowBody); ok {
+			b.finish()
+		}
 	})
 }
 

@@ -106,6 +106,19 @@ func (b *slowBody) Read(p []byte) (int, error) {
 
 func (b *slowBody) Close() error { return b.body.Close() }
 
+// finish runs when the handler has returned. A body not read to its end
+// is not drained: net/http would read up to 256 KB of it before closing
+// the connection, at the client's pace; an expired read deadline makes it
+// give up at once (the reply, sent with Connection: close, is out).
+func (b *slowBody) finish() {
+	if b.err == io.EOF || !b.deadlines {
+		return
+	}
+	if err := http.NewResponseController(b.w).SetReadDeadline(time.Unix(1, 0)); err != nil {
+		b.log.Debug("expire the read deadline of an unread body", "err", err)
+	}
+}
+
 // tooSlow answers 408 and returns the error the body's reader gets.
 func (b *slowBody) tooSlow() error {
 	size := "?"

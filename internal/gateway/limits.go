@@ -49,6 +49,7 @@ type slowBody struct {
 	req   http.Request // the request the handler sees, with this as its Body
 	body  io.ReadCloser
 	w     http.ResponseWriter
+	rc    *http.ResponseController
 	log   *slog.Logger
 	start time.Time
 	grace time.Duration
@@ -67,7 +68,7 @@ func (g *Gateway) guardBody(w http.ResponseWriter, r *http.Request) *http.Reques
 	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 		return r
 	}
-	b := &slowBody{req: *r, body: r.Body, w: w, log: g.cfg.Log, start: time.Now(),
+	b := &slowBody{req: *r, body: r.Body, w: w, rc: http.NewResponseController(w), log: g.cfg.Log, start: time.Now(),
 		grace: g.cfg.BodyGrace, rate: g.cfg.BodyMinRate, deadlines: true}
 	b.req.Body = b
 	w.Header().Set("Connection", "close") // until the body is read to its end
@@ -87,7 +88,7 @@ func (b *slowBody) Read(p []byte) (int, error) {
 	if b.deadlines {
 		// Not after the end of the body: net/http then reads the
 		// connection in the background, without a deadline.
-		if err := http.NewResponseController(b.w).SetReadDeadline(due); err != nil {
+		if err := b.rc.SetReadDeadline(due); err != nil {
 			b.deadlines = false
 		}
 	}
@@ -114,7 +115,7 @@ func (b *slowBody) finish() {
 	if b.err == io.EOF || !b.deadlines {
 		return
 	}
-	if err := http.NewResponseController(b.w).SetReadDeadline(time.Unix(1, 0)); err != nil {
+	if err := b.rc.SetReadDeadline(time.Unix(1, 0)); err != nil {
 		b.log.Debug("expire the read deadline of an unread body", "err", err)
 	}
 }
@@ -136,7 +137,7 @@ func (b *slowBody) tooSlow() error {
 	// JSON announces its Content-Length: the handler's own error reply,
 	// written after this one, is refused by net/http.
 	wire.JSON(b.w, e.Status, map[string]string{"Type": "User", "message": e.Message, "__type": e.Type})
-	if err := http.NewResponseController(b.w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	if err := b.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		b.log.Debug("flush the 408 reply", "err", err)
 	}
 	return e

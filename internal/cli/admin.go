@@ -6,13 +6,17 @@ import "github.com/spf13/cobra"
 func newAdminCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "admin",
-		Short: "Operate the platform: storage usage",
+		Short: "Operate the platform: storage usage, backup and restore",
 		Long: `Commands for whoever runs the server: what the store holds and how it
 is split between tenants. Most need the admin key (the one serve wrote to
 admin.key in the data directory); with a tenant's key they show that
 tenant's share only.`,
-		Example: `  updraft admin usage`,
+		Example: `  updraft admin usage
+  updraft admin backup /backups/updraft-$(date +%F)
+  updraft admin restore /backups/updraft-2026-12-01 --data-dir ./updraft-restored`,
 	}
 	cmd.AddCommand(newAdminUsageCmd(a))
+	cmd.AddCommand(newAdminBackupCmd(a))
+	cmd.AddCommand(newAdminRestoreCmd(a))
 	return cmd
 }

@@ -183,6 +183,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
+		Backup: d.backup,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := gw.Start(ctx); err != nil {
 		return err

@@ -39,6 +39,8 @@ type Config struct {
 	// MaxConnsPerIP caps the connections one client address holds at
 	// once (an IPv6 client counts by its /64); 0: no cap.
 	MaxConnsPerIP int
+	// Backup serves GET /v1/backup.
+	Backup mgmt.BackupFunc
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -76,7 +78,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

@@ -43,6 +43,9 @@ Restore with "updraft admin restore DIR --data-dir NEW_DIR".`,
 		Args: args("DIR"),
 	}
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, argv []string) error {
+		if err := store.RequireEmpty(argv[0], "give a new or empty directory for the backup"); err != nil {
+			return err
+		}
 		c, err := a.client()
 		if err != nil {
 			return err

@@ -55,6 +55,10 @@ func TestBackupCorruptRestore(t *testing.T) {
 		t.Fatalf("ASYNC holds %d messages before the backup, want 3", n)
 	}
 
+	// Only the admin takes backups: one holds every tenant's data and keys.
+	if _, err := apiclient.New(endpoint, key.APIKey).Backup(ctx); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("a tenant's backup: %v", err)
+	}
 	backupDir := filepath.Join(t.TempDir(), "bk")
 	var out, errOut bytes.Buffer
 	if code := cli.Main(ctx, []string{"admin", "backup", backupDir, "--endpoint", endpoint, "--api-key", c.APIKey}, nil, &out, &errOut, noEnv); code != 0 {

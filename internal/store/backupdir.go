@@ -30,7 +30,7 @@ type entrySum struct {
 // ends before it (an interrupted backup) is an error and what was written
 // is removed.
 func ExtractBackup(r io.Reader, dir string) (_ *Manifest, err error) {
-	if err := requireEmpty(dir, "write a backup only into a new or empty directory"); err != nil {
+	if err := RequireEmpty(dir, "give a new or empty directory for the backup"); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -109,6 +109,9 @@ func finishExtract(tr io.Reader, dir string, got map[string]entrySum) (*Manifest
 // VerifyBackup reads the manifest of the backup in dir and checks every
 // file it names, size and SHA-256, without writing anything.
 func VerifyBackup(dir string) (*Manifest, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("store: no backup at %s: %w", dir, err)
+	}
 	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("store: %s: %w", dir, errIncomplete)

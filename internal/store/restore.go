@@ -35,7 +35,7 @@ func Restore(ctx context.Context, dir string, opt RestoreOptions) (_ *Manifest, 
 	if err != nil {
 		return nil, err
 	}
-	if err := requireEmpty(opt.DataDir, "restore only into a new or empty data directory, with the server stopped; move the old one aside first"); err != nil {
+	if err := RequireEmpty(opt.DataDir, "restore only into a new or empty data directory, with the server stopped; move the old one aside first"); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
@@ -162,8 +162,9 @@ func (s *Store) sendChunk(ctx context.Context, name, subj string, data []byte, t
 	return nil
 }
 
-// requireEmpty refuses a directory that exists and holds anything.
-func requireEmpty(dir, hint string) error {
+// RequireEmpty refuses a directory that exists and holds anything, with
+// hint saying what to do instead.
+func RequireEmpty(dir, hint string) error {
 	if dir == "" {
 		return errors.New("store: no directory given")
 	}

@@ -123,3 +123,9 @@ func RequestTimeout(format string, args ...any) *Error {
 func ProvisionedConfigNotFound(name, qualifier string) *Error {
 	return Errorf(http.StatusNotFound, TypeProvisionedConcurrency, "No Provisioned Concurrency Config found for function: %s:%s", name, qualifier)
 }
+
+// InsufficientStorage is a 507 ServiceException: the platform's disk cannot
+// take the write. The message says what is full and what to free.
+func InsufficientStorage(format string, args ...any) *Error {
+	return Errorf(http.StatusInsufficientStorage, TypeService, format, args...)
+}

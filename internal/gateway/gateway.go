@@ -41,6 +41,9 @@ type Config struct {
 	MaxConnsPerIP int
 	// Backup serves GET /v1/backup.
 	Backup mgmt.BackupFunc
+	// Health reports whether the platform can take writes (nil: yes); it
+	// makes /healthz and /readyz truthful. nil: always healthy.
+	Health func() error
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -105,10 +108,24 @@ func (g *Gateway) Handler() http.Handler {
 // URLs.
 func (g *Gateway) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	// /healthz: is the platform working (503 while its store cannot take
+	// writes, e.g. its disk is full); /readyz: should it get traffic. Both
+	// answer without a key.
+	health := func(ok string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			if g.cfg.Health != nil {
+				if err := g.cfg.Health(); err != nil {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					_, _ = fmt.Fprintf(w, "unhealthy: %s\n", fn.AsError(err).Message)
+					return
+				}
+			}
+			_, _ = w.Write([]byte(ok + "\n"))
+		}
+	}
+	mux.HandleFunc("GET /healthz", health("ok"))
+	mux.HandleFunc("GET /readyz", health("ready"))
 	if g.mx != nil {
 		// Platform-wide counters: served without a key, like /healthz, on
 		// the API's (by default loopback) listener.

@@ -23,7 +23,9 @@ func newLogsCmd(a *app) *cobra.Command {
 		Short: "Print a function's logs",
 		Long: `Print what a function wrote to stdout and stderr, one line each, oldest
 first, together with the platform's START, END and REPORT lines for every
-call (the REPORT line has the duration, billed time and memory).
+call (the REPORT line has the duration, billed time and memory). A call the
+platform ended — a timeout, a crash, running out of memory, a failed init —
+gets a line saying why before its END line, as on Lambda.
 
 --since takes a duration back from now (30s, 10m, 2h) or an RFC 3339 time.
 With --follow the command keeps printing new lines as they come until you

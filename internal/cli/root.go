@@ -85,8 +85,8 @@ without any setup.`,
 		newConcurrencyCmd(a),
 		newInstancesCmd(a),
 		newReplayCmd(a),
-		newVersionCmd(a),
 		newAdminCmd(a),
+		newVersionCmd(a),
 	)
 	// Cobra's completion command, listed in help and given an example.
 	root.InitDefaultCompletionCmd()

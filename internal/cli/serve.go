@@ -45,7 +45,13 @@ overrides the defaults.`,
   updraft serve
 
   # listen on all interfaces, keep idle instances for 2 minutes
-  updraft serve --listen 0.0.0.0:9000 --keep-alive 2m --data-dir /var/lib/updraft`,
+  updraft serve --listen 0.0.0.0:9000 --keep-alive 2m --data-dir /var/lib/updraft
+
+  # keep logs for 3 days and at most 200 MB of them
+  updraft serve --log-max-age 72h --log-max-bytes 200000000
+
+  # on the open internet: cut slow clients sooner, fewer connections per address
+  updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64`,
 		Args: args(),
 	}
 	f := cmd.Flags()
@@ -60,8 +66,16 @@ overrides the defaults.`,
 	idleBudget := f.Int("idle-budget-mb", 0, "cap on the memory of idle instances in MB, evicting by expected benefit (0: no cap)")
 	throttleWait := f.Duration("throttle-wait", def.ThrottleWait, "how long a sync call waits for room (a concurrency slot, host memory) before 429")
 	stemCells := f.Int("stem-cells", def.StemCells, "Python and Node interpreters each kept started, waiting for a function, to cut their cold starts (0: none)")
+	logMaxAge := f.Duration("log-max-age", def.LogMaxAge, "discard function log lines older than this")
+	logMaxBytes := f.Int64("log-max-bytes", def.LogMaxBytes, "keep at most this many bytes of function logs, discarding the oldest")
+	usageMaxBytes := f.Int64("usage-max-bytes", def.UsageMaxBytes, "keep at most this many bytes of usage (billing) records, discarding the oldest")
+	codeGrace := f.Duration("code-grace", def.CodeGrace, "delete code no function or version references once it is older than this")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
+	headerTimeout := f.Duration("header-timeout", def.HeaderTimeout, "time a client has to send a request's headers before its connection is closed")
+	bodyGrace := f.Duration("body-grace", def.BodyGrace, "time a request body may take before --body-min-rate applies")
+	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
+	maxConnsPerIP := f.Int("max-conns-per-ip", def.MaxConnsPerIP, "most connections one client address (an IPv6 /64) may hold at once; more are closed at once (0: no cap; raise it behind a reverse proxy on this machine)")
 	allowDegraded := f.Bool("allow-degraded", false, "start even when the store check finds data lost or damaged (logged and accepted); see `updraft admin check`")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
@@ -87,6 +101,12 @@ overrides the defaults.`,
 		cfg.IdleBudgetMB = *idleBudget
 		cfg.StemCells = *stemCells
 		cfg.NoSandbox = noSandbox
+		cfg.LogMaxAge, cfg.LogMaxBytes, cfg.UsageMaxBytes = *logMaxAge, *logMaxBytes, *usageMaxBytes
+		cfg.CodeGrace = *codeGrace
+		cfg.HeaderTimeout = *headerTimeout
+		cfg.BodyGrace = *bodyGrace
+		cfg.BodyMinRate = *bodyMinRate << 10
+		cfg.MaxConnsPerIP = *maxConnsPerIP
 		cfg.AllowDegraded = *allowDegraded
 		return a.serve(ctx, cfg)
 	})

@@ -21,9 +21,13 @@ type Config struct {
 	// Validate: 80% of the machine's RAM less PlatformReserveMB.
 	FunctionMemoryMB int
 	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
-	LogMaxAge        time.Duration // log retention
-	LogMaxBytes      int64         // log retention by size
-	PprofListen      string        // optional /debug/pprof address, loopback only
+	LogMaxAge        time.Duration // log retention: older lines are discarded
+	LogMaxBytes      int64         // log retention by size: beyond it the oldest lines go
+	UsageMaxBytes    int64         // usage (billing) records kept, by size: beyond it the oldest go
+	// CodeGrace keeps code objects that no function or version references
+	// for this long after they were stored before they are deleted.
+	CodeGrace   time.Duration
+	PprofListen string // optional /debug/pprof address, loopback only
 	// TenantConcurrency is each tenant's limit of calls in flight.
 	TenantConcurrency int
 	// ThrottleWait bounds a sync call's wait for room (a concurrency slot
@@ -40,6 +44,16 @@ type Config struct {
 	// interpreter's start-up (0: none).
 	StemCells int
 	NoSandbox bool // run functions as plain processes: no limits, no isolation
+	// HeaderTimeout bounds the arrival of a request's headers.
+	HeaderTimeout time.Duration
+	// BodyGrace and BodyMinRate (bytes per second) bound the arrival of a
+	// request's body: after BodyGrace it must keep up BodyMinRate, or it
+	// gets 408 and its connection is closed.
+	BodyGrace   time.Duration
+	BodyMinRate int64
+	// MaxConnsPerIP caps the connections one client address (an IPv6
+	// /64) holds at once; 0: no cap.
+	MaxConnsPerIP int
 	// AllowDegraded starts on a store the start check found damaged,
 	// logging and accepting the losses, instead of refusing to start.
 	AllowDegraded bool
@@ -54,11 +68,18 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogMaxAge:       7 * 24 * time.Hour,
 		LogMaxBytes:     1 << 30,
+		UsageMaxBytes:   10 << 30,
+		CodeGrace:       10 * time.Minute,
 
 		TenantConcurrency: 1000,
 		ThrottleWait:      300 * time.Millisecond,
 		StemCells:         2,
 		KeepAlivePolicy:   "fixed",
+
+		HeaderTimeout: 10 * time.Second,
+		BodyGrace:     10 * time.Second,
+		BodyMinRate:   4 << 10,
+		MaxConnsPerIP: 256,
 	}
 }
 
@@ -128,6 +149,24 @@ func (c *Config) Validate() error {
 	}
 	if c.ThrottleWait < 0 {
 		return fmt.Errorf("config: throttle wait %v must not be negative", c.ThrottleWait)
+	}
+	if c.LogMaxAge <= 0 || c.LogMaxBytes <= 0 || c.UsageMaxBytes <= 0 {
+		return fmt.Errorf("config: log max age %v, log max bytes %d and usage max bytes %d must be positive", c.LogMaxAge, c.LogMaxBytes, c.UsageMaxBytes)
+	}
+	if c.CodeGrace <= 0 {
+		return fmt.Errorf("config: code grace %v must be positive (e.g. 10m)", c.CodeGrace)
+	}
+	if c.HeaderTimeout <= 0 {
+		return fmt.Errorf("config: header timeout %v must be positive", c.HeaderTimeout)
+	}
+	if c.BodyGrace <= 0 {
+		return fmt.Errorf("config: body grace %v must be positive", c.BodyGrace)
+	}
+	if c.BodyMinRate <= 0 {
+		return fmt.Errorf("config: body minimum rate %d bytes/s must be positive (e.g. --body-min-rate 4 for 4 KB/s)", c.BodyMinRate)
+	}
+	if c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("config: max connections per IP %d must not be negative (0: no cap)", c.MaxConnsPerIP)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

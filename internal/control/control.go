@@ -23,7 +23,16 @@ type Config struct {
 	// Reconcile is how often provisioned concurrency is checked against
 	// the pool (aliases moved, instances died, starts failed); default 2s.
 	Reconcile time.Duration
-	Log       *slog.Logger
+	// CodeGrace keeps unreferenced code objects younger than this from
+	// collection (default DefaultCodeGrace); CollectEvery is how often
+	// code is collected besides after deletes and redeploys (default
+	// DefaultCollectEvery). See gc.go.
+	CodeGrace    time.Duration
+	CollectEvery time.Duration
+	// Reserve refuses a write that would eat into the disk space kept for
+	// queues and metering (serve --min-free-mb); nil: no reserve.
+	Reserve func() error
+	Log     *slog.Logger
 }
 
 // Control runs management sequences.
@@ -38,6 +47,9 @@ type Control struct {
 	mu   sync.Mutex
 	prov map[string]*provState // by fn.Key: what was last applied to the pool
 
+	kick chan struct{} // asks collectLoop for a collection (gc.go)
+	gcMu sync.Mutex    // one collection at a time
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -50,7 +62,14 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Ro
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Control{cfg: cfg, reg: reg, dep: dep, router: rt, sched: s, pool: p, prov: map[string]*provState{}}
+	if cfg.CodeGrace <= 0 {
+		cfg.CodeGrace = DefaultCodeGrace
+	}
+	if cfg.CollectEvery <= 0 {
+		cfg.CollectEvery = DefaultCollectEvery
+	}
+	return &Control{cfg: cfg, reg: reg, dep: dep, router: rt, sched: s, pool: p, prov: map[string]*provState{},
+		kick: make(chan struct{}, 1)}
 }
 
 // Start follows the registry's changes (retiring old instances, forgetting
@@ -76,7 +95,11 @@ func (c *Control) Start(ctx context.Context) error {
 		}
 	}
 	wcancel()
-	c.wg.Add(2)
+	c.wg.Add(3)
+	go func() {
+		defer c.wg.Done()
+		c.collectLoop(run)
+	}()
 	go func() {
 		defer c.wg.Done()
 		for {
@@ -128,6 +151,7 @@ func (c *Control) changed(ctx context.Context, ch registry.Change) {
 			return strings.HasPrefix(key, latest) && key != current
 		})
 	}
+	c.askCollect() // a delete or a redeploy may leave code unreferenced
 	if ch.Deleted {
 		c.mu.Lock()
 		delete(c.prov, owner)
@@ -152,6 +176,11 @@ func (c *Control) changed(ctx context.Context, ch registry.Change) {
 // instances of the previous revision are retired when the change reaches
 // the registry's feed; calls from now on already start the new revision.
 func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request, publish bool) (*fn.Function, bool, error) {
+	if c.cfg.Reserve != nil {
+		if err := c.cfg.Reserve(); err != nil {
+			return nil, false, err
+		}
+	}
 	f, created, err := c.dep.Deploy(ctx, tenant, req)
 	if err != nil {
 		return nil, false, err
@@ -206,6 +235,7 @@ func (c *Control) DeleteVersion(ctx context.Context, tenant, name, q string) err
 		return err
 	}
 	c.cfg.Log.Info("deleted version", "tenant", tenant, "fn", name, "version", q)
+	c.askCollect() // versions are not in the change feed
 	return nil
 }
 

@@ -9,7 +9,11 @@
 //   - concurrency: reserved concurrency and instance caps (stored by the
 //     scheduler) and provisioned concurrency per qualifier ($LATEST, a
 //     version or an alias), reconciled into the pool's pinned instances
-//     and reported with Lambda's status (IN_PROGRESS, READY, FAILED).
+//     and reported with Lambda's status (IN_PROGRESS, READY, FAILED);
+//   - storage: code no function or version references is collected (and
+//     this node's unpacked copies pruned, except those its instances use)
+//     shortly after every delete and redeploy and every ten minutes
+//     (gc.go); Storage reports the store's bytes per stream and tenant.
 //
 // HTTP handlers decode, call one Control method, and encode.
 package control

@@ -104,7 +104,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(lg.Close)
 
-	mt, err := meter.New(ctx, st, meter.Config{}, d.log)
+	mt, err := meter.New(ctx, st, meter.Config{MaxBytes: cfg.UsageMaxBytes}, d.log)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(sch.Close)
 
 	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
-	ctl := control.New(control.Config{Log: d.log}, reg, dep, rtr, sch, pl)
+	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Log: d.log}, reg, dep, rtr, sch, pl)
 	if err := ctl.Start(ctx); err != nil {
 		return err
 	}
@@ -183,7 +183,11 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(q.Close)
-	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, ctl, rtr, q, lg, mt, mx)
+	gw := gateway.New(gateway.Config{
+		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
+		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
+		Backup: d.backup,
+	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}

@@ -16,7 +16,9 @@ import (
 // tmpPrefix names unpacks in progress inside the cache directory.
 const tmpPrefix = ".tmp-"
 
-// CodeDir returns the directory holding f's unpacked code, read-only. When
+// CodeDir returns the directory holding f's unpacked code, read-only, and
+// records that an instance of f's revision is about to use it, which keeps
+// it from PruneCache while such instances live. When
 // the cache lacks it (wiped, or deployed through another node) it fetches
 // the zip from the registry and unpacks it; concurrent callers for the same
 // code share one unpack.
@@ -24,6 +26,7 @@ func (d *Deployer) CodeDir(ctx context.Context, f *fn.Function) (string, error) 
 	if !isSHA256(f.CodeSHA256) {
 		return "", fmt.Errorf("deploy: function %s has no valid code sha256 (%q)", fn.Key(f.Tenant, f.Name), f.CodeSHA256)
 	}
+	d.use(UseKey(f.Tenant, f.Name, f.Revision), f.CodeSHA256)
 	dir, err := d.unpackOnce(ctx, f.CodeSHA256, nil)
 	if errors.Is(err, registry.ErrCodeCorrupt) {
 		return "", fn.CodeCorrupt(f.Name, f.CodeSHA256, err)

@@ -50,9 +50,11 @@ type Deployer struct {
 	cacheDir string
 	log      *slog.Logger
 
-	mu      sync.Mutex
-	flights map[string]*flight // sha → unpack in progress
-	locks   map[string]*fnLock // tenant/name → deploy in progress
+	mu       sync.Mutex
+	flights  map[string]*flight              // sha → unpack in progress
+	locks    map[string]*fnLock              // tenant/name → deploy in progress
+	uses     map[string]map[string]time.Time // UseKey → sha → handed out by CodeDir (prune.go)
+	useGrace time.Duration                   // defaultUseGrace; tests shorten it
 }
 
 // flight is one unpack that concurrent callers for the same code wait on.
@@ -103,6 +105,7 @@ func New(reg *registry.Registry, cacheDir string, log *slog.Logger) (*Deployer, 
 	return &Deployer{
 		reg: reg, cacheDir: abs, log: log.With("component", "deploy"),
 		flights: make(map[string]*flight), locks: make(map[string]*fnLock),
+		uses: make(map[string]map[string]time.Time), useGrace: defaultUseGrace,
 	}, nil
 }
 
@@ -175,6 +178,16 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 		return prev, false, nil
 	}
 	if codeChanged {
+		// Held from collection until the definition naming it is stored.
+		release, err := d.reg.HoldCode(ctx, next.CodeSHA256)
+		if err != nil {
+			return nil, false, err
+		}
+		defer release(context.WithoutCancel(ctx))
+		// Nor pruned from the cache before then.
+		inFlight := "deploy/" + fn.Key(tenant, next.Name)
+		d.use(inFlight, next.CodeSHA256)
+		defer d.unuse(inFlight, next.CodeSHA256)
 		if err := d.storeCode(ctx, next.CodeSHA256, req.Zip); err != nil {
 			return nil, false, err
 		}
@@ -186,6 +199,13 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	}
 	if err := d.reg.PutFunction(ctx, next); err != nil {
 		return nil, false, err
+	}
+	if codeChanged {
+		// A collection that read the holds just before ours was written
+		// may have deleted code it found unreferenced: store it again.
+		if err := d.storeCode(ctx, next.CodeSHA256, req.Zip); err != nil {
+			return nil, false, err
+		}
 	}
 	next.CodeChanged = codeChanged
 	d.log.Debug("stored function", "tenant", tenant, "fn", next.Name, "revision", next.Revision,

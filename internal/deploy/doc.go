@@ -11,4 +11,10 @@
 // The cache is disposable: CodeDir re-creates a missing entry from the
 // registry's object store, so a wiped cache or code deployed through another
 // node is unpacked on first use.
+//
+// PruneCache (prune.go) removes the directories of code nothing references
+// any more, but never one an instance may be using: CodeDir records which
+// function revision each directory was handed to, and the caller names the
+// revisions with live instances. Collect runs the registry's code
+// collection and then the pruning.
 package deploy

@@ -51,6 +51,7 @@ const (
 	TypeUnauthorized           = "UnauthorizedException"
 	TypeRequestEntityTooLarge  = "RequestEntityTooLargeException"
 	TypeProvisionedConcurrency = "ProvisionedConcurrencyConfigNotFoundException"
+	TypeRequestTimeout         = "RequestTimeoutException"
 )
 
 // Errorf builds an *Error with a formatted message.
@@ -119,8 +120,20 @@ func Throttled(reason, format string, args ...any) *Error {
 	return e
 }
 
+// RequestTimeout is a request whose body did not arrive in time (408); AWS
+// SDKs retry it.
+func RequestTimeout(format string, args ...any) *Error {
+	return Errorf(http.StatusRequestTimeout, TypeRequestTimeout, format, args...)
+}
+
 // ProvisionedConfigNotFound is Lambda's 404 for a qualifier without
 // provisioned concurrency.
 func ProvisionedConfigNotFound(name, qualifier string) *Error {
 	return Errorf(http.StatusNotFound, TypeProvisionedConcurrency, "No Provisioned Concurrency Config found for function: %s:%s", name, qualifier)
+}
+
+// InsufficientStorage is a 507 ServiceException: the platform's disk cannot
+// take the write. The message says what is full and what to free.
+func InsufficientStorage(format string, args ...any) *Error {
+	return Errorf(http.StatusInsufficientStorage, TypeService, format, args...)
 }

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,20 @@ type Report struct {
 	MemoryMB     int
 	MaxMemoryMB  int
 	InitDuration time.Duration // 0 = warm start, left out of the line
+	// Status is "" for a call that ran to its end (left out of the line),
+	// StatusTimeout or StatusError when the platform ended it.
+	Status string
+	// ErrorType names the error of a call with StatusError
+	// (Runtime.ExitError, Runtime.OutOfMemory).
+	ErrorType string
 }
+
+// Statuses of the REPORT line, as Lambda writes them for a call the
+// platform ended.
+const (
+	StatusTimeout = "timeout"
+	StatusError   = "error"
+)
 
 // ReportLine is Lambda's last line of an invocation, fields separated by
 // tabs, durations in milliseconds with two decimals.
@@ -47,7 +61,54 @@ func ReportLine(r Report) string {
 		b = appendMillis(b, r.InitDuration)
 		b = append(b, " ms"...)
 	}
+	if r.Status != "" {
+		b = append(b, "\tStatus: "...)
+		b = append(b, r.Status...)
+		if r.ErrorType != "" {
+			b = append(b, "\tError Type: "...)
+			b = append(b, r.ErrorType...)
+		}
+	}
 	return string(b)
+}
+
+// TimeoutLine is the line Lambda writes before END when it stopped a call
+// at its timeout: the time (UTC, milliseconds), the request id and the
+// configured timeout in seconds with two decimals, e.g.
+// "2026-01-02T03:04:05.678Z 8f50… Task timed out after 3.00 seconds".
+func TimeoutLine(at time.Time, requestID string, timeout time.Duration) string {
+	b := make([]byte, 0, 100)
+	b = at.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	b = append(b, ' ')
+	b = append(b, requestID...)
+	b = append(b, " Task timed out after "...)
+	b = strconv.AppendFloat(b, timeout.Seconds(), 'f', 2, 64)
+	b = append(b, " seconds"...)
+	return string(b)
+}
+
+// ErrorLines are the two lines Lambda writes before END when the runtime
+// exited or failed to start: "RequestId: … Error: <cause>" and the error
+// type, e.g. "RequestId: 8f50… Error: Runtime exited with error: exit
+// status 3" then "Runtime.ExitError". The cause is the errorMessage of
+// payload (the error JSON the caller gets), without a "RequestId: … " or
+// "Error: " it already starts with; payload that is not error JSON is the
+// cause itself.
+func ErrorLines(requestID, errorType string, payload []byte) []string {
+	var e struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	msg := string(payload)
+	if json.Unmarshal(payload, &e) == nil && e.ErrorMessage != "" {
+		msg = e.ErrorMessage
+	}
+	msg = strings.TrimPrefix(msg, "RequestId: "+requestID+" ")
+	msg = strings.TrimPrefix(msg, "Error: ")
+	lines := SplitLines([]byte("RequestId: " + requestID + " Error: " + msg))
+	if errorType != "" {
+		lines = append(lines, errorType)
+	}
+	return lines
 }
 
 // appendMillis appends d in milliseconds with two decimals.

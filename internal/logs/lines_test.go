@@ -30,10 +30,44 @@ func TestReportLine(t *testing.T) {
 		{"cold", cold, "REPORT RequestId: r1\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\tInit Duration: 4.56 ms"},
 		{"long", Report{RequestID: "r2", Duration: 2*time.Second + 5*time.Microsecond, BilledMs: 2001, MemoryMB: 1024, MaxMemoryMB: 512},
 			"REPORT RequestId: r2\tDuration: 2000.01 ms\tBilled Duration: 2001 ms\tMemory Size: 1024 MB\tMax Memory Used: 512 MB"},
+		{"timeout", Report{RequestID: "r3", Duration: 3 * time.Second, BilledMs: 3000, MemoryMB: 128, MaxMemoryMB: 40, Status: StatusTimeout},
+			"REPORT RequestId: r3\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tStatus: timeout"},
+		{"oom", Report{RequestID: "r4", Duration: time.Second, BilledMs: 1000, MemoryMB: 128, MaxMemoryMB: 128, InitDuration: time.Millisecond,
+			Status: StatusError, ErrorType: "Runtime.OutOfMemory"},
+			"REPORT RequestId: r4\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\tInit Duration: 1.00 ms\tStatus: error\tError Type: Runtime.OutOfMemory"},
 	}
 	for _, tt := range tests {
 		if got := ReportLine(tt.r); got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestTimeoutLine(t *testing.T) {
+	at := time.Date(2026, 1, 2, 4, 4, 5, 678_900_000, time.FixedZone("CET", 3600))
+	got := TimeoutLine(at, "r1", 3*time.Second)
+	if want := "2026-01-02T03:04:05.678Z r1 Task timed out after 3.00 seconds"; got != want {
+		t.Errorf("TimeoutLine = %q, want %q", got, want)
+	}
+}
+
+func TestErrorLines(t *testing.T) {
+	tests := []struct {
+		name, errorType, payload string
+		want                     []string
+	}{
+		{"crash", "Runtime.ExitError", `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: r1 Error: Runtime exited with error: exit status 3"}`,
+			[]string{"RequestId: r1 Error: Runtime exited with error: exit status 3", "Runtime.ExitError"}},
+		{"init", "Runtime.ExitError", `{"errorType":"Runtime.ExitError","errorMessage":"Error: Runtime exited with error: signal: killed"}`,
+			[]string{"RequestId: r1 Error: Runtime exited with error: signal: killed", "Runtime.ExitError"}},
+		{"posted by the runtime", "Runtime.ImportModuleError", `{"errorType":"Runtime.ImportModuleError","errorMessage":"Unable to import module 'app'"}`,
+			[]string{"RequestId: r1 Error: Unable to import module 'app'", "Runtime.ImportModuleError"}},
+		{"not json", "", "line one\nline two",
+			[]string{"RequestId: r1 Error: line one", "line two"}},
+	}
+	for _, tt := range tests {
+		if got := ErrorLines("r1", tt.errorType, []byte(tt.payload)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: ErrorLines = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

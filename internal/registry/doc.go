@@ -15,6 +15,12 @@
 // listener, control, which retires the old revision's instances on every
 // node that shares the store, whichever node made the change.
 //
+// Code objects are collected by mark and sweep (gc.go): CollectCode deletes
+// those no function and no published version names, read from the store,
+// except code a deploy in flight holds (HoldCode, KV bucket "codeholds")
+// and code younger than a grace period. Storage (storage.go) reports the
+// bytes of every JetStream stream and each tenant's share.
+//
 // Check verifies the store under the registry and names every loss in the
 // registry's terms — functions, versions and API keys by key, code objects
 // by digest with the functions that use them, async events by count — for

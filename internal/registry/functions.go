@@ -70,8 +70,9 @@ func (r *Registry) PutFunction(ctx context.Context, f *fn.Function) error {
 	return nil
 }
 
-// DeleteFunction removes tenant's function name; its code objects stay (other
-// functions may share them).
+// DeleteFunction removes tenant's function name with its versions and
+// aliases; its code objects stay until CollectCode finds nothing else
+// references them (gc.go).
 func (r *Registry) DeleteFunction(ctx context.Context, tenant, name string) error {
 	f, rev := r.cached(tenant, name)
 	if f == nil {

@@ -27,12 +27,12 @@ const (
 	aliasesBucket   = "aliases"
 	urlsBucket      = "urls"
 	codeBucket      = "code"
+	codeHoldsBucket = "codeholds"
 )
 
 // Registry holds function definitions, code and API keys.
 type Registry struct {
 	log *slog.Logger
-	js  jetstream.JetStream
 
 	functions  jetstream.KeyValue
 	apiKeys    jetstream.KeyValue
@@ -44,6 +44,8 @@ type Registry struct {
 	versionMu    sync.RWMutex
 	versionCache map[string]*fn.Function // immutable published versions
 	code         jetstream.ObjectStore
+	codeHolds    jetstream.KeyValue // deploys in flight: sha → active/done (gc.go)
+	js           jetstream.JetStream
 
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
@@ -115,18 +117,24 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	holds, err := st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: codeHoldsBucket, Description: "code sha256 → a deploy about to reference it (active) or done; kept from collection",
+		History: 1, TTL: codeHoldTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	r := &Registry{
 		log:        slog.Default().With("component", "registry"),
-		js:         st.JetStream(),
 		functions:  functions,
 		apiKeys:    apiKeys,
 		accessKeys: accessKeys,
 		versions:   versions, aliases: aliases, urls: urls, versionCache: make(map[string]*fn.Function),
 		access: make(map[string]accessKey),
-		code:   code,
-		cache:  make(map[string]map[string]*entry),
-		keys:   make(map[string]string),
-		done:   make(chan struct{}),
+		code:   code, codeHolds: holds, js: st.JetStream(),
+		cache: make(map[string]map[string]*entry),
+		keys:  make(map[string]string),
+		done:  make(chan struct{}),
 	}
 	// The watcher lives until Close, not until ctx ends: ctx only bounds
 	// the initial load below.

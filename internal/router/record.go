@@ -21,6 +21,11 @@ type record struct {
 	dur      time.Duration
 	maxMem   int
 	outcome  string
+	// errorType and payload are the failed call's error type and error
+	// JSON: the cause lines of a crash, an out-of-memory kill or a failed
+	// init say what the caller got.
+	errorType string
+	payload   []byte
 }
 
 // record writes the invocation's log lines and billing record and returns
@@ -43,8 +48,18 @@ func (r *Router) record(rec *record) []byte {
 	for _, l := range logs.SplitLines(rec.logs) {
 		out = append(out, entry(l, id))
 	}
+	status, cause := rec.cause(now)
+	for _, l := range cause {
+		out = append(out, entry(l, id))
+	}
 	out = append(out, entry(logs.EndLine(id), id))
-	rep := logs.Report{RequestID: id, Duration: rec.dur, BilledMs: billed, MemoryMB: rec.f.MemoryMB, MaxMemoryMB: rec.maxMem}
+	rep := logs.Report{
+		RequestID: id, Duration: rec.dur, BilledMs: billed, MemoryMB: rec.f.MemoryMB, MaxMemoryMB: rec.maxMem,
+		Status: status,
+	}
+	if status == logs.StatusError {
+		rep.ErrorType = rec.errorType
+	}
 	if rec.cold {
 		rep.InitDuration = rec.initDur
 	}
@@ -75,3 +90,23 @@ func (r *Router) record(rec *record) []byte {
 	}
 	return tail
 }
+
+// cause is the REPORT status and the lines Lambda writes before END when
+// the platform ended the call: the timeout, or the runtime's exit (a crash,
+// an out-of-memory kill, a failed init) with its error type. A call that
+// ran to its end, failed or not, has none: a handled error is the
+// function's own output.
+func (rec *record) cause(now time.Time) (string, []string) {
+	switch {
+	case rec.outcome == fn.OutcomeTimeout:
+		return logs.StatusTimeout, []string{logs.TimeoutLine(now, rec.req.RequestID, rec.f.Timeout())}
+	case rec.outcome == fn.OutcomeCrash, rec.errorType == errorTypeOutOfMemory:
+		return logs.StatusError, logs.ErrorLines(rec.req.RequestID, rec.errorType, rec.payload)
+	}
+	return "", nil
+}
+
+// errorTypeOutOfMemory is Lambda's error type for an instance killed for
+// lack of memory; the runtime may have reported the failure itself, so the
+// outcome is then an error, not a crash.
+const errorTypeOutOfMemory = "Runtime.OutOfMemory"

@@ -100,6 +100,7 @@ func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error
 		req: req, f: f, version: version, cold: cold, initDur: initDur,
 		initLogs: initLogs, logs: resp.Logs, dur: resp.Duration,
 		maxMem: resp.MaxMemoryMB, outcome: resp.Outcome,
+		errorType: resp.ErrorType, payload: resp.Payload,
 	}
 	res := &fn.Result{Payload: resp.Payload, FunctionError: resp.FunctionError, ExecutedVersion: version}
 	r.recordOrDefer(res, rec)
@@ -169,6 +170,7 @@ func (r *Router) initFailed(req *fn.Request, f *fn.Function, version string, ie 
 	rec := &record{
 		req: req, f: f, version: version, cold: true, initDur: ie.Duration,
 		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
+		errorType: ie.ErrorType, payload: ie.Payload,
 	}
 	r.cfg.Metrics.Start(true)
 	r.cfg.Metrics.Invocation(fn.OutcomeCrash, ie.Duration)

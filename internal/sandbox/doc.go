@@ -89,6 +89,14 @@
 // saturated host it gets only what short calls leave, its timeout bounding
 // the wait.
 //
+// A platform killed with SIGKILL leaves, until it starts again, the stem
+// dir's bind and the code mounts under it, its cgroups with any instance
+// still running in them, and loop devices over the scratch dir held by
+// those instances' /tmp. New removes all three (sweepStale kills and removes the
+// cgroups first, so that the loop devices' last users are gone; then the
+// scratch pool's sweep and setupStemRoot); e2e's TestSIGKILLLeavesNothing
+// checks that nothing is left after the next start and a graceful stop.
+//
 // Teardown kills the PID namespace's init (the kernel then kills the rest),
 // then every task still listed in the cgroup, then removes the cgroup.
 package sandbox

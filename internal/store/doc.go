@@ -7,6 +7,11 @@
 // fsynced before it is acknowledged (sync_interval: always), so "stored" means
 // "on disk".
 //
+// Backup takes an online copy of every stream with JetStream's own
+// snapshots, as a tar archive with a manifest of sizes and SHA-256 sums;
+// ExtractBackup writes one to a directory, VerifyBackup checks one, and
+// Restore recreates the streams in a new store with the server stopped.
+//
 // Nothing the server says is discarded: its log goes to slog (notices at
 // debug, warnings and errors at their levels), and its storage warnings are
 // kept for Verify's report. Verify checks every stream — JetStream's own

@@ -20,8 +20,8 @@ import (
 // repairs silently on recovery (a truncated or flipped block) still shows.
 const manifestFile = "updraft-manifest.json"
 
-// manifest is the content of manifestFile.
-type manifest struct {
+// stateManifest is the content of manifestFile.
+type stateManifest struct {
 	// Clean is true when written by Close after every writer stopped; false
 	// when written at start (the next start may follow a crash, so only
 	// what can never shrink is compared).
@@ -60,9 +60,9 @@ func namedSubjects(name string) string {
 	return ""
 }
 
-// snapshot reads every stream's state for the manifest.
-func (s *Store) snapshot(ctx context.Context, clean bool) (*manifest, error) {
-	m := &manifest{Clean: clean, Written: time.Now().UTC(), Streams: map[string]streamMark{}}
+// recordState reads every stream's state for the manifest.
+func (s *Store) recordState(ctx context.Context, clean bool) (*stateManifest, error) {
+	m := &stateManifest{Clean: clean, Written: time.Now().UTC(), Streams: map[string]streamMark{}}
 	names := s.js.StreamNames(ctx)
 	for name := range names.Name() {
 		st, err := s.js.Stream(ctx, name)
@@ -102,7 +102,7 @@ func markOf(ctx context.Context, st jetstream.Stream, name string) (streamMark, 
 }
 
 // readManifest returns the manifest in dir, or nil when there is none.
-func readManifest(dir string) (*manifest, error) {
+func readManifest(dir string) (*stateManifest, error) {
 	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -110,7 +110,7 @@ func readManifest(dir string) (*manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: read manifest: %w", err)
 	}
-	m := new(manifest)
+	m := new(stateManifest)
 	if err := json.Unmarshal(data, m); err != nil {
 		return nil, fmt.Errorf("store: manifest %s is not valid JSON (delete it to check without it): %w", filepath.Join(dir, manifestFile), err)
 	}
@@ -118,7 +118,7 @@ func readManifest(dir string) (*manifest, error) {
 }
 
 // writeManifest replaces the manifest in dir atomically and durably.
-func writeManifest(dir string, m *manifest) error {
+func writeManifest(dir string, m *stateManifest) error {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("store: encode manifest: %w", err)
@@ -152,7 +152,7 @@ func writeManifest(dir string, m *manifest) error {
 // that --allow-degraded accepted; a read-only check never does, so damage
 // stays visible until a start accepts it.
 func (s *Store) Accept(ctx context.Context) error {
-	m, err := s.snapshot(ctx, false)
+	m, err := s.recordState(ctx, false)
 	if err != nil {
 		return err
 	}

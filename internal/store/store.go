@@ -148,11 +148,11 @@ func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
-	var m *manifest
+	var m *stateManifest
 	var err error
 	if s.accepted {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		m, err = s.snapshot(ctx, true)
+		m, err = s.recordState(ctx, true)
 		cancel()
 		s.accepted = false
 	}

@@ -124,7 +124,7 @@ func (s *Store) Verify(ctx context.Context, opt VerifyOptions) (*Report, error) 
 	return rep, nil
 }
 
-func (m *manifest) streams() map[string]streamMark {
+func (m *stateManifest) streams() map[string]streamMark {
 	if m == nil {
 		return nil
 	}

@@ -1,6 +1,6 @@
 // Package mgmt is the gateway's adapter for Updraft's own management API
-// under /v1/ (deploy, list, get, delete, logs, usage, concurrency,
-// instances, keys), which the CLI and apiclient speak. Each handler
+// under /v1/ (deploy, list, get, delete, logs, usage, storage, backup,
+// concurrency, instances, keys), which the CLI and apiclient speak. Each handler
 // decodes, calls one operation of control, registry, logs or meter, and
 // encodes.
 package mgmt
@@ -18,7 +18,8 @@ import (
 
 // Config tunes the adapter.
 type Config struct {
-	Log *slog.Logger
+	Log    *slog.Logger
+	Backup BackupFunc // GET /v1/backup; nil answers 503
 }
 
 // API serves /v1/.
@@ -46,6 +47,8 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("GET /v1/storage", auth(g.storage))
+	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
 	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))

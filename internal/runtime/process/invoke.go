@@ -138,7 +138,7 @@ wait:
 		// A child was killed for lack of memory and the runtime reported
 		// the failure: Lambda names the cause.
 		resp.ErrorType = "Runtime.OutOfMemory"
-		resp.Payload = errorJSON("Runtime.OutOfMemory", "RequestId: "+req.ID+" Error: Runtime exited with error: signal: killed (out of memory)")
+		resp.Payload = errorJSON("Runtime.OutOfMemory", "RequestId: "+req.ID+" Error: Runtime exited with error: signal: killed"+in.outOfMemory())
 		resp.Broken = true
 	}
 	return resp, nil
@@ -197,7 +197,7 @@ func (in *instance) crashed(req *runtime.Request, dur time.Duration) *runtime.Re
 	// runtime itself exited 0: the cgroup's OOM counter tells.
 	if in.box != nil && in.box.OOMKilled() {
 		errorType = "Runtime.OutOfMemory"
-		status += " (out of memory)"
+		status += in.outOfMemory()
 	}
 	return &runtime.Response{
 		Payload:       errorJSON(errorType, "RequestId: "+req.ID+" Error: Runtime exited with error: "+status),
@@ -209,6 +209,12 @@ func (in *instance) crashed(req *runtime.Request, dur time.Duration) *runtime.Re
 		MaxMemoryMB:   in.peakMB(),
 		Broken:        true,
 	}
+}
+
+// outOfMemory is what an error message adds when the instance was killed
+// for lack of memory: the limit it reached.
+func (in *instance) outOfMemory() string {
+	return fmt.Sprintf(" (out of memory: the function's limit is %d MB)", in.spec.MemoryMB)
 }
 
 // peakMB is the instance's peak memory: from its cgroup when it has one

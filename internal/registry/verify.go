@@ -88,6 +88,7 @@ var streamNouns = map[string]string{
 	"KV_" + accessKeyBucket:   "access keys",
 	"KV_" + urlsBucket:        "function URLs",
 	"KV_" + concurrencyBucket: "concurrency settings",
+	"KV_" + codeHoldsBucket:   "code holds of deploys in flight",
 	"OBJ_" + codeBucket:       "code object messages",
 }
 

@@ -20,6 +20,11 @@ type Config struct {
 	// memory sizes of all instances together stay within it. 0 at
 	// Validate: 80% of the machine's RAM less PlatformReserveMB.
 	FunctionMemoryMB int
+	// MinFreeMB is the disk space kept free under the data dir: below it
+	// deploys are refused (507) so that queues and metering keep working
+	// longest; a store stopped by a full disk resumes once this much is
+	// free. 0: 256.
+	MinFreeMB int
 	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
 	LogMaxAge        time.Duration // log retention: older lines are discarded
 	LogMaxBytes      int64         // log retention by size: beyond it the oldest lines go
@@ -118,6 +123,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxInstances < 0 {
 		return fmt.Errorf("config: max instances %d must not be negative (0: no cap)", c.MaxInstances)
+	}
+	if c.MinFreeMB < 0 {
+		return fmt.Errorf("config: min free %d MB must not be negative (0: 256)", c.MinFreeMB)
 	}
 	if c.FunctionMemoryMB < 0 {
 		return fmt.Errorf("config: function memory %d MB must not be negative (0: derived from the machine's RAM)", c.FunctionMemoryMB)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -21,6 +22,11 @@ type natsLogger struct {
 
 	mu     sync.Mutex
 	damage []string // storage warnings and errors, in order, bounded
+
+	// writeFailed is set when a stream hit a write error (a full disk):
+	// the stream then refuses every write until JetStream reloads it (see
+	// health.go).
+	writeFailed atomic.Bool
 }
 
 var _ server.Logger = (*natsLogger)(nil)
@@ -46,6 +52,9 @@ func (l *natsLogger) emit(level slog.Level, format string, v []any) {
 	ctx := context.Background()
 	if level >= slog.LevelWarn {
 		msg := fmt.Sprintf(format, v...)
+		if strings.Contains(msg, "Critical write error") || strings.Contains(msg, "no space left on device") {
+			l.writeFailed.Store(true)
+		}
 		if strings.HasPrefix(msg, "Filestore [") || isDamage(msg) {
 			l.mu.Lock()
 			if len(l.damage) < maxDamageLines {

@@ -19,6 +19,10 @@ import (
 type Config struct {
 	Dir string       // JetStream's storage directory
 	Log *slog.Logger // receives the NATS server's log (nil: slog.Default())
+	// MinFreeMB is the disk space kept free: below it Reserve refuses
+	// (deploys, uploads), and a store that stopped on a full disk resumes
+	// once this much is free again. 0: DefaultMinFreeMB.
+	MinFreeMB int
 }
 
 // Store is the embedded NATS JetStream server and a client connection to it.
@@ -31,6 +35,7 @@ type Store struct {
 
 	lock     *os.File // flock held while the store is open
 	accepted bool     // Accept ran: Close writes a clean manifest
+	health   *health  // the full-disk watcher (health.go); nil before Open ends
 }
 
 // Open starts the embedded server and connects to it in-process.
@@ -55,8 +60,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s.lock = lock
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	s.watchHealth(cfg.MinFreeMB, log)
 	return s, nil
 }
+
+// maxStore is JetStream's store limit: see the comment where it is set.
+const maxStore = 1 << 40
 
 // start runs the server on dir and connects to it.
 func start(dir string, log *slog.Logger) (*Store, error) {
@@ -75,7 +88,7 @@ func start(dir string, log *slog.Logger) (*Store, error) {
 		// store limit, which defaults to 75% of the disk's free space; on a
 		// small disk that refuses to create the log and usage streams at
 		// all. Limits are enforced per stream; the disk is the real bound.
-		JetStreamMaxStore: 1 << 40,
+		JetStreamMaxStore: maxStore,
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
@@ -148,6 +161,7 @@ func (s *Store) Close() error {
 	if s == nil {
 		return nil
 	}
+	s.stopHealth()
 	var m *stateManifest
 	var err error
 	if s.accepted {

@@ -139,10 +139,16 @@ func sleeperZip(t *testing.T) []byte {
 // closes it) and returns it with an admin client and its endpoint.
 func startDaemon(t *testing.T, dataDir string, functionMB int) (*daemon.Daemon, *apiclient.Client, string) {
 	t.Helper()
+	return startDaemonWith(t, dataDir, func(cfg *config.Config) { cfg.FunctionMemoryMB = functionMB })
+}
+
+// startDaemonWith is startDaemon with the configuration set by tune.
+func startDaemonWith(t *testing.T, dataDir string, tune func(*config.Config)) (*daemon.Daemon, *apiclient.Client, string) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = dataDir
 	cfg.Listen = "127.0.0.1:0"
-	cfg.FunctionMemoryMB = functionMB
+	tune(&cfg)
 	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

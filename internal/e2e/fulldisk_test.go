@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
 	"github.com/updraft-dev/updraft/internal/config"
-	"github.com/updraft-dev/updraft/internal/daemon"
 )
 
 // TestFullDisk runs the platform on a small tmpfs and fills it: calls keep
@@ -35,26 +33,15 @@ func TestFullDisk(t *testing.T) {
 	t.Cleanup(func() { _ = unix.Unmount(mnt, unix.MNT_DETACH) })
 	zip := sleeperZip(t)
 
-	cfg := config.Default()
-	cfg.DataDir = filepath.Join(mnt, "data")
-	cfg.Listen = "127.0.0.1:0"
-	cfg.MinFreeMB = 4
-	cfg.StemCells = 0
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, c, endpoint := startDaemonWith(t, filepath.Join(mnt, "data"), func(cfg *config.Config) {
+		cfg.MinFreeMB = 4
+		cfg.StemCells = 0
+	})
 	ctx := context.Background()
-	if err := d.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close(context.Background()) })
 	key, err := os.ReadFile(d.AdminKeyPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	endpoint := "http://" + d.Addr()
-	c := apiclient.New(endpoint, strings.TrimSpace(string(key)))
 	deploy := func(name string) error {
 		_, _, err := c.Deploy(ctx, apiclient.DeployRequest{Name: name, Runtime: "provided", MemoryMB: 128, TimeoutSec: 10, Zip: zip})
 		return err

@@ -59,7 +59,7 @@ overrides the defaults.`,
 	f.StringVar(&listen, "listen", def.Listen, "HTTP API address, host:port (env UPDRAFT_LISTEN)")
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
 	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once (0: no cap; calls are bounded by concurrency limits and --function-memory-mb)")
-	minFree := f.Int("min-free-mb", 0, "disk space kept free under the data dir: below it deploys get 507 so that queues and metering keep working longest; a store stopped by a full disk resumes once this much is free (0: 256)")
+	minFree := f.Int("min-free-mb", 0, "disk space kept free under the data dir: below it deploys get 507 so that queues and metering keep working longest; a store stopped by a full disk resumes once this much is free (0: 64)")
 	fnMemory := f.Int("function-memory-mb", 0, "memory for function instances in MB: the memory sizes of all instances together stay within it, beyond it calls get 429 (0: 80% of RAM less 512 MB for the platform)")
 	var pprofAddr string
 	tenantConc := f.Int("tenant-concurrency", def.TenantConcurrency, "most calls in flight per tenant (reserved concurrency is carved out of it)")

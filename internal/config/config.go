@@ -23,7 +23,7 @@ type Config struct {
 	// MinFreeMB is the disk space kept free under the data dir: below it
 	// deploys are refused (507) so that queues and metering keep working
 	// longest; a store stopped by a full disk resumes once this much is
-	// free. 0: 256.
+	// free. 0: 64.
 	MinFreeMB int
 	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
 	LogMaxAge        time.Duration // log retention: older lines are discarded
@@ -125,7 +125,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: max instances %d must not be negative (0: no cap)", c.MaxInstances)
 	}
 	if c.MinFreeMB < 0 {
-		return fmt.Errorf("config: min free %d MB must not be negative (0: 256)", c.MinFreeMB)
+		return fmt.Errorf("config: min free %d MB must not be negative (0: 64)", c.MinFreeMB)
 	}
 	if c.FunctionMemoryMB < 0 {
 		return fmt.Errorf("config: function memory %d MB must not be negative (0: derived from the machine's RAM)", c.FunctionMemoryMB)

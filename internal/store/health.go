@@ -30,7 +30,7 @@ const healthInterval = time.Second
 
 // DefaultMinFreeMB is the disk space kept free for queues and metering when
 // Config.MinFreeMB is 0.
-const DefaultMinFreeMB = 256
+const DefaultMinFreeMB = 64
 
 type health struct {
 	mu       sync.Mutex

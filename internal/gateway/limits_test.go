@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -20,30 +18,14 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/config"
-	"github.com/updraft-dev/updraft/internal/daemon"
 )
 
-// limitedServer starts the real platform on 127.0.0.1 with cfg changed by
-// tune, and returns its address and admin key.
+// limitedServer starts the real platform (see serverWith) with cfg
+// changed by tune, and returns its address and admin key.
 func limitedServer(t *testing.T, tune func(*config.Config)) (string, string) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Listen = "127.0.0.1:0"
-	tune(&cfg)
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close(context.Background()) })
-	key, err := os.ReadFile(d.AdminKeyPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.Addr(), strings.TrimSpace(string(key))
+	_, key, d := serverWith(t, tune)
+	return d.Addr(), key
 }
 
 // dial opens a raw connection and writes head (a request's first bytes).

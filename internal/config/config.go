@@ -24,11 +24,11 @@ type Config struct {
 	// deploys are refused (507) so that queues and metering keep working
 	// longest; a store stopped by a full disk resumes once this much is
 	// free. 0: 64.
-	MinFreeMB int
-	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
-	LogMaxAge        time.Duration // log retention: older lines are discarded
-	LogMaxBytes      int64         // log retention by size: beyond it the oldest lines go
-	UsageMaxBytes    int64         // usage (billing) records kept, by size: beyond it the oldest go
+	MinFreeMB       int
+	ShutdownTimeout time.Duration // bound on in-flight calls at shutdown
+	LogMaxAge       time.Duration // log retention: older lines are discarded
+	LogMaxBytes     int64         // log retention by size: beyond it the oldest lines go
+	UsageMaxBytes   int64         // usage (billing) records kept, by size: beyond it the oldest go
 	// CodeGrace keeps code objects that no function or version references
 	// for this long after they were stored before they are deleted.
 	CodeGrace   time.Duration

@@ -89,7 +89,7 @@ func (c *Control) Start(ctx context.Context) error {
 		if len(cc.Provisioned) == 0 {
 			continue
 		}
-		tenant, name := splitKey(key)
+		tenant, name := fn.SplitKey(key)
 		if err := c.awaitProvisioned(wctx, tenant, name); err != nil {
 			c.cfg.Log.Warn("provisioned concurrency at start", "tenant", tenant, "fn", name, "err", err)
 		}

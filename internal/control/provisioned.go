@@ -268,7 +268,7 @@ func (c *Control) reconcileAll(ctx context.Context) {
 		if len(cc.Provisioned) == 0 && !applied {
 			continue
 		}
-		tenant, name := splitKey(key)
+		tenant, name := fn.SplitKey(key)
 		c.reconcile(ctx, tenant, name)
 	}
 }
@@ -323,13 +323,4 @@ func (c *Control) modified(tenant, name, q string) time.Time {
 		return st.modified[q]
 	}
 	return time.Now().UTC()
-}
-
-func splitKey(key string) (tenant, name string) {
-	for i := 0; i < len(key); i++ {
-		if key[i] == '/' {
-			return key[:i], key[i+1:]
-		}
-	}
-	return "", key
 }

@@ -163,14 +163,6 @@ type share struct {
 	n       int
 }
 
-// version returns $LATEST or a published version of the function.
-func (c *Control) version(ctx context.Context, tenant, name, version string) (*fn.Function, error) {
-	if version == fn.LatestVersion {
-		return c.reg.GetFunction(ctx, tenant, name)
-	}
-	return c.reg.GetVersion(ctx, tenant, name, version)
-}
-
 // targets resolves q to pool keys and the share of n each gets.
 func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (map[string]*share, error) {
 	out := map[string]*share{}
@@ -178,7 +170,7 @@ func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (m
 		if k <= 0 {
 			return nil
 		}
-		f, err := c.version(ctx, tenant, name, version)
+		f, _, err := c.router.Resolve(ctx, tenant, name, version) // $LATEST or a version: no alias draw
 		if err != nil {
 			return err
 		}

@@ -38,6 +38,9 @@ var allowed = map[string][]string{
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
 	"control": {"router", "scheduler", "pool", "registry", "deploy", "fn"},
+	// The queue spine and its conformance suite.
+	"queue":           {"store", "fn"},
+	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
 	"async": {"store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.

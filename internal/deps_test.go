@@ -50,7 +50,7 @@ var allowed = map[string][]string{
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "gateway", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},

@@ -8,9 +8,11 @@ import (
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
-func str(v string) MessageAttribute  { return MessageAttribute{DataType: "String", StringValue: v} }
-func num(v string) MessageAttribute  { return MessageAttribute{DataType: "Number", StringValue: v} }
-func list(v string) MessageAttribute { return MessageAttribute{DataType: "String.Array", StringValue: v} }
+func str(v string) MessageAttribute { return MessageAttribute{DataType: "String", StringValue: v} }
+func num(v string) MessageAttribute { return MessageAttribute{DataType: "Number", StringValue: v} }
+func list(v string) MessageAttribute {
+	return MessageAttribute{DataType: "String.Array", StringValue: v}
+}
 
 type attrs = map[string]MessageAttribute
 

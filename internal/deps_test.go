@@ -34,6 +34,9 @@ var allowed = map[string][]string{
 	"deploy":                    {"registry", "store", "fn"},
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
+	// Pure messaging semantics: SNS filter policies and AWS event shapes.
+	"topic": {"fn"},
+	"event": {"fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.

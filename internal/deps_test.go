@@ -45,7 +45,8 @@ var allowed = map[string][]string{
 	"queue":           {"store", "fn"},
 	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
-	"async": {"store", "fn"},
+	"dispatch": {"queue", "fn"},
+	"async":    {"dispatch", "queue", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
 	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
 	"gateway/wire":   {"fn"},

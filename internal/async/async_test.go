@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/store"
 )
 
@@ -56,7 +57,16 @@ func openQueue(t *testing.T, dir string, inv fn.Invoker) (*store.Store, *Queue) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := New(ctx, st, inv, Config{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
+	qm, err := queue.Open(ctx, st, queue.Options{})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	if err := qm.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = qm.Close(ctx) })
+	q, err := New(ctx, st, qm, inv, Config{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -135,13 +145,13 @@ func TestRetries(t *testing.T) {
 	if got != "flaky,flaky,flaky,gone,broken,broken,broken" {
 		t.Fatalf("calls %s", got)
 	}
-	// Everything settled: the work queue is empty.
-	info, err := q.stream.Info(ctx)
+	// Everything settled: the function's queue is empty.
+	stats, err := q.q.Stats(ctx, QueueOf("default", "f"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State.Msgs != 0 {
-		t.Fatalf("%d events left in the stream", info.State.Msgs)
+	if stats.Visible+stats.InFlight+stats.Delayed != 0 {
+		t.Fatalf("events left in the queue: %+v", stats)
 	}
 }
 

@@ -184,7 +184,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(qm.Close)
-	q, err := async.New(ctx, st, rtr, async.Config{Health: st.Healthy, Log: d.log})
+	q, err := async.New(ctx, st, qm, rtr, async.Config{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
 	}

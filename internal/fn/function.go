@@ -75,7 +75,7 @@ const (
 	MaxZippedBytes     = 50 << 20  // 50 MB, a direct upload's limit
 	MaxUnzippedBytes   = 250 << 20 // 250 MB, the unzipped code's limit
 	MaxSyncPayload     = 6 << 20   // 6 MB, request and response of a sync invoke
-	MaxAsyncPayload    = 256 << 10 // 256 KB, the event of an async invoke
+	MaxAsyncPayload    = 1 << 20   // 1 MB, the event of an async invoke (Lambda's limit)
 	MaxEnvBytes        = 4 << 10   // 4 KB of environment variables in total
 	MaxDescription     = 256
 	LatestVersion      = "$LATEST"

@@ -109,6 +109,10 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		tmp = s.cfg.TmpMB
 	}
 	v := view{tmpMB: tmp}
+	if s.root != nil && s.host.Namespaces {
+		v.etc = s.root.etcFor(uid)
+		v.extra = s.root.extraFor(cmd.Path)
+	}
 	var err error
 	for _, d := range []struct {
 		in  string

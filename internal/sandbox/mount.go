@@ -30,11 +30,17 @@ type view struct {
 	code    string   // shown at TaskRoot; "" for none
 	runtime string   // shown at RuntimeRoot; "" for none
 	stem    string   // a stem's task root on the host side (see stem.go), shown at TaskRoot
+	// With a minimal root (rootfs.go): its /etc, and a host dir its
+	// executable needs beyond /usr ("" for none).
+	etc   []etcEntry
+	extra string
 }
 
 // setupNamespaces runs on the locked spawning thread: it unshares the
-// namespaces and builds the instance's mount view. It returns an open
-// directory on a scratch /tmp (for Box.Close), or -1.
+// namespaces and builds the instance's mount view: a minimal root
+// (rootfs.go), or, where the host cannot build one, the host's root
+// read-only with the hidden dirs covered. It returns an open directory on
+// a scratch /tmp (for Box.Close), or -1.
 func (s *Sandbox) setupNamespaces(v view) (int, error) {
 	if err := unix.Unshare(nsFlags); err != nil {
 		return -1, fmt.Errorf("sandbox: unshare namespaces: %w", err)
@@ -54,22 +60,22 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return -1, fmt.Errorf("sandbox: make mounts private: %w", err)
 	}
-	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID, ""); err != nil {
-		return -1, fmt.Errorf("sandbox: read-only root: %w", err)
-	}
-	// Detached read-only copies of the code and the runtime, taken before
-	// anything covers them and attached again at the end.
-	type bind struct {
-		fd     int
-		target string
-	}
+	// Detached read-only copies of the code and the runtime (and, for a
+	// minimal root, of the host dirs it shows), taken before anything
+	// covers them and attached again at the end.
 	var binds []bind
 	defer func() {
 		for _, b := range binds {
 			unix.Close(b.fd)
 		}
 	}()
-	for _, d := range [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}} {
+	dirs := [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}}
+	if s.root != nil {
+		for _, d := range append(s.root.binds, v.extra) {
+			dirs = append(dirs, [2]string{d, d})
+		}
+	}
+	for _, d := range dirs {
 		if d[0] == "" {
 			continue
 		}
@@ -79,21 +85,18 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 		}
 		binds = append(binds, bind{fd, d[1]})
 	}
-	// Mounts beneath the dirs about to be covered would still be listed in
-	// the instance's mountinfo (the stems' code mounts: other tenants'
-	// function paths): detach them first.
-	covered := append([]string{"/tmp", "/dev/shm"}, s.cfg.HideDirs...)
-	if err := detachBeneath(covered); err != nil {
+	root := "" // where the instance's / is while it is built
+	if s.root != nil {
+		if err := s.root.buildRoot(v.etc); err != nil {
+			return -1, err
+		}
+		root = rootStage
+	} else if err := s.coverHost(); err != nil {
 		return -1, err
 	}
 	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
-	for _, d := range s.cfg.HideDirs {
-		if err := unix.Mount("tmpfs", d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
-			return -1, fmt.Errorf("sandbox: hide %s: %w", d, err)
-		}
-	}
 	size := "size=" + strconv.Itoa(v.tmpMB) + "m,mode=1777"
-	tmpRoot, err := mountTmp(v.scratch, size)
+	tmpRoot, err := mountTmp(v.scratch, root+"/tmp", size)
 	if err != nil {
 		return -1, err
 	}
@@ -103,46 +106,87 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 			unix.Close(tmpRoot)
 		}
 	}()
-	if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", nox, size); err != nil && !os.IsNotExist(err) {
+	if err := unix.Mount("tmpfs", root+"/dev/shm", "tmpfs", nox, size); err != nil && !os.IsNotExist(err) {
 		return -1, fmt.Errorf("sandbox: /dev/shm: %w", err)
 	}
 	for _, b := range binds {
-		if err := os.MkdirAll(b.target, 0o755); err != nil {
+		if err := os.MkdirAll(root+b.target, 0o755); err != nil {
 			return -1, fmt.Errorf("sandbox: mount point %s: %w", b.target, err)
 		}
-		if err := unix.MoveMount(b.fd, "", unix.AT_FDCWD, b.target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		if err := unix.MoveMount(b.fd, "", unix.AT_FDCWD, root+b.target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 			return -1, fmt.Errorf("sandbox: bind %s: %w", b.target, err)
 		}
 	}
 	if stemFD >= 0 {
-		if err := attachStem(stemFD, s.taskRoot(v.stem)); err != nil {
+		if err := attachStem(stemFD, root+s.taskRoot(v.stem)); err != nil {
 			return -1, err
 		}
 	}
 	// A /proc of its own: only the instance's own processes are visible
 	// (each instance has its own uid), not the platform's or a neighbour's.
-	if err := unix.Mount("proc", "/proc", "proc", nox, "hidepid=invisible"); err != nil {
+	if err := unix.Mount("proc", root+"/proc", "proc", nox, "hidepid=invisible"); err != nil {
 		return -1, fmt.Errorf("sandbox: /proc: %w", err)
+	}
+	if s.root != nil {
+		// A hidden dir inside a bound one (a data dir under /usr/local).
+		for _, d := range s.root.hidden(s.cfg.HideDirs) {
+			if err := unix.Mount("tmpfs", root+d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
+				return -1, fmt.Errorf("sandbox: hide %s: %w", d, err)
+			}
+		}
+		if err := enterRoot(); err != nil {
+			return -1, err
+		}
 	}
 	ok = true
 	return tmpRoot, nil
 }
 
-// mountTmp puts sc on /tmp and returns an open directory on it, or mounts
-// a tmpfs with opts there (sc nil) and returns -1.
-func mountTmp(sc *scratch, opts string) (int, error) {
+// bind is a detached mount to attach at target.
+type bind struct {
+	fd     int
+	target string
+}
+
+// coverHost makes the host's root read-only in the thread's namespace and
+// covers the hidden dirs, /tmp and /dev/shm (the view without a minimal
+// root).
+func (s *Sandbox) coverHost() error {
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID, ""); err != nil {
+		return fmt.Errorf("sandbox: read-only root: %w", err)
+	}
+	// Mounts beneath the dirs about to be covered would still be listed in
+	// the instance's mountinfo (the stems' code mounts: other tenants'
+	// function paths): detach them first.
+	covered := append([]string{"/tmp", "/dev/shm"}, s.cfg.HideDirs...)
+	if err := detachBeneath(covered); err != nil {
+		return err
+	}
+	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	for _, d := range s.cfg.HideDirs {
+		if err := unix.Mount("tmpfs", d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("sandbox: hide %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// mountTmp puts sc on dir (the instance's /tmp) and returns an open
+// directory on it, or mounts a tmpfs with opts there (sc nil) and returns
+// -1.
+func mountTmp(sc *scratch, dir, opts string) (int, error) {
 	if sc == nil {
-		if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
 			return -1, fmt.Errorf("sandbox: /tmp: %w", err)
 		}
 		return -1, nil
 	}
-	err := unix.MoveMount(sc.mnt, "", unix.AT_FDCWD, "/tmp", unix.MOVE_MOUNT_F_EMPTY_PATH)
+	err := unix.MoveMount(sc.mnt, "", unix.AT_FDCWD, dir, unix.MOVE_MOUNT_F_EMPTY_PATH)
 	sc.close() // attached, or to be discarded
 	if err != nil {
 		return -1, fmt.Errorf("sandbox: /tmp: %w", err)
 	}
-	root, err := unix.Open("/tmp", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	root, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("sandbox: /tmp: %w", err)
 	}

@@ -20,9 +20,13 @@
 //     start only writes the limits. On cgroup v2 the child is cloned
 //     straight into the cgroup with SysProcAttr.UseCgroupFD.
 //  3. The thread unshares mount, UTS, IPC and PID namespaces and builds the
-//     instance's mount view in its private mount namespace: / read-only and
-//     nosuid, an empty tmpfs over each hidden dir (the platform's data dir),
-//     its own ext4 on /tmp (scratch.go: a ready one from a pool, moved
+//     instance's mount view in its private mount namespace: a minimal root
+//     (rootfs.go: a tmpfs with the host's /usr and a few /etc files and
+//     dirs bound or copied in, its own passwd and group, /dev basics;
+//     read-only, entered with chroot), or, where New could not build one
+//     (its probe failed, and Warnings says so), the host's / read-only and
+//     nosuid with an empty tmpfs over each hidden dir (the platform's data
+//     dir); in it, its own ext4 on /tmp (scratch.go: a ready one from a pool, moved
 //     into place), a size-capped tmpfs on /dev/shm, a /proc that shows only
 //     the instance's own processes, and the code and runtime dirs bound
 //     back read-only at /var/task and /var/runtime, where Lambda has them

@@ -71,9 +71,10 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 	}()
 	dirs := [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}}
 	if s.root != nil {
-		for _, d := range append(s.root.binds, v.extra) {
+		for _, d := range s.root.binds {
 			dirs = append(dirs, [2]string{d, d})
 		}
+		dirs = append(dirs, [2]string{v.extra, v.extra})
 	}
 	for _, d := range dirs {
 		if d[0] == "" {

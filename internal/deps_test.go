@@ -50,7 +50,7 @@ var allowed = map[string][]string{
 		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
-	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "fn"},
+	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat":    {"daemon", "config", "apiclient", "fn", "deploy"},
 	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},

@@ -40,7 +40,10 @@ type Config struct {
 	// Backoff is the wait before retry n (1-based); default 1 s, 2 s, 4 s…
 	// capped at 1 minute.
 	Backoff func(n int) time.Duration
-	Log     *slog.Logger
+	// Health says whether the store takes writes (nil: yes); while it does
+	// not, Enqueue refuses at once with its reason. nil: always.
+	Health func() error
+	Log    *slog.Logger
 }
 
 // Event is one stored asynchronous invocation.
@@ -123,6 +126,11 @@ func (q *Queue) Enqueue(ctx context.Context, ev *Event) error {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("async: encode event: %w", err)
+	}
+	if q.cfg.Health != nil {
+		if err := q.cfg.Health(); err != nil {
+			return err
+		}
 	}
 	subj := subjectPrefix + ev.Tenant + "." + ev.Function
 	if _, err := q.js.Publish(ctx, subj, data, jetstream.WithMsgID(ev.RequestID)); err != nil {

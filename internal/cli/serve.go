@@ -33,6 +33,12 @@ usage records and the admin API key. On the first start the server creates
 the directory and writes a new admin key to admin.key inside it; the other
 updraft commands read that file when run from the same directory.
 
+At start the server checks its store (every stream against its state at
+the last clean stop, every message read back, code against its digests)
+and refuses to start when data was lost or damaged, naming what: run
+"updraft admin check" for the full report, restore a backup or start with
+what is left with --allow-degraded (the losses are logged and accepted).
+
 Flags override the environment (UPDRAFT_DATA_DIR, UPDRAFT_LISTEN), which
 overrides the defaults.`,
 		Example: `  # serve on 127.0.0.1:8080 with state in ./updraft-data
@@ -42,7 +48,10 @@ overrides the defaults.`,
   updraft serve --listen 0.0.0.0:9000 --keep-alive 2m --data-dir /var/lib/updraft
 
   # keep logs for 3 days and at most 200 MB of them
-  updraft serve --log-max-age 72h --log-max-bytes 200000000`,
+  updraft serve --log-max-age 72h --log-max-bytes 200000000
+
+  # on the open internet: cut slow clients sooner, fewer connections per address
+  updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64`,
 		Args: args(),
 	}
 	f := cmd.Flags()
@@ -50,6 +59,7 @@ overrides the defaults.`,
 	f.StringVar(&listen, "listen", def.Listen, "HTTP API address, host:port (env UPDRAFT_LISTEN)")
 	f.DurationVar(&keepAlive, "keep-alive", def.KeepAlive, "stop an instance after it has been idle this long")
 	f.IntVar(&maxInstances, "max-instances", def.MaxInstances, "most instances per function version at once (0: no cap; calls are bounded by concurrency limits and --function-memory-mb)")
+	minFree := f.Int("min-free-mb", 0, "disk space kept free under the data dir: below it deploys get 507 so that queues and metering keep working longest; a store stopped by a full disk resumes once this much is free (0: 64)")
 	fnMemory := f.Int("function-memory-mb", 0, "memory for function instances in MB: the memory sizes of all instances together stay within it, beyond it calls get 429 (0: 80% of RAM less 512 MB for the platform)")
 	var pprofAddr string
 	tenantConc := f.Int("tenant-concurrency", def.TenantConcurrency, "most calls in flight per tenant (reserved concurrency is carved out of it)")
@@ -63,6 +73,11 @@ overrides the defaults.`,
 	codeGrace := f.Duration("code-grace", def.CodeGrace, "delete code no function or version references once it is older than this")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
+	headerTimeout := f.Duration("header-timeout", def.HeaderTimeout, "time a client has to send a request's headers before its connection is closed")
+	bodyGrace := f.Duration("body-grace", def.BodyGrace, "time a request body may take before --body-min-rate applies")
+	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
+	maxConnsPerIP := f.Int("max-conns-per-ip", def.MaxConnsPerIP, "most connections one client address (an IPv6 /64) may hold at once; more are closed at once (0: no cap; raise it behind a reverse proxy on this machine)")
+	allowDegraded := f.Bool("allow-degraded", false, "start even when the store check finds data lost or damaged (logged and accepted); see `updraft admin check`")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -80,6 +95,7 @@ overrides the defaults.`,
 			cfg.MaxInstances = maxInstances
 		}
 		cfg.FunctionMemoryMB = *fnMemory
+		cfg.MinFreeMB = *minFree
 		cfg.PprofListen = pprofAddr
 		cfg.TenantConcurrency = *tenantConc
 		cfg.ThrottleWait = *throttleWait
@@ -89,6 +105,11 @@ overrides the defaults.`,
 		cfg.NoSandbox = noSandbox
 		cfg.LogMaxAge, cfg.LogMaxBytes, cfg.UsageMaxBytes = *logMaxAge, *logMaxBytes, *usageMaxBytes
 		cfg.CodeGrace = *codeGrace
+		cfg.HeaderTimeout = *headerTimeout
+		cfg.BodyGrace = *bodyGrace
+		cfg.BodyMinRate = *bodyMinRate << 10
+		cfg.MaxConnsPerIP = *maxConnsPerIP
+		cfg.AllowDegraded = *allowDegraded
 		return a.serve(ctx, cfg)
 	})
 	return cmd

@@ -20,10 +20,15 @@ type Config struct {
 	// memory sizes of all instances together stay within it. 0 at
 	// Validate: 80% of the machine's RAM less PlatformReserveMB.
 	FunctionMemoryMB int
-	ShutdownTimeout  time.Duration // bound on in-flight calls at shutdown
-	LogMaxAge        time.Duration // log retention: older lines are discarded
-	LogMaxBytes      int64         // log retention by size: beyond it the oldest lines go
-	UsageMaxBytes    int64         // usage (billing) records kept, by size: beyond it the oldest go
+	// MinFreeMB is the disk space kept free under the data dir: below it
+	// deploys are refused (507) so that queues and metering keep working
+	// longest; a store stopped by a full disk resumes once this much is
+	// free. 0: 64.
+	MinFreeMB       int
+	ShutdownTimeout time.Duration // bound on in-flight calls at shutdown
+	LogMaxAge       time.Duration // log retention: older lines are discarded
+	LogMaxBytes     int64         // log retention by size: beyond it the oldest lines go
+	UsageMaxBytes   int64         // usage (billing) records kept, by size: beyond it the oldest go
 	// CodeGrace keeps code objects that no function or version references
 	// for this long after they were stored before they are deleted.
 	CodeGrace   time.Duration
@@ -44,6 +49,19 @@ type Config struct {
 	// interpreter's start-up (0: none).
 	StemCells int
 	NoSandbox bool // run functions as plain processes: no limits, no isolation
+	// HeaderTimeout bounds the arrival of a request's headers.
+	HeaderTimeout time.Duration
+	// BodyGrace and BodyMinRate (bytes per second) bound the arrival of a
+	// request's body: after BodyGrace it must keep up BodyMinRate, or it
+	// gets 408 and its connection is closed.
+	BodyGrace   time.Duration
+	BodyMinRate int64
+	// MaxConnsPerIP caps the connections one client address (an IPv6
+	// /64) holds at once; 0: no cap.
+	MaxConnsPerIP int
+	// AllowDegraded starts on a store the start check found damaged,
+	// logging and accepting the losses, instead of refusing to start.
+	AllowDegraded bool
 }
 
 // Default returns the embedded single-machine defaults.
@@ -62,6 +80,11 @@ func Default() Config {
 		ThrottleWait:      300 * time.Millisecond,
 		StemCells:         2,
 		KeepAlivePolicy:   "fixed",
+
+		HeaderTimeout: 10 * time.Second,
+		BodyGrace:     10 * time.Second,
+		BodyMinRate:   4 << 10,
+		MaxConnsPerIP: 256,
 	}
 }
 
@@ -101,6 +124,9 @@ func (c *Config) Validate() error {
 	if c.MaxInstances < 0 {
 		return fmt.Errorf("config: max instances %d must not be negative (0: no cap)", c.MaxInstances)
 	}
+	if c.MinFreeMB < 0 {
+		return fmt.Errorf("config: min free %d MB must not be negative (0: 64)", c.MinFreeMB)
+	}
 	if c.FunctionMemoryMB < 0 {
 		return fmt.Errorf("config: function memory %d MB must not be negative (0: derived from the machine's RAM)", c.FunctionMemoryMB)
 	}
@@ -137,6 +163,18 @@ func (c *Config) Validate() error {
 	}
 	if c.CodeGrace <= 0 {
 		return fmt.Errorf("config: code grace %v must be positive (e.g. 10m)", c.CodeGrace)
+	}
+	if c.HeaderTimeout <= 0 {
+		return fmt.Errorf("config: header timeout %v must be positive", c.HeaderTimeout)
+	}
+	if c.BodyGrace <= 0 {
+		return fmt.Errorf("config: body grace %v must be positive", c.BodyGrace)
+	}
+	if c.BodyMinRate <= 0 {
+		return fmt.Errorf("config: body minimum rate %d bytes/s must be positive (e.g. --body-min-rate 4 for 4 KB/s)", c.BodyMinRate)
+	}
+	if c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("config: max connections per IP %d must not be negative (0: no cap)", c.MaxConnsPerIP)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

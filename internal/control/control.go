@@ -29,7 +29,10 @@ type Config struct {
 	// DefaultCollectEvery). See gc.go.
 	CodeGrace    time.Duration
 	CollectEvery time.Duration
-	Log          *slog.Logger
+	// Reserve refuses a write that would eat into the disk space kept for
+	// queues and metering (serve --min-free-mb); nil: no reserve.
+	Reserve func() error
+	Log     *slog.Logger
 }
 
 // Control runs management sequences.
@@ -86,7 +89,7 @@ func (c *Control) Start(ctx context.Context) error {
 		if len(cc.Provisioned) == 0 {
 			continue
 		}
-		tenant, name := splitKey(key)
+		tenant, name := fn.SplitKey(key)
 		if err := c.awaitProvisioned(wctx, tenant, name); err != nil {
 			c.cfg.Log.Warn("provisioned concurrency at start", "tenant", tenant, "fn", name, "err", err)
 		}
@@ -173,6 +176,11 @@ func (c *Control) changed(ctx context.Context, ch registry.Change) {
 // instances of the previous revision are retired when the change reaches
 // the registry's feed; calls from now on already start the new revision.
 func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request, publish bool) (*fn.Function, bool, error) {
+	if c.cfg.Reserve != nil {
+		if err := c.cfg.Reserve(); err != nil {
+			return nil, false, err
+		}
+	}
 	f, created, err := c.dep.Deploy(ctx, tenant, req)
 	if err != nil {
 		return nil, false, err

@@ -163,14 +163,6 @@ type share struct {
 	n       int
 }
 
-// version returns $LATEST or a published version of the function.
-func (c *Control) version(ctx context.Context, tenant, name, version string) (*fn.Function, error) {
-	if version == fn.LatestVersion {
-		return c.reg.GetFunction(ctx, tenant, name)
-	}
-	return c.reg.GetVersion(ctx, tenant, name, version)
-}
-
 // targets resolves q to pool keys and the share of n each gets.
 func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (map[string]*share, error) {
 	out := map[string]*share{}
@@ -178,7 +170,7 @@ func (c *Control) targets(ctx context.Context, tenant, name, q string, n int) (m
 		if k <= 0 {
 			return nil
 		}
-		f, err := c.version(ctx, tenant, name, version)
+		f, _, err := c.router.Resolve(ctx, tenant, name, version) // $LATEST or a version: no alias draw
 		if err != nil {
 			return err
 		}
@@ -268,7 +260,7 @@ func (c *Control) reconcileAll(ctx context.Context) {
 		if len(cc.Provisioned) == 0 && !applied {
 			continue
 		}
-		tenant, name := splitKey(key)
+		tenant, name := fn.SplitKey(key)
 		c.reconcile(ctx, tenant, name)
 	}
 }
@@ -323,13 +315,4 @@ func (c *Control) modified(tenant, name, q string) time.Time {
 		return st.modified[q]
 	}
 	return time.Now().UTC()
-}
-
-func splitKey(key string) (tenant, name string) {
-	for i := 0; i < len(key); i++ {
-		if key[i] == '/' {
-			return key[:i], key[i+1:]
-		}
-	}
-	return "", key
 }

@@ -64,12 +64,15 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	st, err := store.Open(ctx, store.Config{Dir: cfg.StoreDir()})
+	st, err := store.Open(ctx, store.Config{Dir: cfg.StoreDir(), Log: d.log, MinFreeMB: cfg.MinFreeMB})
 	if err != nil {
 		return err
 	}
 	d.st = st
 	d.onClose(func(context.Context) error { return st.Close() })
+	if err := registry.CheckAtStart(ctx, st, registry.StartCheck{DataDir: cfg.DataDir, AllowDegraded: cfg.AllowDegraded, Log: d.log}); err != nil {
+		return err
+	}
 
 	reg, err := registry.New(ctx, st)
 	if err != nil {
@@ -167,12 +170,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(sch.Close)
 
 	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
-	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Log: d.log}, reg, dep, rtr, sch, pl)
+	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Reserve: st.Reserve, Log: d.log}, reg, dep, rtr, sch, pl)
 	if err := ctl.Start(ctx); err != nil {
 		return err
 	}
 	d.onClose(ctl.Close)
-	q, err := async.New(ctx, st, rtr, async.Config{Log: d.log})
+	q, err := async.New(ctx, st, rtr, async.Config{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
 	}
@@ -180,7 +183,11 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(q.Close)
-	gw := gateway.New(gateway.Config{Listen: cfg.Listen, Log: d.log}, reg, dep, ctl, rtr, q, lg, mt, mx)
+	gw := gateway.New(gateway.Config{
+		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
+		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
+		Backup: d.backup, Health: st.Healthy,
+	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
@@ -219,6 +226,13 @@ func (d *Daemon) Registry() *registry.Registry { return d.reg }
 // in-flight calls finish until ctx is done, then everything else stops in
 // reverse order of start. Safe to call more than once.
 func (d *Daemon) Close(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		// Never unbounded: a store that cannot write (a full disk) would
+		// hold the flush of logs and usage forever.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.cfg.ShutdownTimeout)
+		defer cancel()
+	}
 	var errs []error
 	for i := len(d.closers) - 1; i >= 0; i-- {
 		if ctx.Err() != nil {

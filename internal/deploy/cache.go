@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/registry"
 )
 
 // tmpPrefix names unpacks in progress inside the cache directory.
@@ -26,7 +27,11 @@ func (d *Deployer) CodeDir(ctx context.Context, f *fn.Function) (string, error) 
 		return "", fmt.Errorf("deploy: function %s has no valid code sha256 (%q)", fn.Key(f.Tenant, f.Name), f.CodeSHA256)
 	}
 	d.use(UseKey(f.Tenant, f.Name, f.Revision), f.CodeSHA256)
-	return d.unpackOnce(ctx, f.CodeSHA256, nil)
+	dir, err := d.unpackOnce(ctx, f.CodeSHA256, nil)
+	if errors.Is(err, registry.ErrCodeCorrupt) {
+		return "", fn.CodeCorrupt(f.Name, f.CodeSHA256, err)
+	}
+	return dir, err
 }
 
 // unpackOnce makes sure <cache>/<sha> holds the unpacked code and returns

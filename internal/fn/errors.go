@@ -51,6 +51,7 @@ const (
 	TypeUnauthorized           = "UnauthorizedException"
 	TypeRequestEntityTooLarge  = "RequestEntityTooLargeException"
 	TypeProvisionedConcurrency = "ProvisionedConcurrencyConfigNotFoundException"
+	TypeRequestTimeout         = "RequestTimeoutException"
 )
 
 // Errorf builds an *Error with a formatted message.
@@ -87,6 +88,14 @@ func AsError(err error) *Error {
 	return Internal(err)
 }
 
+// CodeCorrupt is a 500 ServiceException for a function whose stored code
+// object cannot be read back or does not match its sha256 digest.
+func CodeCorrupt(name, sha string, err error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Type: TypeService, Err: err, Message: fmt.Sprintf(
+		"the code of function %s (sha256 %s) is damaged in the store and cannot be run: deploy the function again to store its code anew; "+
+			"the operator can list all damage with `updraft admin check` (server stopped)", name, sha)}
+}
+
 // IsNotFound reports whether err is a ResourceNotFoundException.
 func IsNotFound(err error) bool {
 	var e *Error
@@ -111,8 +120,20 @@ func Throttled(reason, format string, args ...any) *Error {
 	return e
 }
 
+// RequestTimeout is a request whose body did not arrive in time (408); AWS
+// SDKs retry it.
+func RequestTimeout(format string, args ...any) *Error {
+	return Errorf(http.StatusRequestTimeout, TypeRequestTimeout, format, args...)
+}
+
 // ProvisionedConfigNotFound is Lambda's 404 for a qualifier without
 // provisioned concurrency.
 func ProvisionedConfigNotFound(name, qualifier string) *Error {
 	return Errorf(http.StatusNotFound, TypeProvisionedConcurrency, "No Provisioned Concurrency Config found for function: %s:%s", name, qualifier)
+}
+
+// InsufficientStorage is a 507 ServiceException: the platform's disk cannot
+// take the write. The message says what is full and what to free.
+func InsufficientStorage(format string, args ...any) *Error {
+	return Errorf(http.StatusInsufficientStorage, TypeService, format, args...)
 }

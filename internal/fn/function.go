@@ -329,3 +329,11 @@ func sortedKeys(m map[string]string) []string {
 
 // Key is the function's identity inside the platform: tenant/name.
 func Key(tenant, name string) string { return tenant + "/" + name }
+
+// SplitKey is Key's inverse; a key without a tenant is ("", key).
+func SplitKey(key string) (tenant, name string) {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}

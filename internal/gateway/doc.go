@@ -13,4 +13,9 @@
 //
 // Adapters decode, call one operation of control, router or a domain
 // package, and encode; sequences of domain steps live in control.
+//
+// What one client may hold is bounded (limits.go): a header timeout, a
+// body read deadline with a minimum rate (408), an answer at once to a
+// request refused before its body is read, and a cap on connections per
+// client address.
 package gateway

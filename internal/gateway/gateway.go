@@ -29,6 +29,21 @@ import (
 type Config struct {
 	Listen string
 	Log    *slog.Logger
+	// HeaderTimeout bounds the arrival of a request's headers.
+	HeaderTimeout time.Duration
+	// BodyGrace and BodyMinRate bound a body's arrival: it must come at
+	// BodyMinRate bytes per second or more once BodyGrace has passed
+	// since its headers, or it gets 408 and its connection is closed.
+	BodyGrace   time.Duration
+	BodyMinRate int64
+	// MaxConnsPerIP caps the connections one client address holds at
+	// once (an IPv6 client counts by its /64); 0: no cap.
+	MaxConnsPerIP int
+	// Backup serves GET /v1/backup.
+	Backup mgmt.BackupFunc
+	// Health reports whether the platform can take writes (nil: yes); it
+	// makes /healthz and /readyz truthful. nil: always healthy.
+	Health func() error
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -55,14 +70,23 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.HeaderTimeout <= 0 {
+		cfg.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = DefaultBodyGrace
+	}
+	if cfg.BodyMinRate <= 0 {
+		cfg.BodyMinRate = DefaultBodyMinRate
+	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{
-		Handler:           http.HandlerFunc(g.serveHTTP),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           g.Handler(),
+		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelDebug),
 	}
@@ -70,16 +94,38 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 }
 
 // Handler is the whole HTTP API, for tests and embedding.
-func (g *Gateway) Handler() http.Handler { return http.HandlerFunc(g.serveHTTP) }
+func (g *Gateway) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gr := g.guardBody(w, r)
+		g.serveHTTP(w, gr)
+		if b, ok := gr.Body.(*slowBody); ok {
+			b.finish()
+		}
+	})
+}
 
 // routes is the REST side: health, metrics, /v1, Lambda's API, function
 // URLs.
 func (g *Gateway) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	// /healthz: is the platform working (503 while its store cannot take
+	// writes, e.g. its disk is full); /readyz: should it get traffic. Both
+	// answer without a key.
+	health := func(ok string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			if g.cfg.Health != nil {
+				if err := g.cfg.Health(); err != nil {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					_, _ = fmt.Fprintf(w, "unhealthy: %s\n", fn.AsError(err).Message)
+					return
+				}
+			}
+			_, _ = w.Write([]byte(ok + "\n"))
+		}
+	}
+	mux.HandleFunc("GET /healthz", health("ok"))
+	mux.HandleFunc("GET /readyz", health("ready"))
 	if g.mx != nil {
 		// Platform-wide counters: served without a key, like /healthz, on
 		// the API's (by default loopback) listener.
@@ -131,6 +177,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", g.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("gateway: listen on %s: %w", g.cfg.Listen, err)
+	}
+	if g.cfg.MaxConnsPerIP > 0 {
+		ln = newIPLimitListener(ln, g.cfg.MaxConnsPerIP, g.cfg.Log)
 	}
 	g.ln = ln
 	g.done = make(chan error, 1)

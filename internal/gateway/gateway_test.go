@@ -20,9 +20,16 @@ import (
 // server starts the real platform on 127.0.0.1 and returns its URL and key.
 func server(t *testing.T) (string, string, *daemon.Daemon) {
 	t.Helper()
+	return serverWith(t, func(*config.Config) {})
+}
+
+// serverWith is server with the configuration changed by tune.
+func serverWith(t *testing.T, tune func(*config.Config)) (string, string, *daemon.Daemon) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
+	tune(&cfg)
 	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

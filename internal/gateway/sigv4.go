@@ -72,7 +72,9 @@ func badSignature(format string, args ...any) *fn.Error {
 }
 
 // authSigV4 verifies r's signature and returns the key's tenant. It reads
-// the body to hash it and puts it back for the handler.
+// the body to hash it, and puts it back for the handler, only once the key
+// is known to exist and the date to be in range: a request with an unknown
+// key is refused before its body is read.
 func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, error) {
 	a, err := parseSigV4(r.Header.Get("Authorization"))
 	if err != nil {
@@ -94,13 +96,9 @@ func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, err
 	if a.date != amzDate[:8] {
 		return "", badSignature("the credential scope date %s is not the date of X-Amz-Date %s", a.date, amzDate)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wire.MaxRequestBody))
+	body, err := readSigned(w, r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge, "the request is larger than %d bytes", wire.MaxRequestBody)
-		}
-		return "", fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "could not read the request body: %v", err)
+		return "", err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256(body)
@@ -119,6 +117,28 @@ func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, err
 		return tenant, nil
 	}
 	return "", badSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+}
+
+// readSigned reads a signed request's body into memory that grows as its
+// bytes arrive, at most wire.MaxRequestBody.
+func readSigned(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := wire.MaxRequestBody
+	if r.ContentLength >= 0 && r.ContentLength < wire.MaxRequestBody {
+		limit = int(r.ContentLength) // the body ends there
+	}
+	body, err := wire.ReadLimited(http.MaxBytesReader(w, r.Body, wire.MaxRequestBody), nil, limit)
+	if err == nil {
+		return body, nil
+	}
+	var mbe *http.MaxBytesError
+	var fe *fn.Error
+	switch {
+	case errors.As(err, &mbe), errors.Is(err, wire.ErrTooLarge):
+		return nil, fn.Errorf(http.StatusRequestEntityTooLarge, fn.TypeRequestTooLarge, "the request is larger than %d bytes", wire.MaxRequestBody)
+	case errors.As(err, &fe):
+		return nil, fe // e.g. the body arrived too slowly
+	}
+	return nil, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "could not read the request body: %v", err)
 }
 
 // unsignable are headers the AWS SDK's signer never signs; a request that

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -96,9 +97,13 @@ func (r *Registry) Authenticate(ctx context.Context, key string) (string, error)
 }
 
 // EnsureAdminKey makes sure the file at path holds a working API key of the
-// default tenant. If the file's key is known it returns false; otherwise (no
-// file, or a key this store does not know) it creates a key, writes it and
-// its newline to path with mode 0600 (the directory 0700) and returns true.
+// default tenant. If the file's key is known it returns false. With no file
+// it creates a key, writes it and its newline to path with mode 0600 (the
+// directory 0700) and returns true. A file whose key this store does not
+// know is replaced (the old file kept as path.old, with a warning) only when
+// the store holds no API key at all; when it holds others, the admin key
+// was lost or the file belongs to another store, and EnsureAdminKey refuses
+// rather than hide that with a new key.
 func (r *Registry) EnsureAdminKey(ctx context.Context, path string) (created bool, err error) {
 	data, err := os.ReadFile(path)
 	switch {
@@ -108,7 +113,23 @@ func (r *Registry) EnsureAdminKey(ctx context.Context, path string) (created boo
 		} else if !isUnrecognized(aerr) {
 			return false, aerr
 		}
-		r.log.Warn("admin key file holds a key this store does not know: writing a new one", "path", path)
+		keys, err := kvEntries(ctx, r.js, apiKeysBucket)
+		if err != nil {
+			return false, err
+		}
+		if len(keys) > 0 {
+			dir := filepath.Dir(path)
+			return false, fmt.Errorf("the admin key in %s is not in this store, which holds %d other API keys: "+
+				"the store lost it, or the file belongs to another data directory. Nothing was changed. "+
+				"Run `updraft admin check --data-dir %s` to see what else is damaged; to make a new admin key, "+
+				"move %s away and start again (the other keys keep working)", path, len(keys), dir, path)
+		}
+		old := path + ".old"
+		if err := os.Rename(path, old); err != nil {
+			return false, fmt.Errorf("registry: keep the unknown admin key as %s: %w", old, err)
+		}
+		r.log.Warn("the admin key file holds a key this store does not know, and the store holds no API key: writing a new admin key",
+			"path", path, "old_key_kept_in", old)
 	case !errors.Is(err, os.ErrNotExist):
 		return false, fmt.Errorf("registry: read admin key %s: %w", path, err)
 	}

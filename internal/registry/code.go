@@ -46,13 +46,21 @@ func (r *Registry) PutCode(ctx context.Context, sha string, zip []byte) error {
 	return nil
 }
 
-// GetCode returns the zip stored as sha. A missing object is an error that
-// wraps jetstream.ErrObjectNotFound.
+// ErrCodeCorrupt is wrapped by GetCode's error when the stored object
+// cannot be read back whole or its content does not match its digest.
+var ErrCodeCorrupt = errors.New("the stored code object is damaged")
+
+// GetCode returns the zip stored as sha, checked against its digest. A
+// missing object is an error that wraps jetstream.ErrObjectNotFound; a
+// damaged one wraps ErrCodeCorrupt.
 func (r *Registry) GetCode(ctx context.Context, sha string) ([]byte, error) {
 	if err := checkSHA(sha); err != nil {
 		return nil, err
 	}
-	data, err := r.code.GetBytes(ctx, sha)
+	data, err := readCode(ctx, r.js, r.code, sha)
+	if errors.Is(err, ErrCodeCorrupt) {
+		r.log.Error("code object damaged: run `updraft admin check`", "code_sha256", sha, "err", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("registry: read code %s: %w", sha, err)
 	}

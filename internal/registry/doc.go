@@ -20,4 +20,13 @@
 // except code a deploy in flight holds (HoldCode, KV bucket "codeholds")
 // and code younger than a grace period. Storage (storage.go) reports the
 // bytes of every JetStream stream and each tenant's share.
+//
+// Check verifies the store under the registry and names every loss in the
+// registry's terms — functions, versions and API keys by key, code objects
+// by digest with the functions that use them, async events by count — for
+// `updraft admin check` (offline) and CheckAtStart (serve refuses a damaged
+// store unless --allow-degraded). GetCode reads code chunk by chunk and
+// checks its digest, so damaged code is ErrCodeCorrupt at once, never a wait
+// or an anonymous 500. EnsureAdminKey never replaces a lost admin key while
+// the store holds other keys.
 package registry

@@ -355,17 +355,23 @@ func TestEnsureAdminKey(t *testing.T) {
 		t.Fatal("second call rewrote the key file")
 	}
 
-	// A key this store does not know (e.g. the store was wiped) is replaced.
-	if err := os.WriteFile(path, []byte("upd_"+strings.Repeat("1", 64)+"\n"), 0o600); err != nil {
+	// A key this store does not know, in a store that holds no API key
+	// (e.g. the store was wiped), is replaced; the old file is kept.
+	_, r2 := open(t, t.TempDir())
+	unknown := []byte("upd_" + strings.Repeat("1", 64) + "\n")
+	if err := os.WriteFile(path, unknown, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	created, err = r.EnsureAdminKey(ctx, path)
+	created, err = r2.EnsureAdminKey(ctx, path)
 	if err != nil || !created {
 		t.Fatalf("unknown key: created=%v err=%v", created, err)
 	}
 	data, _ = os.ReadFile(path)
-	if tenant, err := r.Authenticate(ctx, strings.TrimSpace(string(data))); err != nil || tenant != DefaultTenant {
+	if tenant, err := r2.Authenticate(ctx, strings.TrimSpace(string(data))); err != nil || tenant != DefaultTenant {
 		t.Fatalf("replaced key authenticates as %q, %v", tenant, err)
+	}
+	if old, _ := os.ReadFile(path + ".old"); !bytes.Equal(old, unknown) {
+		t.Fatalf("old key file not kept: %q", old)
 	}
 }
 

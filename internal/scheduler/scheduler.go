@@ -102,7 +102,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for key, cc := range all {
-		tenant, name := splitKey(key)
+		tenant, name := fn.SplitKey(key)
 		s.setLocked(tenant, name, cc)
 	}
 	return nil
@@ -113,15 +113,6 @@ func (s *Scheduler) Close(ctx context.Context) error { return nil }
 
 // TenantLimit is the tenant-wide concurrency limit.
 func (s *Scheduler) TenantLimit() int { return s.cfg.TenantLimit }
-
-func splitKey(key string) (tenant, name string) {
-	for i := 0; i < len(key); i++ {
-		if key[i] == '/' {
-			return key[:i], key[i+1:]
-		}
-	}
-	return "", key
-}
 
 func (s *Scheduler) tenant(t string) *tenantState {
 	ts := s.tenants[t]

@@ -23,13 +23,16 @@ const (
 	DefaultMaxPending    = 64 << 20
 )
 
-// Retry policy of one flush: attempts and the wait for one attempt's acks.
-// Retries carry the same Nats-Msg-Id, so JetStream's duplicate window (2
-// minutes by default) stores a batch once even when only its ack was lost.
+// Retry policy of one flush: a failed publish is retried until it is
+// stored or the Batcher is closed (the store may be out of disk space for a
+// while; what waits is bounded by MaxPending), with a backoff that doubles
+// up to maxBackoff. Retries carry the same Nats-Msg-Id, so JetStream's
+// duplicate window (2 minutes by default) stores a batch once even when
+// only its ack was lost.
 const (
-	publishAttempts = 5
-	ackTimeout      = 5 * time.Second
-	firstBackoff    = 100 * time.Millisecond // doubled after each attempt
+	ackTimeout   = 5 * time.Second
+	firstBackoff = 100 * time.Millisecond // doubled after each attempt
+	maxBackoff   = 5 * time.Second
 )
 
 // BatchConfig tunes a Batcher. Zero values take the defaults.
@@ -58,7 +61,7 @@ type Batcher struct {
 	log     *slog.Logger
 	maxItem int           // largest item that fits in one message
 	idBase  string        // Nats-Msg-Id prefix, unique per Batcher
-	retries int           // publish attempts per flush (publishAttempts)
+	retries int           // publish attempts per flush; 0: until stored or closed
 	backoff time.Duration // wait before the first retry (firstBackoff)
 	nextID  atomic.Uint64
 	lost    atomic.Int64
@@ -119,7 +122,6 @@ func NewBatcher(s *Store, cfg BatchConfig, log *slog.Logger) *Batcher {
 		// Room for the brackets and the headers JetStream adds.
 		maxItem: int(s.nc.MaxPayload()) - 4<<10,
 		idBase:  rand.Text() + "-",
-		retries: publishAttempts,
 		backoff: firstBackoff,
 		pending: map[string][]*chunk{},
 		wake:    make(chan struct{}, 1),
@@ -359,7 +361,7 @@ func (b *Batcher) flush() error {
 }
 
 // publish sends chunks concurrently and waits for their acks, retrying the
-// failed ones with backoff up to publishAttempts times.
+// failed ones with backoff until they are stored or the Batcher closes.
 func (b *Batcher) publish(chunks []*chunk) error {
 	backoff := b.backoff
 	for attempt := 1; len(chunks) > 0; attempt++ {
@@ -367,7 +369,7 @@ func (b *Batcher) publish(chunks []*chunk) error {
 		if len(failed) == 0 {
 			return nil
 		}
-		if attempt >= b.retries || b.ctx.Err() != nil {
+		if (b.retries > 0 && attempt >= b.retries) || b.ctx.Err() != nil {
 			items := 0
 			for _, c := range failed {
 				items += c.items
@@ -377,12 +379,15 @@ func (b *Batcher) publish(chunks []*chunk) error {
 				"subject", failed[0].subject, "attempts", attempt, "err", err)
 			return fmt.Errorf("store: publish %d batch messages (%d items lost): %w", len(failed), items, err)
 		}
-		b.log.Warn("store: batch publish failed, retrying", "messages", len(failed), "attempt", attempt, "err", err)
+		if attempt == 1 || attempt%20 == 0 {
+			b.log.Warn("store: batch publish failed, retrying until stored (held in memory meanwhile)",
+				"messages", len(failed), "attempt", attempt, "err", err)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-b.ctx.Done():
 		}
-		backoff *= 2
+		backoff = min(backoff*2, maxBackoff)
 		chunks = failed
 	}
 	return nil

@@ -1,8 +1,3 @@
-// Package mgmt is the gateway's adapter for Updraft's own management API
-// under /v1/ (deploy, list, get, delete, logs, usage, storage, concurrency,
-// instances, keys), which the CLI and apiclient speak. Each handler
-// decodes, calls one operation of control, registry, logs or meter, and
-// encodes.
 package mgmt
 
 import (
@@ -18,7 +13,8 @@ import (
 
 // Config tunes the adapter.
 type Config struct {
-	Log *slog.Logger
+	Log    *slog.Logger
+	Backup BackupFunc // GET /v1/backup; nil answers 503
 }
 
 // API serves /v1/.
@@ -47,6 +43,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
 	mux.HandleFunc("GET /v1/storage", auth(g.storage))
+	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
 	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))

@@ -17,16 +17,22 @@ import (
 // with a fraction of the Decoder's memory: a deploy body is mostly the
 // base64 zip, megabytes, and the Decoder copies it into a buffer grown by
 // doubling, then into the string ZipFile, then decodes that into a third
-// buffer. Here the body is read once into a buffer of its announced size,
-// the other fields are unmarshalled from it, and the zip is decoded in
-// place, into the body's own bytes. A body that takes none of that is
-// decoded again the Decoder's way, so that every error reads as before; a
-// corrupt zip_file is reported as a base64.CorruptInputError.
+// buffer. Here the body is read once, into a buffer that grows as its
+// bytes arrive up to its announced size (never allocated from that size up
+// front: a client may announce megabytes and send nothing), the other
+// fields are unmarshalled from it, and the zip is decoded in place, into
+// the body's own bytes. A body that takes none of that is decoded again
+// the Decoder's way, so that every error reads as before; a corrupt
+// zip_file is reported as a base64.CorruptInputError.
 func decodeDeploy(w http.ResponseWriter, r *http.Request) (deployBody, []byte, error) {
 	rd := http.MaxBytesReader(w, r.Body, wire.MaxRequestBody)
-	// One byte over the announced size lets the read see EOF without growing.
-	size := min(max(r.ContentLength, 0), wire.MaxRequestBody) + 1
-	data, err := wire.ReadLimited(rd, make([]byte, 0, size), wire.MaxRequestBody)
+	// A body ends at its announced length, so the buffer need not grow
+	// past it; MaxBytesReader refuses a longer one.
+	limit := wire.MaxRequestBody
+	if r.ContentLength >= 0 && r.ContentLength < wire.MaxRequestBody {
+		limit = int(r.ContentLength)
+	}
+	data, err := wire.ReadLimited(rd, make([]byte, 0, min(limit+1, initialDeployBuffer)), limit)
 	if err != nil {
 		return deployBody{}, nil, err
 	}
@@ -75,6 +81,10 @@ func decodeDeployInPlace(data []byte) (deployBody, []byte, bool) {
 	}
 	return fast.deployBody, zip[:n], true
 }
+
+// initialDeployBuffer is the first buffer of a deploy body; it doubles as
+// bytes arrive.
+const initialDeployBuffer = 64 << 10
 
 // textValue accepts a JSON string or null without keeping it.
 type textValue struct{}

@@ -1,7 +1,3 @@
-// Package wire is what every protocol adapter of the gateway shares on the
-// wire: request ids, the error reply (a typed error from the fn catalogue
-// mapped to a status, X-Amzn-ErrorType and {"Type","message"}), JSON
-// replies, bounded body reads, and Lambda's function name and ARN forms.
 package wire
 
 import (
@@ -134,10 +130,17 @@ func (s sentinel) Error() string { return string(s) }
 const ErrTooLarge = sentinel("payload too large")
 
 // ReadLimited reads r into buf, failing with ErrTooLarge past limit bytes.
+// buf grows as bytes arrive, doubling, but never past limit+1 bytes: a
+// caller that knows a body's announced length may pass it as limit (a
+// request body ends there), so that the last buffer fits it, and starts
+// from a small buf, so that a client announcing megabytes and sending few
+// costs few.
 func ReadLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			grown := make([]byte, len(buf), max(min(2*cap(buf), limit+1), len(buf)+512))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

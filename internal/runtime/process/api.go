@@ -164,7 +164,14 @@ func (in *instance) serveResult(ctx *fasthttp.RequestCtx, id []byte, isError boo
 	// server writes once this returns.
 	in.results <- res // cap 1 and one result per invocation: never blocks
 	if res.kind == resultTooLarge {
-		ctx.SetConnectionClose() // the rest of the body stays unread
+		// Read the rest of the body (up to a bound) before answering, so
+		// that the runtime finishes writing it and reads the 413: a reply
+		// and close in the middle of its write resets the connection under
+		// it (Node's client then dies of an unhandled ECONNRESET).
+		if ctx.Request.IsBodyStream() {
+			_, _ = io.Copy(io.Discard, io.LimitReader(ctx.RequestBodyStream(), maxDrain))
+		}
+		ctx.SetConnectionClose()
 		replyError(ctx, fasthttp.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 			"Exceeded maximum allowed payload size ("+strconv.Itoa(fn.MaxSyncPayload)+" bytes).")
 		return
@@ -235,6 +242,10 @@ func apiError(w http.ResponseWriter, status int, errorType, msg string) {
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+// maxDrain bounds what is read and discarded of a result over the limit
+// before the 413; past it the connection is closed mid-body.
+const maxDrain = 64 << 20
 
 // readBody returns the request's body in a new slice, at most
 // fn.MaxSyncPayload bytes. The server reads bodies up to that size before

@@ -26,7 +26,8 @@ type apiServer struct {
 	srv *fasthttp.Server
 
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{} // open connections, closed by Close
+	conns  map[net.Conn]struct{}     // open connections, closed by Close
+	lns    map[net.Listener]struct{} // listeners being served, closed by Close
 	closed bool
 }
 
@@ -36,7 +37,7 @@ type apiServer struct {
 const idleTimeout = 10 * time.Minute
 
 func newAPIServer(h *apiHandler, log *slog.Logger) *apiServer {
-	s := &apiServer{conns: make(map[net.Conn]struct{})}
+	s := &apiServer{conns: make(map[net.Conn]struct{}), lns: make(map[net.Listener]struct{})}
 	s.srv = &fasthttp.Server{
 		Handler: h.serve,
 		Name:    "updraft",
@@ -78,7 +79,23 @@ func (s *apiServer) track(c net.Conn, state fasthttp.ConnState) {
 }
 
 // Serve serves ln until it or the server is closed; it returns nil then.
+// The server keeps its own set of listeners: fasthttp's Shutdown only
+// closes those its Serve has already registered, so a Close that ran
+// between a Start and its Serve goroutine would leave ln accepting forever.
 func (s *apiServer) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.lns[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.lns, ln)
+		s.mu.Unlock()
+	}()
 	err := s.srv.Serve(ln)
 	if err != nil && (errors.Is(err, net.ErrClosed) || s.isClosed()) {
 		return nil
@@ -101,6 +118,9 @@ func (s *apiServer) Close() error {
 	conns := make([]net.Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
+	}
+	for ln := range s.lns {
+		ln.Close()
 	}
 	s.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())

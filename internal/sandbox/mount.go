@@ -30,21 +30,27 @@ type view struct {
 	code    string   // shown at TaskRoot; "" for none
 	runtime string   // shown at RuntimeRoot; "" for none
 	stem    string   // a stem's task root on the host side (see stem.go), shown at TaskRoot
-	// With a minimal root (rootfs.go): its /etc, and a host dir its
-	// executable needs beyond /usr ("" for none).
-	etc   []etcEntry
+	// With a minimal root (rootfs.go): the instance's uid (its passwd),
+	// and a host dir its executable needs beyond /usr ("" for none).
+	uid   uint32
 	extra string
 }
 
 // setupNamespaces runs on the locked spawning thread: it unshares the
-// namespaces and builds the instance's mount view: a minimal root
-// (rootfs.go), or, where the host cannot build one, the host's root
-// read-only with the hidden dirs covered. It returns an open directory on
-// a scratch /tmp (for Box.Close), or -1.
+// namespaces and builds the instance's mount view: a copy of the minimal
+// root's template (rootfs.go), or, where the host cannot build one, the
+// host's root read-only with the hidden dirs covered. It returns an open
+// directory on a scratch /tmp (for Box.Close), or -1.
 func (s *Sandbox) setupNamespaces(v view) (int, error) {
-	if err := unix.Unshare(nsFlags); err != nil {
-		return -1, fmt.Errorf("sandbox: unshare namespaces: %w", err)
-	}
+	// Detached read-only copies of the code, the runtime and the extra
+	// dir, taken in the platform's namespace and attached at the end;
+	// the stem's is a peer of the platform's stem root (stem.go).
+	var binds []bind
+	defer func() {
+		for _, b := range binds {
+			unix.Close(b.fd)
+		}
+	}()
 	stemFD := -1
 	if v.stem != "" {
 		var err error
@@ -53,29 +59,7 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 		}
 		defer unix.Close(stemFD)
 	}
-	if err := unix.Sethostname([]byte("updraft")); err != nil {
-		return -1, fmt.Errorf("sandbox: hostname: %w", err)
-	}
-	// Nothing done here may propagate back to the host.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return -1, fmt.Errorf("sandbox: make mounts private: %w", err)
-	}
-	// Detached read-only copies of the code and the runtime (and, for a
-	// minimal root, of the host dirs it shows), taken before anything
-	// covers them and attached again at the end.
-	var binds []bind
-	defer func() {
-		for _, b := range binds {
-			unix.Close(b.fd)
-		}
-	}()
-	dirs := [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}}
-	if s.root != nil {
-		for _, d := range s.root.binds {
-			dirs = append(dirs, [2]string{d, d})
-		}
-		dirs = append(dirs, [2]string{v.extra, v.extra})
-	}
+	dirs := [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}, {v.extra, v.extra}}
 	for _, d := range dirs {
 		if d[0] == "" {
 			continue
@@ -86,18 +70,28 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 		}
 		binds = append(binds, bind{fd, d[1]})
 	}
-	root := "" // where the instance's / is while it is built
 	if s.root != nil {
-		if err := s.root.buildRoot(v.etc); err != nil {
+		if err := s.root.enter(); err != nil {
 			return -1, err
 		}
-		root = rootStage
-	} else if err := s.coverHost(); err != nil {
-		return -1, err
+	} else {
+		if err := unix.Unshare(nsFlags); err != nil {
+			return -1, fmt.Errorf("sandbox: unshare namespaces: %w", err)
+		}
+		// Nothing done here may propagate back to the host.
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return -1, fmt.Errorf("sandbox: make mounts private: %w", err)
+		}
+		if err := s.coverHost(); err != nil {
+			return -1, err
+		}
+	}
+	if err := unix.Sethostname([]byte("updraft")); err != nil {
+		return -1, fmt.Errorf("sandbox: hostname: %w", err)
 	}
 	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	size := "size=" + strconv.Itoa(v.tmpMB) + "m,mode=1777"
-	tmpRoot, err := mountTmp(v.scratch, root+"/tmp", size)
+	tmpRoot, err := mountTmp(v.scratch, "/tmp", size)
 	if err != nil {
 		return -1, err
 	}
@@ -107,37 +101,31 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 			unix.Close(tmpRoot)
 		}
 	}()
-	if err := unix.Mount("tmpfs", root+"/dev/shm", "tmpfs", nox, size); err != nil && !os.IsNotExist(err) {
+	if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", nox, size); err != nil && !os.IsNotExist(err) {
 		return -1, fmt.Errorf("sandbox: /dev/shm: %w", err)
 	}
 	for _, b := range binds {
-		if err := os.MkdirAll(root+b.target, 0o755); err != nil {
+		if err := os.MkdirAll(b.target, 0o755); err != nil {
 			return -1, fmt.Errorf("sandbox: mount point %s: %w", b.target, err)
 		}
-		if err := unix.MoveMount(b.fd, "", unix.AT_FDCWD, root+b.target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		if err := unix.MoveMount(b.fd, "", unix.AT_FDCWD, b.target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 			return -1, fmt.Errorf("sandbox: bind %s: %w", b.target, err)
 		}
 	}
 	if stemFD >= 0 {
-		if err := attachStem(stemFD, root+s.taskRoot(v.stem)); err != nil {
+		if err := attachStem(stemFD, s.taskRoot(v.stem)); err != nil {
+			return -1, err
+		}
+	}
+	if s.root != nil {
+		if err := bindUser(v.uid); err != nil {
 			return -1, err
 		}
 	}
 	// A /proc of its own: only the instance's own processes are visible
 	// (each instance has its own uid), not the platform's or a neighbour's.
-	if err := unix.Mount("proc", root+"/proc", "proc", nox, "hidepid=invisible"); err != nil {
+	if err := unix.Mount("proc", "/proc", "proc", nox, "hidepid=invisible"); err != nil {
 		return -1, fmt.Errorf("sandbox: /proc: %w", err)
-	}
-	if s.root != nil {
-		// A hidden dir inside a bound one (a data dir under /usr/local).
-		for _, d := range s.root.hidden(s.cfg.HideDirs) {
-			if err := unix.Mount("tmpfs", root+d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
-				return -1, fmt.Errorf("sandbox: hide %s: %w", d, err)
-			}
-		}
-		if err := enterRoot(); err != nil {
-			return -1, err
-		}
 	}
 	ok = true
 	return tmpRoot, nil

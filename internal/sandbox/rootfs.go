@@ -13,20 +13,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// An instance's minimal root: a small tmpfs, built afresh in each
-// instance's mount namespace, holding only what a runtime needs — the
-// host's /usr (and /lib*, /bin, /sbin: the same symlinks, or read-only
-// binds where they are dirs), a few files of /etc, its own passwd and
-// group, /dev basics — with its code, runtime client, /tmp, /dev/shm and
-// /proc mounted into it; the thread then makes it its root (enterRoot), so
-// that nothing else of the host (home dirs, /srv, /opt, /work, the data
-// dir, other mounts) is reachable or even listed in the instance's
-// mountinfo.
-
-// rootStage is where the spawning thread builds the new root before it
-// pivots into it: any dir of the host root serves, in the thread's
-// private mount namespace.
-const rootStage = "/tmp"
+// An instance's minimal root holds only what a runtime needs — the host's
+// /usr (and /lib*, /bin, /sbin: the same symlinks, or read-only binds
+// where they are dirs), a few files of /etc, its own passwd and group,
+// /dev basics — with its code, runtime client, /tmp, /dev/shm and /proc
+// mounted into it, so that nothing else of the host (home dirs, /srv,
+// /opt, /work, the data dir, other mounts) is reachable or even listed in
+// the instance's mountinfo.
+//
+// It is built once per Sandbox (roottemplate.go): a mount namespace whose
+// root is a read-only tmpfs laid out as above, held open by a file
+// descriptor. A cold start joins that namespace and unshares a copy of
+// it (a handful of mounts, fewer than the host's), then mounts what is
+// the instance's own: /tmp, /dev/shm, /var/task, /var/runtime, its
+// passwd and group (one file each per uid, from a tmpfs of the template
+// that the instance's /proc covers) and /proc.
 
 // Top-level entries of the host's root an instance gets: recreated as the
 // same symlinks, or bound read-only where they are dirs.
@@ -43,17 +44,27 @@ var (
 // instanceUser is the name the instance's uid has in its /etc/passwd.
 const instanceUser = "sbx_user"
 
-// rootPlan is what New found of the host for the instances' roots.
+// etcCheckEvery is how often a cold start looks for changes of the host's
+// /etc files (resolv.conf, hosts) to copy into the template.
+const etcCheckEvery = time.Second
+
+// rootPlan is what New found of the host for the instances' roots, and the
+// template built from it.
 type rootPlan struct {
 	links map[string]string // top-level name → symlink target
 	binds []string          // host dirs bound read-only at their own paths
 	extra sync.Map          // executable path → host dir to bind for it, "" for none
 
-	mu  sync.Mutex
-	etc map[string]*etcFile // name → the cached copy
+	ns    int // the template's mount namespace (see roottemplate.go)
+	rw    int // a writable, detached mount of the template's tmpfs
+	users int // the users tmpfs: <uid>/passwd and <uid>/group
+
+	mu      sync.Mutex
+	etc     map[string]*etcFile // name → what the template holds
+	checked time.Time           // last look at the host's files
 }
 
-// etcFile is a cached copy of one file of the host's /etc.
+// etcFile is a copy of one file of the host's /etc.
 type etcFile struct {
 	mod  time.Time
 	size int64
@@ -69,7 +80,7 @@ var devNodes = []struct {
 
 // newRootPlan inspects the host's root. /usr must be a dir.
 func newRootPlan() (*rootPlan, error) {
-	p := &rootPlan{links: map[string]string{}, etc: map[string]*etcFile{}}
+	p := &rootPlan{links: map[string]string{}, etc: map[string]*etcFile{}, ns: -1, rw: -1, users: -1}
 	for _, name := range rootEntries {
 		path := "/" + name
 		fi, err := os.Lstat(path)
@@ -108,74 +119,163 @@ func prefixAll(prefix string, names []string) []string {
 	return out
 }
 
-// etcEntry is one file of an instance's /etc.
-type etcEntry struct {
-	name, link string
-	data       []byte
-}
-
-// etcFor returns the /etc files of an instance running as uid: copies of
-// the host's (re-read when they changed), its passwd, group and hostname.
-func (p *rootPlan) etcFor(uid uint32) []etcEntry {
-	u := strconv.FormatUint(uint64(uid), 10)
-	out := []etcEntry{
-		{name: "passwd", data: []byte("root:x:0:0:root:/root:/sbin/nologin\n" +
-			instanceUser + ":x:" + u + ":" + u + "::/tmp:/sbin/nologin\n" +
-			"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n")},
-		{name: "group", data: []byte("root:x:0:\n" + instanceUser + ":x:" + u + ":\n" + "nogroup:x:65534:\n")},
-		{name: "hostname", data: []byte("updraft\n")},
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, name := range etcFiles {
-		if f := p.etcFile(name); f != nil {
-			out = append(out, etcEntry{name: name, link: f.link, data: f.data})
-		}
-	}
-	return out
-}
-
-// etcFile returns the cached copy of /etc/name, refreshed when the host's
-// file changed, or nil when it is missing. Call with p.mu held.
-func (p *rootPlan) etcFile(name string) *etcFile {
+// readEtc returns a copy of the host's /etc/name, or nil when it is
+// missing or not a regular file (nor a symlink into /usr, which stays
+// one: localtime).
+func readEtc(name string) *etcFile {
 	path := "/etc/" + name
 	li, err := os.Lstat(path)
 	if err != nil {
-		delete(p.etc, name)
 		return nil
 	}
-	// A symlink into /usr (localtime) stays one; any other is followed.
 	if li.Mode()&os.ModeSymlink != 0 {
 		if t, err := os.Readlink(path); err == nil && strings.HasPrefix(t, "/usr/") {
-			f := &etcFile{mod: li.ModTime(), link: t}
-			p.etc[name] = f
-			return f
+			return &etcFile{mod: li.ModTime(), link: t}
 		}
 	}
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {
-		delete(p.etc, name)
 		return nil
-	}
-	if f := p.etc[name]; f != nil && f.link == "" && f.mod.Equal(fi.ModTime()) && f.size == fi.Size() {
-		return f
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		delete(p.etc, name)
 		return nil
 	}
-	f := &etcFile{mod: fi.ModTime(), size: fi.Size(), data: data}
-	p.etc[name] = f
-	return f
+	return &etcFile{mod: fi.ModTime(), size: fi.Size(), data: data}
+}
+
+// same reports whether the host's file still matches f, by its metadata.
+func (f *etcFile) same(name string) bool {
+	path := "/etc/" + name
+	if f.link != "" {
+		li, err := os.Lstat(path)
+		return err == nil && li.Mode()&os.ModeSymlink != 0 && li.ModTime().Equal(f.mod)
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.ModTime().Equal(f.mod) && fi.Size() == f.size
+}
+
+// refreshEtc copies into the template the host's /etc files that changed
+// since it last looked (at most once per etcCheckEvery): a changed
+// resolv.conf or hosts reaches the next instances. The template's file is
+// replaced by a rename, so a running instance reads the old or the new
+// one, never half of either.
+func (p *rootPlan) refreshEtc() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.checked) < etcCheckEvery {
+		return nil
+	}
+	p.checked = time.Now()
+	var errs []error
+	for _, name := range etcFiles {
+		old := p.etc[name]
+		if old != nil && old.same(name) {
+			continue
+		}
+		f := readEtc(name)
+		if f == nil && old == nil {
+			continue
+		}
+		errs = append(errs, writeAt(p.rw, "etc/"+name, f))
+		if f == nil {
+			delete(p.etc, name)
+		} else {
+			p.etc[name] = f
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sandbox: minimal root /etc: %w", err)
+	}
+	return nil
+}
+
+// writeAt replaces the file at path under the dir fd with f (removes it
+// for nil) through a temporary name and a rename.
+func writeAt(dir int, path string, f *etcFile) error {
+	if f == nil {
+		if err := unix.Unlinkat(dir, path, 0); err != nil && err != unix.ENOENT {
+			return fmt.Errorf("remove %s: %w", path, err)
+		}
+		return nil
+	}
+	tmp := path + ".new"
+	unix.Unlinkat(dir, tmp, 0)
+	if f.link != "" {
+		if err := unix.Symlinkat(f.link, dir, tmp); err != nil {
+			return fmt.Errorf("link %s: %w", path, err)
+		}
+	} else {
+		fd, err := unix.Openat(dir, tmp, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		_, err = unix.Write(fd, f.data)
+		if cerr := unix.Close(fd); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = unix.Fchmodat(dir, tmp, 0o644, 0) // whatever the umask
+		}
+		if err != nil {
+			unix.Unlinkat(dir, tmp, 0)
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if err := unix.Renameat(dir, tmp, dir, path); err != nil {
+		unix.Unlinkat(dir, tmp, 0)
+		return fmt.Errorf("rename %s: %w", path, err)
+	}
+	return nil
+}
+
+// addUser writes the passwd and group an instance running as uid sees
+// (its own user, root and nobody) into the users tmpfs.
+func (p *rootPlan) addUser(uid uint32) error {
+	u := strconv.FormatUint(uint64(uid), 10)
+	if err := unix.Mkdirat(p.users, u, 0o755); err != nil && err != unix.EEXIST {
+		return fmt.Errorf("sandbox: passwd for uid %s: %w", u, err)
+	}
+	passwd := "root:x:0:0:root:/root:/sbin/nologin\n" +
+		instanceUser + ":x:" + u + ":" + u + "::/tmp:/sbin/nologin\n" +
+		"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+	group := "root:x:0:\n" + instanceUser + ":x:" + u + ":\n" + "nogroup:x:65534:\n"
+	for _, f := range []struct{ name, data string }{{"passwd", passwd}, {"group", group}} {
+		if err := writeAt(p.users, u+"/"+f.name, &etcFile{data: []byte(f.data)}); err != nil {
+			return fmt.Errorf("sandbox: %s for uid %s: %w", f.name, u, err)
+		}
+	}
+	return nil
+}
+
+// removeUser removes what addUser wrote for uid.
+func (p *rootPlan) removeUser(uid uint32) {
+	u := strconv.FormatUint(uint64(uid), 10)
+	unix.Unlinkat(p.users, u+"/passwd", 0)
+	unix.Unlinkat(p.users, u+"/group", 0)
+	unix.Unlinkat(p.users, u, unix.AT_REMOVEDIR)
+}
+
+// bindUser shows the instance its passwd and group; it runs on the
+// spawning thread, in the instance's copy of the template, before /proc
+// covers the users tmpfs.
+func bindUser(uid uint32) error {
+	u := strconv.FormatUint(uint64(uid), 10)
+	for _, name := range []string{"passwd", "group"} {
+		if err := unix.Mount(usersDir+"/"+u+"/"+name, "/etc/"+name, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("sandbox: /etc/%s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // extraFor returns the host dir an instance running exe also needs, when
 // exe lives outside the dirs every instance gets (an interpreter under
-// /opt, say): the dir above its bin dir, or its own dir. "" for none.
-func (p *rootPlan) extraFor(exe string) string {
+// /opt, say): the dir above its bin dir, or its own dir. "" for none. The
+// first time, it makes the dir's mount point in the template.
+func (p *rootPlan) extraFor(exe string) (string, error) {
 	if v, ok := p.extra.Load(exe); ok {
-		return v.(string)
+		return v.(string), nil
 	}
 	dir := ""
 	if real, err := filepath.EvalSymlinks(exe); err == nil && !p.covers(real) {
@@ -187,8 +287,25 @@ func (p *rootPlan) extraFor(exe string) string {
 			dir = ""
 		}
 	}
+	if dir != "" {
+		if err := mkdirAllAt(p.rw, strings.TrimPrefix(dir, "/")); err != nil {
+			return "", fmt.Errorf("sandbox: minimal root: mount point for %s: %w", exe, err)
+		}
+	}
 	p.extra.Store(exe, dir)
-	return dir
+	return dir, nil
+}
+
+// mkdirAllAt makes the dir path (relative) and its parents under the dir
+// fd.
+func mkdirAllAt(fd int, path string) error {
+	parts := strings.Split(path, "/")
+	for i := range parts {
+		if err := unix.Mkdirat(fd, strings.Join(parts[:i+1], "/"), 0o755); err != nil && err != unix.EEXIST {
+			return err
+		}
+	}
+	return nil
 }
 
 // covers reports whether path is inside a dir every instance gets.
@@ -201,79 +318,8 @@ func (p *rootPlan) covers(path string) bool {
 	return false
 }
 
-// buildRoot mounts a tmpfs on rootStage and lays out the instance's root
-// in it: dirs, symlinks, /etc and /dev. It runs on the spawning thread,
-// in its private mount namespace.
-func (p *rootPlan) buildRoot(etc []etcEntry) error {
-	if err := unix.Mount("tmpfs", rootStage, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "size=1m,nr_inodes=4096,mode=755"); err != nil {
-		return fmt.Errorf("sandbox: minimal root: %w", err)
-	}
-	// The umask belongs to the thread alone since its unshare.
-	old := unix.Umask(0)
-	defer unix.Umask(old)
-	r := rootStage + "/"
-	var errs []error
-	for _, d := range []string{"etc", "dev", "dev/shm", "proc", "tmp", "var", "var/task", "var/runtime"} {
-		errs = append(errs, os.Mkdir(r+d, 0o755))
-	}
-	for name, t := range p.links {
-		errs = append(errs, os.Symlink(t, r+name))
-	}
-	for _, d := range p.binds {
-		errs = append(errs, os.MkdirAll(rootStage+d, 0o755))
-	}
-	for _, e := range etc {
-		if e.link != "" {
-			errs = append(errs, os.Symlink(e.link, r+"etc/"+e.name))
-		} else {
-			errs = append(errs, os.WriteFile(r+"etc/"+e.name, e.data, 0o644))
-		}
-	}
-	for _, n := range devNodes {
-		errs = append(errs, unix.Mknod(r+"dev/"+n.name, unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))))
-	}
-	for name, t := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
-		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
-		errs = append(errs, os.Symlink(t, r+"dev/"+name))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("sandbox: minimal root: %w", err)
-	}
-	return nil
-}
-
-// enterRoot makes the built root read-only and moves the thread's root
-// into it.
-func enterRoot() error {
-	// The remount failed once with EBUSY (a write reference on the new
-	// tmpfs, which nothing but this thread has seen) in about 10,000
-	// starts under load: retried briefly.
-	var err error
-	for range 100 {
-		if err = unix.Mount("", rootStage, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NOEXEC, ""); err != unix.EBUSY {
-			break
-		}
-		time.Sleep(10 * time.Microsecond)
-	}
-	if err != nil {
-		return fmt.Errorf("sandbox: minimal root read-only: %w", err)
-	}
-	// chroot, not pivot_root: detaching the host's root costs an RCU
-	// grace period (about 0.2 ms) at every cold start. The host's mounts
-	// stay in the namespace, out of reach: the instance has no capability
-	// left (CAP_SYS_CHROOT) to leave its root, and its mountinfo lists
-	// only the mounts under it.
-	if err := unix.Chroot(rootStage); err != nil {
-		return fmt.Errorf("sandbox: chroot: %w", err)
-	}
-	if err := unix.Chdir("/"); err != nil {
-		return fmt.Errorf("sandbox: minimal root: %w", err)
-	}
-	return nil
-}
-
 // hidden lists the hidden dirs (Config.HideDirs) that lie inside a dir
-// bound into the minimal root: they are covered there.
+// bound into the minimal root: the template covers them.
 func (p *rootPlan) hidden(dirs []string) []string {
 	var out []string
 	for _, d := range dirs {
@@ -285,21 +331,4 @@ func (p *rootPlan) hidden(dirs []string) []string {
 		}
 	}
 	return out
-}
-
-// probeRoot plans the instances' minimal root and builds one on a
-// throwaway thread, as Start will: New falls back to the host's root,
-// with a warning, where that fails (no pivot_root on an initramfs root,
-// say).
-func (s *Sandbox) probeRoot() error {
-	p, err := newRootPlan()
-	if err != nil {
-		return err
-	}
-	s.root = p
-	v := view{tmpMB: 1, etc: p.etcFor(uint32(s.cfg.UIDBase))}
-	return onThrowawayThread(func() error {
-		_, err := s.setupNamespaces(v)
-		return err
-	})
 }

@@ -91,6 +91,7 @@ func TestMinimalRoot(t *testing.T) {
 	}
 	wd, _ := os.Getwd()
 	v := seeRoot(t, s, code, data, wd, "/root", "/home", "/work", "/srv", "/opt", "/mnt", "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf")
+	t.Logf("/: %v; /etc: %v; mountinfo:\n%s", v.Root, v.Etc, v.Mounts)
 	allowed := []string{"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "tmp", "usr", "var"}
 	for _, e := range v.Root {
 		if !slices.Contains(allowed, e) {
@@ -156,7 +157,10 @@ func TestHostRootFallback(t *testing.T) {
 	if !s.Enforced() {
 		t.Skip(s.Report())
 	}
-	s.root = nil // as probeRoot leaves it when the host cannot pivot
+	if s.root != nil { // as New leaves it when the host cannot build one
+		s.root.close()
+		s.root = nil
+	}
 	secret := filepath.Join(data, "secret")
 	if err := os.WriteFile(secret, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)

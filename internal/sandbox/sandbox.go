@@ -135,6 +135,9 @@ func New(cfg Config) (*Sandbox, error) {
 			s.remap = true
 		}
 		if err := s.probeRoot(); err != nil {
+			if s.root != nil {
+				s.root.close()
+			}
 			s.root = nil
 			s.warnings = append(s.warnings, fmt.Sprintf("cannot build a minimal root for instances (%v): they see the host's files read-only, the hidden dirs covered", err))
 		}
@@ -329,6 +332,9 @@ func (s *Sandbox) Close() error {
 	}
 	if s.scratch != nil {
 		s.scratch.close()
+	}
+	if s.root != nil {
+		s.root.close()
 	}
 	errs := []error{s.closeStemRoot()}
 	for _, d := range s.parents {

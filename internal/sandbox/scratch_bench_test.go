@@ -64,7 +64,8 @@ func benchStart(b *testing.B, scratchDir string, hostRoot bool) {
 	if (s.scratch != nil) != (scratchDir != "") {
 		b.Skip(s.Report())
 	}
-	if hostRoot {
+	if hostRoot && s.root != nil {
+		s.root.close()
 		s.root = nil
 	}
 	lat := make([]time.Duration, 0, 1024)

@@ -222,6 +222,12 @@ func stemFits(spec *runtime.Spec, sb *sandbox.Sandbox) bool {
 	if spec.Network == fn.NetworkNone {
 		return false
 	}
+	// Node's heap cap is set when it starts (nodeHeapFlag): a stem fits
+	// only a function of the memory it was started with.
+	stem := runtime.Spec{MemoryMB: fn.MinMemoryMB}
+	if spec.Runtime == fn.RuntimeNode && nodeHeapFlag(spec) != nodeHeapFlag(&stem) {
+		return false
+	}
 	if sb != nil && spec.EphemeralMB > 0 && spec.EphemeralMB != sb.TmpMB() {
 		return false
 	}

@@ -82,8 +82,13 @@ func nodeHeapFlag(spec *runtime.Spec) string {
 	if mem <= 0 {
 		mem = fn.DefaultMemoryMB
 	}
-	return "--max-old-space-size=" + strconv.Itoa(mem*8/10)
+	return heapFlag + strconv.Itoa(mem*8/10)
 }
+
+const heapFlag = "--max-old-space-size="
+
+// isHeapFlag reports whether a command-line argument is nodeHeapFlag's.
+func isHeapFlag(arg string) bool { return strings.HasPrefix(arg, heapFlag) }
 
 // taskRoot is where an instance sees the code in codeDir: /var/task in
 // the sandbox's mount namespace, as on Lambda; codeDir itself without one

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,6 +163,9 @@ func (r *Runtime) newStem(p *stemPool) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Node sizes its heap once, at start, before a stem's function and
+	// memory are known: no cap (nodeHeapFlag), its cgroup bounds it.
+	cmd.args = slices.DeleteFunc(cmd.args, isHeapFlag)
 	in := r.newInstance(spec, randomHex(tokenLen/2))
 	in.assign = make(chan []byte, 1)
 	in.asked = make(chan struct{})
@@ -220,12 +224,6 @@ func (r *Runtime) takeStem(spec *runtime.Spec) *instance {
 // stemFits reports whether a stem can become spec's instance.
 func stemFits(spec *runtime.Spec, sb *sandbox.Sandbox) bool {
 	if spec.Network == fn.NetworkNone {
-		return false
-	}
-	// Node's heap cap is set when it starts (nodeHeapFlag): a stem fits
-	// only a function of the memory it was started with.
-	stem := runtime.Spec{MemoryMB: fn.MinMemoryMB}
-	if spec.Runtime == fn.RuntimeNode && nodeHeapFlag(spec) != nodeHeapFlag(&stem) {
 		return false
 	}
 	if sb != nil && spec.EphemeralMB > 0 && spec.EphemeralMB != sb.TmpMB() {

@@ -60,6 +60,7 @@ type rootPlan struct {
 	users int // the users tmpfs: <uid>/passwd and <uid>/group
 
 	mu      sync.Mutex
+	etcDir  string              // the host's /etc
 	etc     map[string]*etcFile // name → what the template holds
 	checked time.Time           // last look at the host's files
 }
@@ -80,7 +81,7 @@ var devNodes = []struct {
 
 // newRootPlan inspects the host's root. /usr must be a dir.
 func newRootPlan() (*rootPlan, error) {
-	p := &rootPlan{links: map[string]string{}, etc: map[string]*etcFile{}, ns: -1, rw: -1, users: -1}
+	p := &rootPlan{links: map[string]string{}, etcDir: "/etc", etc: map[string]*etcFile{}, ns: -1, rw: -1, users: -1}
 	for _, name := range rootEntries {
 		path := "/" + name
 		fi, err := os.Lstat(path)
@@ -119,11 +120,11 @@ func prefixAll(prefix string, names []string) []string {
 	return out
 }
 
-// readEtc returns a copy of the host's /etc/name, or nil when it is
-// missing or not a regular file (nor a symlink into /usr, which stays
-// one: localtime).
-func readEtc(name string) *etcFile {
-	path := "/etc/" + name
+// readEtc returns a copy of the host's /etc/name (dir/name), or nil when
+// it is missing or not a regular file (nor a symlink into /usr, which
+// stays one: localtime).
+func readEtc(dir, name string) *etcFile {
+	path := dir + "/" + name
 	li, err := os.Lstat(path)
 	if err != nil {
 		return nil
@@ -144,9 +145,10 @@ func readEtc(name string) *etcFile {
 	return &etcFile{mod: fi.ModTime(), size: fi.Size(), data: data}
 }
 
-// same reports whether the host's file still matches f, by its metadata.
-func (f *etcFile) same(name string) bool {
-	path := "/etc/" + name
+// same reports whether the host's file dir/name still matches f, by its
+// metadata.
+func (f *etcFile) same(dir, name string) bool {
+	path := dir + "/" + name
 	if f.link != "" {
 		li, err := os.Lstat(path)
 		return err == nil && li.Mode()&os.ModeSymlink != 0 && li.ModTime().Equal(f.mod)
@@ -170,10 +172,10 @@ func (p *rootPlan) refreshEtc() error {
 	var errs []error
 	for _, name := range etcFiles {
 		old := p.etc[name]
-		if old != nil && old.same(name) {
+		if old != nil && old.same(p.etcDir, name) {
 			continue
 		}
-		f := readEtc(name)
+		f := readEtc(p.etcDir, name)
 		if f == nil && old == nil {
 			continue
 		}

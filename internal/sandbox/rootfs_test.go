@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // rootProbe is a python program printing what an instance sees of its
@@ -172,4 +176,55 @@ func TestHostRootFallback(t *testing.T) {
 	if v.Write != float64(30) {
 		t.Errorf("writing /x: %v, want EROFS (30)", v.Write)
 	}
+}
+
+// TestRefreshEtc: a host /etc file that changes, appears or goes away
+// reaches the template's /etc at the next look (at most once a second);
+// a file outside the list never does.
+func TestRefreshEtc(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(out, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(out, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	p := &rootPlan{etcDir: src, etc: map[string]*etcFile{}, rw: fd}
+	write := func(name, data string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(src, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	look := func(want map[string]string) {
+		t.Helper()
+		p.checked = time.Time{} // the next look is due
+		if err := p.refreshEtc(); err != nil {
+			t.Fatal(err)
+		}
+		ents, _ := os.ReadDir(filepath.Join(out, "etc"))
+		got := map[string]string{}
+		for _, e := range ents {
+			b, _ := os.ReadFile(filepath.Join(out, "etc", e.Name()))
+			got[e.Name()] = string(b)
+			if fi, _ := e.Info(); fi.Mode().Perm() != 0o644 {
+				t.Errorf("%s: mode %v, want 0644", e.Name(), fi.Mode())
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("template /etc %v, want %v", got, want)
+		}
+	}
+	write("hosts", "127.0.0.1 a\n")
+	write("shadow", "secret\n")
+	look(map[string]string{"hosts": "127.0.0.1 a\n"})
+	write("hosts", "127.0.0.1 a b\n")
+	write("resolv.conf", "nameserver 10.0.0.1\n")
+	look(map[string]string{"hosts": "127.0.0.1 a b\n", "resolv.conf": "nameserver 10.0.0.1\n"})
+	if err := os.Remove(filepath.Join(src, "hosts")); err != nil {
+		t.Fatal(err)
+	}
+	look(map[string]string{"resolv.conf": "nameserver 10.0.0.1\n"})
 }

@@ -34,10 +34,16 @@ var allowed = map[string][]string{
 	"deploy":                    {"registry", "store", "fn"},
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
+	// Pure messaging semantics: SNS filter policies and AWS event shapes.
+	"topic": {"fn"},
+	"event": {"fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
 	"control": {"router", "scheduler", "pool", "registry", "deploy", "fn"},
+	// The queue spine and its conformance suite.
+	"queue":           {"store", "fn"},
+	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
 	"async": {"store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
@@ -47,7 +53,7 @@ var allowed = map[string][]string{
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "gateway", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},

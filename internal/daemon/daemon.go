@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -175,6 +176,14 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(ctl.Close)
+	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
+	if err != nil {
+		return err
+	}
+	if err := qm.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(qm.Close)
 	q, err := async.New(ctx, st, rtr, async.Config{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -188,6 +197,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
+	if err := d.mountServices(ctx, gw, services{queues: qm}); err != nil {
+		return err
+	}
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}

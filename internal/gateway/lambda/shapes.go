@@ -34,6 +34,12 @@ type functionConfiguration struct {
 	PackageType      string           `json:"PackageType"`
 	Architectures    []string         `json:"Architectures"`
 	EphemeralStorage ephemeralStorage `json:"EphemeralStorage"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
+}
+
+// deadLetterConfig is Lambda's DeadLetterConfig.
+type deadLetterConfig struct {
+	TargetArn string `json:"TargetArn"`
 }
 
 type environment struct {
@@ -62,6 +68,9 @@ func lambdaConfig(f *fn.Function) functionConfiguration {
 	}
 	if len(f.Env) > 0 {
 		c.Environment = &environment{Variables: f.Env}
+	}
+	if f.DeadLetterARN != "" {
+		c.DeadLetterConfig = &deadLetterConfig{TargetArn: f.DeadLetterARN}
 	}
 	if f.Version != "" {
 		c.Version = f.Version
@@ -126,6 +135,7 @@ type createFunctionRequest struct {
 	Publish          bool                `json:"Publish"`
 	Architectures    []string            `json:"Architectures"`
 	Code             functionCodeRequest `json:"Code"`
+	DeadLetterConfig *deadLetterConfig   `json:"DeadLetterConfig"`
 }
 
 // updateConfigurationRequest is UpdateFunctionConfiguration's body; nil
@@ -140,6 +150,7 @@ type updateConfigurationRequest struct {
 	Environment      *environment      `json:"Environment"`
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	RevisionId       *string           `json:"RevisionId"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
 }
 
 // checkArchitectures accepts what Updraft runs: the machine's own, which

@@ -15,25 +15,25 @@ const lambdaTime = "2006-01-02T15:04:05.000-0700"
 
 // functionConfiguration is Lambda's FunctionConfiguration JSON.
 type functionConfiguration struct {
-	FunctionName     string           `json:"FunctionName"`
-	FunctionArn      string           `json:"FunctionArn"`
-	Runtime          string           `json:"Runtime"`
-	Role             string           `json:"Role"`
-	Handler          string           `json:"Handler,omitempty"`
-	CodeSize         int64            `json:"CodeSize"`
-	CodeSha256       string           `json:"CodeSha256"`
-	Description      string           `json:"Description"`
-	MemorySize       int              `json:"MemorySize"`
-	Timeout          int              `json:"Timeout"`
-	LastModified     string           `json:"LastModified"`
-	Version          string           `json:"Version"`
-	Environment      *environment     `json:"Environment,omitempty"`
-	RevisionId       string           `json:"RevisionId"`
-	State            string           `json:"State"`
-	LastUpdateStatus string           `json:"LastUpdateStatus"`
-	PackageType      string           `json:"PackageType"`
-	Architectures    []string         `json:"Architectures"`
-	EphemeralStorage ephemeralStorage `json:"EphemeralStorage"`
+	FunctionName     string            `json:"FunctionName"`
+	FunctionArn      string            `json:"FunctionArn"`
+	Runtime          string            `json:"Runtime"`
+	Role             string            `json:"Role"`
+	Handler          string            `json:"Handler,omitempty"`
+	CodeSize         int64             `json:"CodeSize"`
+	CodeSha256       string            `json:"CodeSha256"`
+	Description      string            `json:"Description"`
+	MemorySize       int               `json:"MemorySize"`
+	Timeout          int               `json:"Timeout"`
+	LastModified     string            `json:"LastModified"`
+	Version          string            `json:"Version"`
+	Environment      *environment      `json:"Environment,omitempty"`
+	RevisionId       string            `json:"RevisionId"`
+	State            string            `json:"State"`
+	LastUpdateStatus string            `json:"LastUpdateStatus"`
+	PackageType      string            `json:"PackageType"`
+	Architectures    []string          `json:"Architectures"`
+	EphemeralStorage ephemeralStorage  `json:"EphemeralStorage"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
 }
 

@@ -1,0 +1,21 @@
+// Package event owns the JSON shapes AWS services hand to functions and
+// subscribers, with AWS's field names and casing, so that code written for
+// Lambda reads Updraft's events unchanged:
+//
+//   - SQSEvent, the Lambda event of a queue event source mapping, and the
+//     partial batch response (batchItemFailures) a function may return;
+//   - SNSEvent, the Lambda event of a topic subscription ("Sns",
+//     "SigningCertUrl", "UnsubscribeUrl"), and SNSNotification, the envelope
+//     SNS delivers to SQS queues and HTTP/S endpoints ("SigningCertURL",
+//     "UnsubscribeURL"), including the SubscriptionConfirmation message;
+//   - DestinationRecord, the record an asynchronous invocation sends to its
+//     OnSuccess/OnFailure destination;
+//   - MD5OfBody and MD5OfMessageAttributes, computed as SQS computes them
+//     (SDKs verify both).
+//
+// Constructors (NewSQSRecord, NewSNSRecord, NewSNSNotification,
+// NewSubscriptionConfirmation, NewDestinationRecord) take plain inputs so
+// producers stay thin. Every shape is golden-tested against testdata/*.json;
+// run `go test ./internal/event -update` to rewrite the golden files after a
+// deliberate change, and review the diff.
+package event

@@ -87,6 +87,7 @@ without any setup.`,
 		newConcurrencyCmd(a),
 		newInstancesCmd(a),
 		newReplayCmd(a),
+		newQueueCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/updraft-dev/updraft/internal/gateway"
+	"github.com/updraft-dev/updraft/internal/gateway/sqs"
 	"github.com/updraft-dev/updraft/internal/queue"
 )
 
@@ -16,7 +17,6 @@ type services struct {
 // as a thin adapter (internal/gateway/<protocol>) over its domain package.
 func (d *Daemon) mountServices(ctx context.Context, gw *gateway.Gateway, s services) error {
 	_ = ctx
-	_ = gw
-	_ = s
+	gw.Mount(gateway.Service{Name: "sqs", TargetPrefixes: []string{"AmazonSQS"}, Handler: sqs.New(s.queues, d.log).Serve})
 	return nil
 }

@@ -40,13 +40,14 @@ var allowed = map[string][]string{
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
-	"control": {"router", "scheduler", "pool", "registry", "deploy", "fn"},
+	"control": {"router", "scheduler", "pool", "registry", "deploy", "mapping", "queue", "fn"},
 	// The queue spine and its conformance suite.
 	"queue":           {"store", "fn"},
 	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
 	"dispatch": {"queue", "fn"},
 	"async":    {"dispatch", "queue", "store", "fn"},
+	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
 	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
 	"gateway/wire":   {"fn"},
@@ -54,7 +55,7 @@ var allowed = map[string][]string{
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "gateway", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},

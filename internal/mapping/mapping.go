@@ -119,22 +119,30 @@ func QueueARN(tenant, name string) string {
 	return "arn:aws:sqs:" + fn.Region + ":" + fn.AccountID(tenant) + ":" + name
 }
 
+// SplitQueueARN returns the account and the queue name of an SQS queue
+// ARN (arn:aws:sqs:REGION:ACCOUNT:NAME, any region); ok is false for
+// anything else.
+func SplitQueueARN(arn string) (account, name string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[5] == "" {
+		return "", "", false
+	}
+	return parts[4], parts[5], true
+}
+
 // ParseQueueARN returns the queue name of an SQS queue ARN of tenant's
 // account. Any region is accepted, as SDKs build ARNs with their own. An
 // ARN of another account is reported as a queue that does not exist
 // (nothing says whether it does).
 func ParseQueueARN(tenant, arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[5] == "" {
-		return "", fn.InvalidParameter("EventSourceArn %q is not an ARN: use arn:aws:sqs:%s:%s:QUEUE", arn, fn.Region, fn.AccountID(tenant))
+	account, name, ok := SplitQueueARN(arn)
+	if !ok {
+		return "", fn.InvalidParameter("EventSourceArn %q is not a queue ARN: Updraft maps SQS queues to functions, named as arn:aws:sqs:%s:%s:QUEUE", arn, fn.Region, fn.AccountID(tenant))
 	}
-	if parts[2] != "sqs" {
-		return "", fn.InvalidParameter("EventSourceArn %q is not a queue: Updraft maps SQS queues (arn:aws:sqs:%s:%s:QUEUE) to functions", arn, fn.Region, fn.AccountID(tenant))
-	}
-	if parts[4] != fn.AccountID(tenant) {
+	if account != fn.AccountID(tenant) {
 		return "", QueueMissing(arn)
 	}
-	return parts[5], nil
+	return name, nil
 }
 
 // QueueMissing is the error for an event source queue that does not exist.

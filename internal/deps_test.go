@@ -51,7 +51,7 @@ var allowed = map[string][]string{
 	// The HTTP root and its protocol adapters: thin, over the domain.
 	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
 	"gateway/wire":   {"fn"},
-	"gateway/lambda": {"gateway/wire", "control", "async", "router", "registry", "deploy", "fn"},
+	"gateway/lambda": {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",

@@ -62,7 +62,9 @@ func (r *recorder) calls() []event.SQSEvent {
 	return slices.Clone(r.events)
 }
 
-func succeed(int, event.SQSEvent) (*fn.Result, error) { return &fn.Result{Payload: []byte(`null`)}, nil }
+func succeed(int, event.SQSEvent) (*fn.Result, error) {
+	return &fn.Result{Payload: []byte(`null`)}, nil
+}
 
 type fixture struct {
 	st  *store.Store

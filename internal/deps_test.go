@@ -60,7 +60,7 @@ var allowed = map[string][]string{
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
-	"compat":    {"daemon", "config", "apiclient", "fn", "deploy"},
+	"compat":    {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
 	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 

@@ -38,6 +38,7 @@ type Daemon struct {
 	st  *store.Store
 	gw  *gateway.Gateway
 	reg *registry.Registry
+	qm  *queue.Manager
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.

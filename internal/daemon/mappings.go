@@ -14,6 +14,7 @@ import (
 // startMappings opens the event source mappings, runs this node's loops
 // (invoking through inv) and returns the management sequences over them.
 func (d *Daemon) startMappings(ctx context.Context, st *store.Store, reg *registry.Registry, qm *queue.Manager, inv fn.Invoker) (*control.Mappings, error) {
+	d.qm = qm
 	ms, err := mapping.Open(ctx, st, d.log)
 	if err != nil {
 		return nil, err
@@ -28,3 +29,6 @@ func (d *Daemon) startMappings(ctx context.Context, st *store.Store, reg *regist
 	}
 	return control.NewMappings(reg, qm, ms, run), nil
 }
+
+// Queues exposes the queue manager (tests put messages in queues with it).
+func (d *Daemon) Queues() *queue.Manager { return d.qm }

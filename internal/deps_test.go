@@ -46,7 +46,7 @@ var allowed = map[string][]string{
 	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
 	"dispatch": {"queue", "fn"},
-	"async":    {"dispatch", "queue", "store", "fn"},
+	"async":    {"dispatch", "queue", "event", "store", "fn"},
 	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
 	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},

@@ -47,7 +47,15 @@ type Config struct {
 	// Health says whether the store takes writes (nil: yes); while it does
 	// not, Enqueue refuses at once with its reason. nil: always.
 	Health func() error
-	Log    *slog.Logger
+	// EventConfig returns a function qualifier's asynchronous-invocation
+	// settings (nil: Lambda's defaults, or MaxAttempts and MaxAge here).
+	EventConfig func(ctx context.Context, tenant, function, qualifier string) (*fn.EventInvokeConfig, error)
+	// Function looks a function up for its dead-letter target.
+	Function func(ctx context.Context, tenant, name string) (*fn.Function, error)
+	// Publish sends a record to a topic of tenant (nil: topics are not
+	// served, and delivery to one fails).
+	Publish func(ctx context.Context, tenant, topic, dedup string, message []byte) error
+	Log     *slog.Logger
 }
 
 // Event is one stored asynchronous invocation.
@@ -198,12 +206,15 @@ func (q *Queue) Start(ctx context.Context) error {
 	return q.migrate(ctx)
 }
 
-// DeleteFunction removes the queue of a deleted function with its events.
+// DeleteFunction removes a deleted function's queues: its pending events
+// and its failed ones.
 func (q *Queue) DeleteFunction(ctx context.Context, tenant, function string) error {
 	id := QueueOf(tenant, function)
 	q.known.Delete(id)
-	if err := q.q.Delete(ctx, id); err != nil && !errors.Is(err, queue.ErrNotFound) {
-		return fmt.Errorf("async: %w", err)
+	for _, id := range []queue.ID{id, {Tenant: tenant, Name: FailedPrefix + function}} {
+		if err := q.q.Delete(ctx, id); err != nil && !errors.Is(err, queue.ErrNotFound) {
+			return fmt.Errorf("async: %w", err)
+		}
 	}
 	return nil
 }

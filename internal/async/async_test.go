@@ -74,7 +74,7 @@ func openQueue(t *testing.T, dir string, inv fn.Invoker) (*store.Store, *Queue) 
 	return st, q
 }
 
-func event(id string) *Event {
+func newEvent(id string) *Event {
 	return &Event{RequestID: id, Tenant: "default", Function: "f", Payload: []byte(`{"n":1}`)}
 }
 
@@ -84,7 +84,7 @@ func TestDurableAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	st, q := openQueue(t, dir, newRecorder(ok))
-	if err := q.Enqueue(ctx, event("e1")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("e1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Close(ctx); err != nil {
@@ -126,15 +126,15 @@ func TestRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close(ctx)
-	if err := q.Enqueue(ctx, event("flaky")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("flaky")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, 3) // fails twice, then succeeds
-	if err := q.Enqueue(ctx, event("gone")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("gone")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, 1)
-	if err := q.Enqueue(ctx, event("broken")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("broken")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, DefaultMaxAttempts)
@@ -158,7 +158,7 @@ func TestRetries(t *testing.T) {
 func TestEnqueueLimits(t *testing.T) {
 	st, q := openQueue(t, t.TempDir(), newRecorder(ok))
 	defer st.Close()
-	ev := event("big")
+	ev := newEvent("big")
 	ev.Payload = []byte(`"` + strings.Repeat("x", fn.MaxAsyncPayload) + `"`)
 	err := q.Enqueue(context.Background(), ev)
 	if e := fn.AsError(err); e.Type != fn.TypeRequestTooLarge {
@@ -183,7 +183,7 @@ func TestThrottlesDoNotSpendAttempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close(ctx)
-	if err := q.Enqueue(ctx, event("busy")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("busy")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, throttles+1)

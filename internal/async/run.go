@@ -3,10 +3,12 @@ package async
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/dispatch"
+	"github.com/updraft-dev/updraft/internal/event"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/queue"
 )
@@ -27,9 +29,14 @@ func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
 		return dispatch.Outcome{Ack: true}
 	}
 	log := q.cfg.Log.With("tenant", ev.Tenant, "fn", ev.Function, "request_id", ev.RequestID)
-	if age := time.Since(ev.Enqueued); age > q.cfg.MaxAge {
-		log.Warn("dropping an event older than the maximum event age", "age", age)
-		return dispatch.Outcome{Ack: true}
+	ec, err := q.eventConfig(ctx, &ev)
+	if err != nil {
+		log.Error("reading the function's asynchronous settings failed; the event waits", "err", err)
+		return dispatch.Outcome{Retry: min(q.cfg.Backoff(d.Receives), maxPlatformBackoff)}
+	}
+	if age := time.Since(ev.Enqueued); age > q.maxAge(ec) {
+		log.Warn("an event is older than its maximum age: it fails without running", "age", age)
+		return q.giveUp(ctx, &ev, ec, event.ConditionEventAgeExceeded, nil, d, log)
 	}
 	res, err := q.inv.Invoke(ctx, &fn.Request{
 		RequestID: ev.RequestID, Tenant: ev.Tenant, Function: ev.Function, Qualifier: ev.Qualifier,
@@ -39,7 +46,9 @@ func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
 	switch {
 	case err == nil:
 		q.inv.Finish(res)
+		ev.Attempts++
 		if res.FunctionError == "" {
+			q.succeeded(ctx, &ev, ec, res)
 			return dispatch.Outcome{Ack: true}
 		}
 	case retryable(err):
@@ -52,10 +61,9 @@ func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
 		log.Warn("dropping an event that cannot run", "err", err)
 		return dispatch.Outcome{Ack: true}
 	}
-	ev.Attempts++
-	if ev.Attempts >= q.cfg.MaxAttempts {
-		log.Warn("dropping an event after its last attempt", "attempts", ev.Attempts, "last_error", string(res.Payload))
-		return dispatch.Outcome{Ack: true}
+	if ev.Attempts >= q.attempts(ec) {
+		log.Warn("an event failed its last attempt", "attempts", ev.Attempts, "last_error", string(res.Payload))
+		return q.giveUp(ctx, &ev, ec, event.ConditionRetriesExhausted, res, d, log)
 	}
 	// The retry is a new message carrying the attempt count, stored (after
 	// its backoff) before this one is acknowledged: a crash in between
@@ -67,6 +75,38 @@ func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
 	}
 	log.Info("async invocation failed, will retry", "attempt", ev.Attempts, "in", delay)
 	return dispatch.Outcome{Ack: true}
+}
+
+// giveUp sends a failed event on (failed) and acknowledges it; when it
+// could be stored nowhere it stays in the queue and is tried again.
+func (q *Queue) giveUp(ctx context.Context, ev *Event, ec *fn.EventInvokeConfig, condition string, res *fn.Result, d queue.Delivery, log *slog.Logger) dispatch.Outcome {
+	if err := q.failed(ctx, ev, ec, condition, res); err != nil {
+		log.Error("a failed event could not be stored anywhere; it stays queued", "err", err)
+		return dispatch.Outcome{Retry: min(q.cfg.Backoff(d.Receives), maxPlatformBackoff)}
+	}
+	return dispatch.Outcome{Ack: true}
+}
+
+func (q *Queue) eventConfig(ctx context.Context, ev *Event) (*fn.EventInvokeConfig, error) {
+	if q.cfg.EventConfig == nil {
+		return nil, nil
+	}
+	return q.cfg.EventConfig(ctx, ev.Tenant, ev.Function, ev.Qualifier)
+}
+
+// attempts and maxAge: the function's settings, else the queue's.
+func (q *Queue) attempts(ec *fn.EventInvokeConfig) int {
+	if ec != nil && ec.MaxRetryAttempts != nil {
+		return ec.Attempts()
+	}
+	return q.cfg.MaxAttempts
+}
+
+func (q *Queue) maxAge(ec *fn.EventInvokeConfig) time.Duration {
+	if ec != nil && ec.MaxEventAgeSec != nil {
+		return ec.MaxAge()
+	}
+	return q.cfg.MaxAge
 }
 
 func retryDedup(ev Event) string {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
-	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -18,6 +17,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
 	"github.com/updraft-dev/updraft/internal/runtime/process"
@@ -172,11 +172,6 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(sch.Close)
 
 	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
-	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Reserve: st.Reserve, Log: d.log}, reg, dep, rtr, sch, pl)
-	if err := ctl.Start(ctx); err != nil {
-		return err
-	}
-	d.onClose(ctl.Close)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -185,10 +180,23 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(qm.Close)
-	q, err := async.New(ctx, st, qm, rtr, async.Config{Health: st.Healthy, Log: d.log})
+	ecs, err := registry.NewEventConfigs(ctx, st)
 	if err != nil {
 		return err
 	}
+	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Reserve: st.Reserve, Log: d.log}, reg, dep, rtr, sch, pl)
+	q, err := async.New(ctx, st, qm, rtr, async.Config{
+		Health: st.Healthy, Log: d.log,
+		EventConfig: ctl.EventConfigFor, Function: reg.GetFunction,
+	})
+	if err != nil {
+		return err
+	}
+	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction})
+	if err := ctl.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(ctl.Close)
 	if err := q.Start(ctx); err != nil {
 		return err
 	}

@@ -101,6 +101,10 @@ type Function struct {
 	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"` // size of /tmp
 	Network            string            `json:"network,omitempty"`              // "" (host) or NetworkNone
 	Tags               map[string]string `json:"tags,omitempty"`
+	// DeadLetterARN receives the events of asynchronous invocations that
+	// failed for good (Lambda's DeadLetterConfig.TargetArn): a queue or a
+	// topic of the same account; "" for none.
+	DeadLetterARN string `json:"dead_letter_arn,omitempty"`
 	// Version is "" for $LATEST or the number of a published snapshot;
 	// LastVersion, on $LATEST, counts the versions published so far.
 	Version     string `json:"version,omitempty"`

@@ -54,7 +54,7 @@ var allowed = map[string][]string{
 	"gateway/lambda": {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
-	"gateway/sqs":    {"gateway/wire", "queue", "fn"},
+	"gateway/sqs":    {"gateway/wire", "queue", "event", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
 		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sqs", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},

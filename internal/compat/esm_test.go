@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -33,15 +35,16 @@ def handler(event, context):
 
 // sqsRecord is what the function printed of one record.
 type sqsRecord struct {
-	MessageID         string            `json:"messageId"`
-	ReceiptHandle     string            `json:"receiptHandle"`
-	Body              string            `json:"body"`
-	Attributes        map[string]string `json:"attributes"`
-	MessageAttributes map[string]any    `json:"messageAttributes"`
-	MD5OfBody         string            `json:"md5OfBody"`
-	EventSource       string            `json:"eventSource"`
-	EventSourceARN    string            `json:"eventSourceARN"`
-	AWSRegion         string            `json:"awsRegion"`
+	MessageID              string            `json:"messageId"`
+	ReceiptHandle          string            `json:"receiptHandle"`
+	Body                   string            `json:"body"`
+	Attributes             map[string]string `json:"attributes"`
+	MessageAttributes      map[string]any    `json:"messageAttributes"`
+	MD5OfBody              string            `json:"md5OfBody"`
+	MD5OfMessageAttributes string            `json:"md5OfMessageAttributes"`
+	EventSource            string            `json:"eventSource"`
+	EventSourceARN         string            `json:"eventSourceARN"`
+	AWSRegion              string            `json:"awsRegion"`
 }
 
 // records reads the records the function printed so far.
@@ -126,13 +129,22 @@ func TestEventSourceMappingSQS(t *testing.T) {
 	// reported as a batch item failure, received again after its
 	// visibility timeout, and then moved to the dead-letter queue.
 	var ids []string
-	for _, body := range []string{"a", "fail", "b"} {
+	for _, body := range []string{"a", "fail"} {
 		id, err := qm.Send(ctx, jobs, queue.Message{Body: []byte(body)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)
 	}
+	// One through the SQS API, with a message attribute the record carries.
+	sent, err := p.sqs().SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl: aws.String(p.endpoint + "/" + p.key.AccountID + "/jobs"), MessageBody: aws.String("b"),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{"color": {DataType: aws.String("String"), StringValue: aws.String("blue")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids, aws.ToString(sent.MessageId))
 	api := apiclient.New(p.endpoint, p.key.APIKey)
 	deadline := time.Now().Add(90 * time.Second)
 	var got []sqsRecord
@@ -155,6 +167,11 @@ func TestEventSourceMappingSQS(t *testing.T) {
 		a.AWSRegion != fn.Region || a.MD5OfBody != "0cc175b9c0f1b6a831c399e269772661" || a.MessageAttributes == nil ||
 		a.Attributes["ApproximateReceiveCount"] != "1" || a.Attributes["SenderId"] != p.key.AccountID || a.Attributes["SentTimestamp"] == "" {
 		t.Fatalf("record of a: %+v", a)
+	}
+	b := bodies["b"]
+	color, _ := b.MessageAttributes["color"].(map[string]any)
+	if b.MessageID != ids[2] || color["stringValue"] != "blue" || color["dataType"] != "String" || b.MD5OfMessageAttributes != aws.ToString(sent.MD5OfMessageAttributes) {
+		t.Fatalf("record of b: %+v (sent with MD5 of attributes %s)", b, aws.ToString(sent.MD5OfMessageAttributes))
 	}
 	dead, err := qm.Receive(ctx, queue.ID{Tenant: tenant, Name: "jobs-dlq"}, queue.ReceiveOptions{Max: 10, Wait: 20 * time.Second})
 	if err != nil {

@@ -233,12 +233,18 @@ func Event(m *Mapping, batch []queue.Delivery, now time.Time) ([]byte, []string,
 	ev := event.SQSEvent{Records: make([]event.SQSMessage, len(batch))}
 	ids := make([]string, len(batch))
 	for i, d := range batch {
+		stored, err := event.DecodeSQSStored(d.Attributes)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mapping: message %s: its attributes: %w", d.ID, err)
+		}
+		sender := stored.Sender
+		if sender == "" {
+			sender = fn.AccountID(m.Tenant)
+		}
 		in := event.SQSRecordInput{
 			MessageID: d.ID, ReceiptHandle: d.Handle, Body: string(d.Body),
-			// The SQS API keeps message attributes in d.Attributes in its
-			// own encoding, not shared yet: records carry none
-			// ("messageAttributes": {}), as for a message sent without.
-			SenderID: fn.AccountID(m.Tenant),
+			Attributes: stored.RecordAttributes(),
+			SenderID:   sender,
 			SentAt:   d.Sent,
 			// The queue does not record a message's first receive: this
 			// receive's time stands for it (it is exact on the first).
@@ -246,6 +252,9 @@ func Event(m *Mapping, batch []queue.Delivery, now time.Time) ([]byte, []string,
 			ReceiveCount:    d.Receives,
 			QueueARN:        arn,
 			AWSRegion:       fn.Region,
+		}
+		if th, ok := stored.System["AWSTraceHeader"]; ok && th.StringValue != nil {
+			in.AWSTraceHeader = *th.StringValue
 		}
 		if m.FIFO() {
 			in.MessageGroupID = d.Group

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -159,6 +160,55 @@ func TestEventInvokeConfigAndDestinations(t *testing.T) {
 	}
 	if kept[0].Condition != "RetriesExhausted" || kept[0].Attempts != 1 || string(kept[0].Payload) != `{"fail":true}` || !strings.Contains(string(kept[0].Error), "asked to fail") {
 		t.Fatalf("kept %+v", kept[0])
+	}
+
+	// A function's dead-letter queue gets the original event; an
+	// on-failure destination queue gets the record.
+	q := p.sqs()
+	queueURL := func(name string) string {
+		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.QueueUrl)
+	}
+	dlqURL, failURL := queueURL("lonely-dlq"), queueURL("worker-failures")
+	account := strings.Split(arns["worker"], ":")[4]
+	_, err = c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("lonely"), DeadLetterConfig: &types.DeadLetterConfig{TargetArn: aws.String("arn:aws:sqs:local:" + account + ":nope")},
+	})
+	wantAPIError(t, err, "InvalidParameterValueException")
+	cfg, err := c.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("lonely"), DeadLetterConfig: &types.DeadLetterConfig{TargetArn: aws.String("arn:aws:sqs:local:" + account + ":lonely-dlq")},
+	})
+	if err != nil || cfg.DeadLetterConfig == nil || aws.ToString(cfg.DeadLetterConfig.TargetArn) != "arn:aws:sqs:local:"+account+":lonely-dlq" {
+		t.Fatalf("DeadLetterConfig: %+v %v", cfg, err)
+	}
+	if _, err := c.UpdateFunctionEventInvokeConfig(ctx, &lambda.UpdateFunctionEventInvokeConfigInput{
+		FunctionName:      aws.String("worker"),
+		DestinationConfig: &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:local:" + account + ":worker-failures")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"lonely", "worker"} {
+		if _, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"fail":"` + name + `"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receiveOne := func(url string) string {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
+		if err != nil || len(out.Messages) != 1 {
+			t.Fatalf("receive from %s: %+v %v", url, out, err)
+		}
+		return aws.ToString(out.Messages[0].Body)
+	}
+	if body := receiveOne(dlqURL); body != `{"fail":"lonely"}` {
+		t.Fatalf("the dead-letter queue got %s, want the original event", body)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(receiveOne(failURL)), &rec); err != nil || rec["requestContext"].(map[string]any)["condition"] != "RetriesExhausted" ||
+		rec["requestPayload"].(map[string]any)["fail"] != "worker" {
+		t.Fatalf("the on-failure queue got %v (%v)", rec, err)
 	}
 
 	if _, err := c.DeleteFunctionEventInvokeConfig(ctx, &lambda.DeleteFunctionEventInvokeConfigInput{FunctionName: aws.String("worker")}); err != nil {

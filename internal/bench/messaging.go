@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
@@ -55,7 +56,76 @@ func messaging(ctx context.Context, w io.Writer, o Options, c *apiclient.Client,
 			Emit(w, Figure{Name: fmt.Sprintf("async_ingest_errors_%dclients", n), Value: float64(r.Errors), Unit: "requests", Target: "0", Note: r.FirstError})
 		}
 	}
+	if err := sqsThroughput(ctx, w, o, c, fsyncs); err != nil {
+		return err
+	}
 	return asyncStartLatency(ctx, w, o, c, endpoint, key, tmp)
+}
+
+// sqsThroughput: 8 clients each send a message, receive one and delete
+// it, over the SQS JSON protocol, for o.Duration; the figure counts
+// messages through the whole cycle per second.
+func sqsThroughput(ctx context.Context, w io.Writer, o Options, c *apiclient.Client, fsyncs float64) error {
+	url, err := c.CreateQueue(ctx, "bench", nil)
+	if err != nil {
+		return err
+	}
+	var (
+		mu    sync.Mutex
+		done  int
+		errs  int
+		first string
+		wg    sync.WaitGroup
+	)
+	end := time.Now().Add(o.Duration)
+	start := time.Now()
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, bad := 0, 0
+			var firstErr string
+			fail := func(err error) {
+				bad++
+				if firstErr == "" {
+					firstErr = err.Error()
+				}
+			}
+			for time.Now().Before(end) && ctx.Err() == nil {
+				if _, err := c.SendMessage(ctx, url, apiclient.SQSMessage{MessageBody: "hello from the benchmark"}); err != nil {
+					fail(err)
+					continue
+				}
+				got, err := c.ReceiveMessages(ctx, url, 1, 1)
+				if err != nil || len(got) == 0 {
+					if err != nil {
+						fail(err)
+					}
+					continue
+				}
+				if err := c.DeleteMessage(ctx, url, got[0].ReceiptHandle); err != nil {
+					fail(err)
+					continue
+				}
+				n++
+			}
+			mu.Lock()
+			done += n
+			errs += bad
+			if first == "" {
+				first = firstErr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	rate := float64(done) / time.Since(start).Seconds()
+	Emit(w, Figure{Name: "sqs_send_receive_delete_8clients", Value: rate, Unit: "messages/s", Baseline: fsyncs, Target: ">= 2000",
+		Note: "SendMessage + ReceiveMessage + DeleteMessage per message, SQS JSON protocol; baseline: serial fsync'ed appends/s on the same disk"})
+	if errs > 0 {
+		Emit(w, Figure{Name: "sqs_errors_8clients", Value: float64(errs), Unit: "requests", Target: "0", Note: first})
+	}
+	return nil
 }
 
 // asyncStartLatency times event → function start: a reporter function
@@ -82,36 +152,51 @@ func asyncStartLatency(ctx context.Context, w io.Writer, o Options, c *apiclient
 	if err := deployDir(ctx, c, dir, "reporter", "provided", ""); err != nil {
 		return err
 	}
+	qurl, err := c.CreateQueue(ctx, "to-reporter", nil)
+	if err != nil {
+		return err
+	}
+	if _, err := c.CreateMapping(ctx, apiclient.MappingInput{Queue: "to-reporter", Function: "reporter", BatchSize: 1}); err != nil {
+		return err
+	}
 	hc := newClient(1)
-	call := func(async bool) (time.Duration, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/2015-03-31/functions/reporter/invocations", strings.NewReader(`{"id":"x"}`))
-		req.Header.Set("Authorization", "Bearer "+key)
-		if async {
-			req.Header.Set("X-Amz-Invocation-Type", "Event")
-		}
-		t0 := time.Now()
-		resp, err := hc.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if async {
-			t0 = time.Now() // from the acknowledgement
+	// call sends one event the way kind says and returns the time from
+	// its acknowledgement (a sync call: from sending it) to the start.
+	call := func(kind string) (time.Duration, error) {
+		var t0 time.Time
+		if kind == "queue" {
+			if _, err := c.SendMessage(ctx, qurl, apiclient.SQSMessage{MessageBody: `{"id":"x"}`}); err != nil {
+				return 0, err
+			}
+			t0 = time.Now()
+		} else {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/2015-03-31/functions/reporter/invocations", strings.NewReader(`{"id":"x"}`))
+			req.Header.Set("Authorization", "Bearer "+key)
+			if kind == "async" {
+				req.Header.Set("X-Amz-Invocation-Type", "Event")
+			}
+			t0 = time.Now()
+			resp, err := hc.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if kind == "async" {
+				t0 = time.Now()
+			}
 		}
 		select {
 		case at := <-started:
-			// A sync call's reply comes after the start report; wait for
-			// the reporter's "done" to settle before the next call.
 			return at.Sub(t0), nil
 		case <-time.After(30 * time.Second):
-			return 0, fmt.Errorf("the reporter did not start within 30 s (status %d)", resp.StatusCode)
+			return 0, fmt.Errorf("the reporter did not start within 30 s of a %s event", kind)
 		}
 	}
-	measure := func(async bool) (time.Duration, error) {
+	measure := func(kind string) (time.Duration, error) {
 		var lat []time.Duration
 		for i := range 220 {
-			d, err := call(async)
+			d, err := call(kind)
 			if err != nil {
 				return 0, err
 			}
@@ -123,14 +208,20 @@ func asyncStartLatency(ctx context.Context, w io.Writer, o Options, c *apiclient
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		return lat[len(lat)/2], nil
 	}
-	syncP50, err := measure(false)
+	syncP50, err := measure("sync")
 	if err != nil {
 		return err
 	}
-	asyncP50, err := measure(true)
+	asyncP50, err := measure("async")
 	if err != nil {
 		return err
 	}
+	queueP50, err := measure("queue")
+	if err != nil {
+		return err
+	}
+	Emit(w, Figure{Name: "queue_message_to_start_p50", Value: ms(queueP50), Unit: "ms", Baseline: ms(syncP50), Target: "<= 5 (window 0)",
+		Note: "from SendMessage's reply to the mapped function's start (batch size 1, no window); baseline: a synchronous call to its start"})
 	Emit(w, Figure{Name: "async_event_to_start_p50", Value: ms(asyncP50), Unit: "ms", Baseline: ms(syncP50), Target: "<= 5",
 		Note: "from the 202 to the function's start; baseline: from sending a synchronous call to its start"})
 	return nil

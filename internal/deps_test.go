@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
 	// Pure messaging semantics: SNS filter policies and AWS event shapes.
-	"topic": {"fn"},
+	"topic": {"queue", "store", "fn", "event"},
 	"event": {"fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},

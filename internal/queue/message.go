@@ -142,7 +142,7 @@ func (m *Manager) Receive(ctx context.Context, id ID, opt ReceiveOptions) ([]Del
 	deadline := time.Now().Add(opt.Wait)
 	for {
 		out, err := m.receiveOnce(ctx, id, cfg, opt, time.Until(deadline))
-		if err != nil || len(out) > 0 || !time.Now().Before(deadline) {
+		if err != nil || len(out) > 0 || !time.Now().Before(deadline) || ctx.Err() != nil {
 			return out, err
 		}
 		// Everything fetched was expired or dead-lettered, or a FIFO

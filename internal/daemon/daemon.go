@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
-	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -18,6 +17,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
 	"github.com/updraft-dev/updraft/internal/runtime/process"
@@ -197,7 +197,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
-	if err := d.mountServices(ctx, gw, services{queues: qm}); err != nil {
+	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
 		return err
 	}
 	if err := gw.Start(ctx); err != nil {

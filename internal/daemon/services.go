@@ -7,6 +7,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/gateway"
 	snsapi "github.com/updraft-dev/updraft/internal/gateway/sns"
+	"github.com/updraft-dev/updraft/internal/gateway/sqs"
 	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/topic"
 )
@@ -32,6 +33,7 @@ func (d *Daemon) mountServices(ctx context.Context, gw *gateway.Gateway, s servi
 	}
 	d.onClose(topics.Close)
 	gw.Mount(gateway.Service{Name: "sns", Handler: snsapi.New(topics, d.log).Serve})
+	gw.Mount(gateway.Service{Name: "sqs", TargetPrefixes: []string{"AmazonSQS"}, Handler: sqs.New(s.queues, d.log).Serve})
 	return nil
 }
 

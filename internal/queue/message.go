@@ -58,17 +58,35 @@ const (
 // Send stores msg in the queue; when it returns, JetStream has it on disk.
 // It returns the message's id.
 func (m *Manager) Send(ctx context.Context, id ID, msg Message) (string, error) {
+	s, err := m.Store(ctx, id, msg)
+	return s.ID, err
+}
+
+// Stored describes a message Store stored.
+type Stored struct {
+	ID string
+	// Seq is its sequence in the stream (a delayed message gets another
+	// when it becomes due); for a duplicate, the first copy's.
+	Seq uint64
+	// Duplicate: a message with the same de-duplication id was stored
+	// within DedupWindow, and this one was not stored again.
+	Duplicate bool
+}
+
+// Store is Send, also returning the message's sequence and whether it was
+// a duplicate (SQS's SequenceNumber for FIFO queues).
+func (m *Manager) Store(ctx context.Context, id ID, msg Message) (Stored, error) {
 	cfg, err := m.definition(ctx, id)
 	if err != nil {
-		return "", err
+		return Stored{}, err
 	}
 	if m.health != nil {
 		if err := m.health(); err != nil {
-			return "", err
+			return Stored{}, err
 		}
 	}
 	if len(msg.Body)+len(msg.Attributes)*4/3 > MaxMessageBytes-4<<10 {
-		return "", tooLarge()
+		return Stored{}, tooLarge()
 	}
 	if msg.ID == "" {
 		msg.ID = NewID()
@@ -81,7 +99,7 @@ func (m *Manager) Send(ctx context.Context, id ID, msg Message) (string, error) 
 		delay = *msg.Delay
 	}
 	if delay < 0 || delay > MaxDelay {
-		return "", fn.InvalidParameter("delay %v is outside 0 to %v", delay, MaxDelay)
+		return Stored{}, fn.InvalidParameter("delay %v is outside 0 to %v", delay, MaxDelay)
 	}
 	now := time.Now()
 	nm := nats.NewMsg(readySubject(id))
@@ -101,10 +119,11 @@ func (m *Manager) Send(ctx context.Context, id ID, msg Message) (string, error) 
 		nm.Header.Set(hdrDue, strconv.FormatInt(now.Add(delay).UnixMilli(), 10))
 	}
 	nm.Data = msg.Body
-	if _, err := m.js.PublishMsg(ctx, nm, jetstream.WithMsgID(id.String()+"/"+msg.DedupID)); err != nil {
-		return "", storeError(err)
+	ack, err := m.js.PublishMsg(ctx, nm, jetstream.WithMsgID(id.String()+"/"+msg.DedupID))
+	if err != nil {
+		return Stored{}, storeError(err)
 	}
-	return msg.ID, nil
+	return Stored{ID: msg.ID, Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
 }
 
 // storeError is the error for a message the store did not take.

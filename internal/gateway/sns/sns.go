@@ -69,6 +69,11 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, tenant string) {
 		a.fail(w, err)
 		return
 	}
+	if res == nil {
+		// An empty result element: SDKs look for it even when the
+		// operation returns nothing (TagResource, SetTopicAttributes, …).
+		res = struct{ XMLName xml.Name }{xml.Name{Local: action + "Result"}}
+	}
 	writeXML(w, http.StatusOK, envelope{
 		XMLName: xml.Name{Local: action + "Response"}, Xmlns: Namespace, Result: res, RequestID: wire.RequestID(w),
 	})

@@ -85,6 +85,7 @@ without any setup.`,
 		newConcurrencyCmd(a),
 		newInstancesCmd(a),
 		newReplayCmd(a),
+		newTopicCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

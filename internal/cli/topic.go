@@ -327,7 +327,6 @@ func newTopicRmCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-
 // optional is nil for "", so an unset flag sends no parameter.
 func optional(s string) *string {
 	if s == "" {

@@ -204,7 +204,7 @@ func (s *Service) checkEndpoint(ctx context.Context, tenant string, t *Topic, pr
 			return fn.InvalidParameter("Invalid parameter: Endpoint must match the specified protocol: %q is not a %s:// URL", endpoint, protocol)
 		}
 		if !s.allowedHost(u.Hostname()) {
-			return fn.InvalidParameter("Invalid parameter: Endpoint: %s is not reachable from this server: only loopback addresses and the hosts of the topics.allow_hosts setting are", u.Hostname())
+			return fn.InvalidParameter("Invalid parameter: Endpoint: %s is not reachable from this server: HTTP/S subscribers must listen on a loopback address (127.0.0.1, ::1, localhost)", u.Hostname())
 		}
 	default:
 		return fn.InvalidParameter("Invalid parameter: Amazon SNS does not support this protocol string: %q; this server delivers to sqs, lambda, http and https", protocol)

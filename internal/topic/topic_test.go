@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -364,5 +365,31 @@ func TestHTTP(t *testing.T) {
 	}
 	if _, err := e.q.Get(ctx, queue.ID{Tenant: "acme", Name: "sns-http:" + badSub.ID}); err != queue.ErrNotFound {
 		t.Errorf("delivery queue after unsubscribe: %v", err)
+	}
+}
+
+// TestMessageStructure: with MessageStructure json each protocol gets its
+// own text, or the default.
+func TestMessageStructure(t *testing.T) {
+	e := open(t)
+	ctx := context.Background()
+	tp, err := e.svc.CreateTopic(ctx, "acme", "multi", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSubscribe(t, e, "acme", tp.ARN, "sqs", e.queue(t, "acme", "q", false), map[string]string{"RawMessageDelivery": "true"})
+	mustSubscribe(t, e, "acme", tp.ARN, "lambda", fn.ARN("acme", "f", ""), nil)
+	if _, err := e.svc.Publish(ctx, "acme", topic.Message{TopicARN: tp.ARN, Structure: "json", Message: `{"default":"plain","sqs":"for queues"}`}); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.bodies(t, "acme", "q", time.Second); len(b) != 1 || b[0] != "for queues" {
+		t.Errorf("sqs subscriber got %q", b)
+	}
+	inv := e.bodies(t, "acme", "invocations:f", time.Second)
+	if len(inv) != 1 || !strings.Contains(inv[0], `"Message":"plain"`) {
+		t.Errorf("lambda subscriber got %q", inv)
+	}
+	if _, err := e.svc.Publish(ctx, "acme", topic.Message{TopicARN: tp.ARN, Structure: "json", Message: `{"sqs":"no default"}`}); !isInvalid(err) {
+		t.Errorf("json structure without default: %v", err)
 	}
 }

@@ -383,3 +383,41 @@ func TestSNSIsolationAndErrors(t *testing.T) {
 	_, err = c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: tp.TopicArn})
 	wantAPIError(t, err, "NotFound")
 }
+
+// TestSNSRawDeliveryAttributes: with raw delivery to a queue, the message
+// attributes arrive as SQS message attributes (the SDK checks their MD5).
+func TestSNSRawDeliveryAttributes(t *testing.T) {
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, q := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey), p.sqsClient()
+	tp, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("rawattrs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, arn := sqsQueue(ctx, t, q, "rawattrs")
+	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: tp.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(arn),
+		Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(ctx, &sns.PublishInput{TopicArn: tp.TopicArn, Message: aws.String("plain body"),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			"color": {DataType: aws.String("String"), StringValue: aws.String("red")},
+			"qty":   {DataType: aws.String("Number"), StringValue: aws.String("3")},
+			"blob":  {DataType: aws.String("Binary"), BinaryValue: []byte{9, 8}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 2, MessageAttributeNames: []string{"All"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Messages) != 1 || *r.Messages[0].Body != "plain body" {
+		t.Fatalf("received %+v", r.Messages)
+	}
+	ma := r.Messages[0].MessageAttributes
+	if aws.ToString(ma["color"].StringValue) != "red" || aws.ToString(ma["qty"].DataType) != "Number" ||
+		string(ma["blob"].BinaryValue) != "\x09\x08" || r.Messages[0].MD5OfMessageAttributes == nil {
+		t.Errorf("message attributes %+v", ma)
+	}
+}

@@ -218,6 +218,9 @@ func (s *Service) deliver(ctx context.Context, sub *Subscription, in event.SNSMe
 			return err
 		}
 		msg := queue.Message{DedupID: dedup, Body: body, Group: m.GroupID}
+		if sub.Raw() && len(m.Attributes) > 0 {
+			msg.Attributes = sqsAttributes(m.Attributes, sub.Tenant)
+		}
 		_, err = s.cfg.Queues.Send(ctx, queue.ID{Tenant: sub.Tenant, Name: name}, msg)
 		return err
 	case ProtoHTTP, ProtoHTTPS:
@@ -266,4 +269,32 @@ func uuidOf(s string) string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// sqsAttributes encodes message attributes for raw delivery to a queue the
+// way internal/gateway/sqs stores a sent message's attributes
+// (queue.Message.Attributes), so the SQS API returns them as
+// MessageAttributes: {"a":{NAME:{"DataType","StringValue","BinaryValue"}},
+// "sender":ACCOUNT}. TestSNSRawDeliveryAttributes (internal/compat) reads
+// them back through the SQS client and fails if the two drift apart.
+func sqsAttributes(attrs map[string]MessageAttribute, tenant string) []byte {
+	type attr struct {
+		DataType    string  `json:"DataType"`
+		StringValue *string `json:"StringValue,omitempty"`
+		BinaryValue []byte  `json:"BinaryValue,omitempty"`
+	}
+	out := struct {
+		Attrs  map[string]attr `json:"a"`
+		Sender string          `json:"sender"`
+	}{Attrs: make(map[string]attr, len(attrs)), Sender: fn.AccountID(tenant)}
+	for k, a := range attrs {
+		v := attr{DataType: a.DataType, BinaryValue: a.BinaryValue}
+		if len(a.BinaryValue) == 0 {
+			sv := a.StringValue
+			v.StringValue = &sv
+		}
+		out.Attrs[k] = v
+	}
+	b, _ := json.Marshal(out)
+	return b
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var commands = []string{"serve", "deploy", "invoke", "logs", "ls", "get", "rm", "usage", "version", "completion"}
+var commands = []string{"serve", "deploy", "invoke", "logs", "ls", "get", "rm", "usage", "version", "completion", "queue"}
 
 func TestHelp(t *testing.T) {
 	r := run(t, nil, opts{}, "--help")

@@ -32,13 +32,6 @@ func (p *platform) snsClient(id, secret string) *sns.Client {
 	})
 }
 
-func (p *platform) sqsClient() *sqs.Client {
-	return sqs.New(sqs.Options{
-		Region: "local", BaseEndpoint: aws.String(p.endpoint), Retryer: aws.NopRetryer{},
-		Credentials: credentials.NewStaticCredentialsProvider(p.key.AccessKeyID, p.key.SecretAccessKey, ""),
-	})
-}
-
 // sqsQueue creates a queue with the SQS API and returns its URL and ARN.
 func sqsQueue(ctx context.Context, t *testing.T, c *sqs.Client, name string) (url, arn string) {
 	t.Helper()
@@ -82,7 +75,7 @@ func TestSNSFanOut(t *testing.T) {
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, q := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey), p.sqsClient()
+	c, q := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey), p.sqs()
 	if _, err := p.lambda().CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("onorder"), Runtime: ltypes.RuntimePython312, Handler: aws.String("app.handler"),
 		Role: aws.String("r"), Code: &ltypes.FunctionCode{ZipFile: zipOf(t, map[string]string{"app.py": `import json
@@ -390,7 +383,7 @@ func TestSNSRawDeliveryAttributes(t *testing.T) {
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, q := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey), p.sqsClient()
+	c, q := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey), p.sqs()
 	tp, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("rawattrs")})
 	if err != nil {
 		t.Fatal(err)

@@ -403,7 +403,7 @@ func (a *API) listTagsForResource(r *http.Request, tenant string, f url.Values) 
 	}
 	res := listTagsResult{Tags: []tagMember{}}
 	for _, e := range entries(t.Tags) {
-		res.Tags = append(res.Tags, tagMember{e.Key, e.Value})
+		res.Tags = append(res.Tags, tagMember(e))
 	}
 	return res, nil
 }

@@ -238,8 +238,10 @@ func (h *hook) waitFor(t *testing.T, n int, within time.Duration) (http.Header, 
 	}
 }
 
-// confirm subscribes h and confirms with the token it was sent.
-func confirm(ctx context.Context, t *testing.T, c *sns.Client, topicARN string, h *hook) string {
+// confirm subscribes h and confirms with the token it was sent: through
+// ConfirmSubscription, or with viaURL as a subscriber does, by an
+// unsigned GET of the SubscribeURL.
+func confirm(ctx context.Context, t *testing.T, c *sns.Client, topicARN string, h *hook, viaURL bool) string {
 	t.Helper()
 	out, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topicARN), Protocol: aws.String("http"), Endpoint: aws.String(h.srv.URL + "/sns")})
 	if err != nil {
@@ -256,6 +258,31 @@ func confirm(ctx context.Context, t *testing.T, c *sns.Client, topicARN string, 
 	if hdr.Get("x-amz-sns-message-type") != "SubscriptionConfirmation" || msg.Type != "SubscriptionConfirmation" ||
 		!strings.Contains(msg.SubscribeURL, "Action=ConfirmSubscription") {
 		t.Fatalf("confirmation %v %q", hdr, body)
+	}
+	if viaURL {
+		bad, err := http.Get(strings.Replace(msg.SubscribeURL, "Token=", "Token=0", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = bad.Body.Close()
+		if bad.StatusCode != http.StatusBadRequest {
+			t.Errorf("SubscribeURL with a wrong token: %s", bad.Status)
+		}
+		resp, err := http.Get(msg.SubscribeURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<ConfirmSubscriptionResult><SubscriptionArn>"+topicARN+":") {
+			t.Fatalf("SubscribeURL answered %s %s", resp.Status, body)
+		}
+		arn, _, _ := strings.Cut(strings.SplitN(string(body), "<SubscriptionArn>", 2)[1], "<")
+		a, err := c.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(arn)})
+		if err != nil || a.Attributes["PendingConfirmation"] != "false" || a.Attributes["ConfirmationWasAuthenticated"] != "false" {
+			t.Errorf("after the SubscribeURL: %v %v", a.Attributes, err)
+		}
+		return arn
 	}
 	conf, err := c.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: aws.String(topicARN), Token: aws.String(msg.Token)})
 	if err != nil {
@@ -276,8 +303,8 @@ func TestSNSFailingSubscriberDoesNotDelayOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	good, bad := newHook(t), newHook(t)
-	goodARN := confirm(ctx, t, c, *tp.TopicArn, good)
-	confirm(ctx, t, c, *tp.TopicArn, bad)
+	goodARN := confirm(ctx, t, c, *tp.TopicArn, good, true)
+	confirm(ctx, t, c, *tp.TopicArn, bad, false)
 	bad.mu.Lock()
 	bad.status = 500
 	bad.mu.Unlock()

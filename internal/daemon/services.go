@@ -32,7 +32,8 @@ func (d *Daemon) mountServices(ctx context.Context, gw *gateway.Gateway, s servi
 		return err
 	}
 	d.onClose(topics.Close)
-	gw.Mount(gateway.Service{Name: "sns", Handler: snsapi.New(topics, d.log).Serve})
+	snsAPI := snsapi.New(topics, d.log)
+	gw.Mount(gateway.Service{Name: "sns", Handler: snsAPI.Serve, UnsignedActions: snsapi.UnsignedActions, Unsigned: snsAPI.ServeUnsigned})
 	gw.Mount(gateway.Service{Name: "sqs", TargetPrefixes: []string{"AmazonSQS"}, Handler: sqs.New(s.queues, d.log).Serve})
 	return nil
 }

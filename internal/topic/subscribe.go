@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -159,6 +160,10 @@ func (s *Service) Subscribe(ctx context.Context, tenant, topicARN, protocol, end
 		return nil, fmt.Errorf("topic: store subscription %s: %w", sub.ARN, err)
 	}
 	if web {
+		ref, _ := json.Marshal(tokenRef{Tenant: tenant, SubscriptionARN: sub.ARN})
+		if _, err := s.kv.Put(ctx, tokenKey(sub.Token), ref); err != nil {
+			return nil, fmt.Errorf("topic: store the confirmation token of %s: %w", sub.ARN, err)
+		}
 		if err := s.sendConfirmation(ctx, sub); err != nil {
 			return nil, err
 		}
@@ -348,23 +353,74 @@ func (s *Service) SetSubscriptionAttribute(ctx context.Context, tenant, arn, nam
 	return err
 }
 
+// tokenRef is what a confirmation token, stored under "c.TOKEN", names:
+// the subscription it confirms, so that the SubscribeURL works without a
+// signature (the token is the secret).
+type tokenRef struct {
+	Tenant          string `json:"tenant"`
+	SubscriptionARN string `json:"subscription_arn"`
+}
+
+func tokenKey(token string) string { return "c." + token }
+
+var tokenRE = regexp.MustCompile(`^[0-9a-f]{128}$`)
+
 // ConfirmSubscription confirms the pending HTTP/S subscription of
 // tenant's topic that was sent token, and returns it.
 func (s *Service) ConfirmSubscription(ctx context.Context, tenant, topicARN, token string) (*Subscription, error) {
-	subs, err := s.ListSubscriptions(ctx, tenant, topicARN)
+	return s.confirm(ctx, tenant, topicARN, token, true)
+}
+
+// ConfirmByToken confirms a subscription with its token alone, as SNS's
+// SubscribeURL does without a signature; ConfirmationWasAuthenticated is
+// then false.
+func (s *Service) ConfirmByToken(ctx context.Context, topicARN, token string) (*Subscription, error) {
+	ref, err := s.lookupToken(ctx, topicARN, token)
 	if err != nil {
 		return nil, err
 	}
-	for _, sub := range subs {
-		if sub.Token == "" || sub.Token != token {
-			continue
-		}
-		return s.updateSubscription(ctx, tenant, sub.ARN, func(sub *Subscription) error {
-			sub.Pending, sub.Authenticated = false, true
-			return nil
-		})
+	return s.confirm(ctx, ref.Tenant, topicARN, token, false)
+}
+
+// lookupToken returns what a confirmation token names.
+func (s *Service) lookupToken(ctx context.Context, topicARN, token string) (tokenRef, error) {
+	var ref tokenRef
+	if !tokenRE.MatchString(token) {
+		return ref, invalidToken(topicARN)
 	}
-	return nil, fn.InvalidParameter("Invalid token: no pending subscription of %s was sent this token", topicARN)
+	e, err := s.kv.Get(ctx, tokenKey(token))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return ref, invalidToken(topicARN)
+	} else if err != nil {
+		return ref, fmt.Errorf("topic: read token reference: %w", err)
+	}
+	if err := json.Unmarshal(e.Value(), &ref); err != nil {
+		return ref, fmt.Errorf("topic: decode token reference: %w", err)
+	}
+	return ref, nil
+}
+
+func invalidToken(topicARN string) error {
+	return fn.InvalidParameter("Invalid token: no pending subscription of %s was sent this token", topicARN)
+}
+
+func (s *Service) confirm(ctx context.Context, tenant, topicARN, token string, authenticated bool) (*Subscription, error) {
+	ref, err := s.lookupToken(ctx, topicARN, token)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Tenant != tenant || !strings.HasPrefix(ref.SubscriptionARN, topicARN+":") {
+		return nil, invalidToken(topicARN)
+	}
+	return s.updateSubscription(ctx, tenant, ref.SubscriptionARN, func(sub *Subscription) error {
+		if sub.Token != token {
+			return invalidToken(topicARN)
+		}
+		if sub.Pending {
+			sub.Pending, sub.Authenticated = false, authenticated
+		}
+		return nil
+	})
 }
 
 // Unsubscribe deletes a subscription (and an HTTP/S one's delivery queue).
@@ -377,6 +433,9 @@ func (s *Service) Unsubscribe(ctx context.Context, tenant, arn string) error {
 		return fmt.Errorf("topic: delete subscription %s: %w", arn, err)
 	}
 	if sub.Protocol == ProtoHTTP || sub.Protocol == ProtoHTTPS {
+		if err := s.kv.Purge(ctx, tokenKey(sub.Token)); err != nil {
+			return fmt.Errorf("topic: delete the confirmation token of %s: %w", arn, err)
+		}
 		s.stopLoop(sub.ID)
 		if err := s.cfg.Queues.Delete(ctx, deliveryQueue(sub)); err != nil && !errors.Is(err, queue.ErrNotFound) {
 			return fmt.Errorf("topic: delete delivery queue of %s: %w", arn, err)

@@ -331,8 +331,15 @@ func TestHTTP(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &conf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.ConfirmSubscription(ctx, "acme", tp.ARN, conf.Token); err != nil {
+	if _, err := e.svc.ConfirmByToken(ctx, topic.ARN("acme", "other"), conf.Token); !isInvalid(err) {
+		t.Errorf("a token confirmed a subscription of another topic: %v", err)
+	}
+	confirmed, err := e.svc.ConfirmByToken(ctx, tp.ARN, conf.Token)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if confirmed.ARN != badSub.ARN || confirmed.Pending || confirmed.Authenticated {
+		t.Errorf("confirmed by token: %+v", confirmed)
 	}
 	bad.mu.Lock()
 	bad.status = 500

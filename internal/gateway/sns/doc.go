@@ -5,5 +5,6 @@
 // and tags, subscriptions (sqs, lambda, http/https with confirmation),
 // Publish and PublishBatch with message attributes. Current AWS SDKs speak
 // only the query protocol to SNS (aws-sdk-go-v2's sns client uses
-// awsQuery), so there is no JSON form to serve.
+// awsQuery), so there is no JSON form to serve. ServeUnsigned answers the
+// SubscribeURL an HTTP/S subscriber GETs without a signature.
 package sns

@@ -235,3 +235,27 @@ func required(f url.Values, names ...string) error {
 	}
 	return nil
 }
+
+// UnsignedActions are the actions ServeUnsigned answers.
+var UnsignedActions = []string{"ConfirmSubscription"}
+
+// ServeUnsigned answers an unsigned GET of a SubscribeURL
+// ("/?Action=ConfirmSubscription&TopicArn=...&Token=..."): the token is
+// the secret, as with SNS, and the subscription's
+// ConfirmationWasAuthenticated stays false.
+func (a *API) ServeUnsigned(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := required(q, "TopicArn", "Token"); err != nil {
+		a.fail(w, err)
+		return
+	}
+	sub, err := a.svc.ConfirmByToken(r.Context(), q.Get("TopicArn"), q.Get("Token"))
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeXML(w, http.StatusOK, envelope{
+		XMLName: xml.Name{Local: "ConfirmSubscriptionResponse"}, Xmlns: Namespace, RequestID: wire.RequestID(w),
+		Result: subscriptionARNResult{XMLName: xml.Name{Local: "ConfirmSubscriptionResult"}, SubscriptionArn: sub.ARN},
+	})
+}

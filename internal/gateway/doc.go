@@ -3,7 +3,11 @@
 // KEY, or AWS Signature Version 4 with a key pair) and the one AWS endpoint:
 // a request is dispatched by its X-Amz-Target or the service of its SigV4
 // credential scope to a mounted AWS-compatible service (Mount), or else to
-// the REST routes of the protocol adapters in the sub-packages:
+// the REST routes of the protocol adapters in the sub-packages. A mounted
+// service may also name query actions served without a signature on
+// "/?Action=..." (UnsignedActions: SNS's SubscribeURL, whose token is its
+// secret).
+//
 //
 //   - gateway/lambda: Lambda's REST API and Invoke;
 //   - gateway/mgmt: Updraft's /v1/ management API (CLI, apiclient);

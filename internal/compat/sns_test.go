@@ -264,9 +264,12 @@ func confirm(ctx context.Context, t *testing.T, c *sns.Client, topicARN string, 
 		if err != nil {
 			t.Fatal(err)
 		}
+		errBody, _ := io.ReadAll(bad.Body)
 		_ = bad.Body.Close()
-		if bad.StatusCode != http.StatusBadRequest {
-			t.Errorf("SubscribeURL with a wrong token: %s", bad.Status)
+		if bad.StatusCode != http.StatusBadRequest || !strings.Contains(string(errBody),
+			`<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>Invalid token`) ||
+			!strings.Contains(string(errBody), "<RequestId>") {
+			t.Errorf("SubscribeURL with a wrong token: %s %s", bad.Status, errBody)
 		}
 		resp, err := http.Get(msg.SubscribeURL)
 		if err != nil {

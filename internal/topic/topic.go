@@ -231,31 +231,32 @@ func (s *Service) ListTopics(ctx context.Context, tenant string) ([]*Topic, erro
 	return out, err
 }
 
-// each calls f with the value of every key matching filter.
+// each calls f with the value of every key matching filter: one watcher
+// delivers the current values and then a nil entry, so listing costs one
+// round of the stream instead of a Get per key.
 func (s *Service) each(ctx context.Context, filter string, f func([]byte) error) error {
-	lister, err := s.kv.ListKeysFiltered(ctx, filter)
-	if errors.Is(err, jetstream.ErrNoKeysFound) {
-		return nil
-	}
+	w, err := s.kv.WatchFiltered(ctx, []string{filter}, jetstream.IgnoreDeletes())
 	if err != nil {
 		return fmt.Errorf("topic: list: %w", err)
 	}
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
-	}
-	for _, k := range keys {
-		e, err := s.kv.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue // deleted meanwhile
-		} else if err != nil {
-			return fmt.Errorf("topic: read %s: %w", k, err)
+	defer func() {
+		if err := w.Stop(); err != nil {
+			s.log.Debug("stop list watcher", "err", err)
 		}
-		if err := f(e.Value()); err != nil {
-			return fmt.Errorf("topic: decode %s: %w", k, err)
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topic: list: %w", ctx.Err())
+		case e, ok := <-w.Updates():
+			if !ok || e == nil {
+				return nil // the current values are all delivered
+			}
+			if err := f(e.Value()); err != nil {
+				return fmt.Errorf("topic: decode %s: %w", e.Key(), err)
+			}
 		}
 	}
-	return nil
 }
 
 // UpdateTopic changes a topic's attributes or tags with change.

@@ -222,6 +222,13 @@ func (s *Service) deliver(ctx context.Context, sub *Subscription, in event.SNSMe
 			msg.Attributes = sqsAttributes(m.Attributes, sub.Tenant)
 		}
 		_, err = s.cfg.Queues.Send(ctx, queue.ID{Tenant: sub.Tenant, Name: name}, msg)
+		if errors.Is(err, queue.ErrNotFound) {
+			// The queue was deleted after Subscribe: as with SNS, that
+			// subscriber misses the message and the others still get it.
+			s.log.Warn("subscribed queue does not exist: message not delivered", "tenant", sub.Tenant,
+				"subscription", sub.ARN, "queue", sub.Endpoint, "message_id", in.MessageID)
+			return nil
+		}
 		return err
 	case ProtoHTTP, ProtoHTTPS:
 		body, err := body(sub, in)

@@ -164,6 +164,17 @@ func TestFanOut(t *testing.T) {
 	if b := e.bodies(t, "acme", "raw", time.Second); len(b) != 2 || b[0] != "small one" || b[1] != "big one" {
 		t.Errorf("raw queue got %q", b)
 	}
+	// A subscribed queue deleted later costs only its own deliveries.
+	if err := e.q.Delete(ctx, queue.ID{Tenant: "acme", Name: "big"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Publish(ctx, "acme", topic.Message{TopicARN: tp.ARN, Message: "after delete",
+		Attributes: map[string]topic.MessageAttribute{"size": {DataType: "Number", StringValue: "500"}}}); err != nil {
+		t.Fatalf("publish with a deleted subscribed queue: %v", err)
+	}
+	if b := e.bodies(t, "acme", "raw", time.Second); len(b) != 1 || b[0] != "after delete" {
+		t.Errorf("raw queue after the delete got %q", b)
+	}
 	inv := e.bodies(t, "acme", "invocations:worker", time.Second)
 	if len(inv) != 1 {
 		t.Fatalf("lambda subscriber invoked %d times, want 1 (filter kind=order)", len(inv))

@@ -86,4 +86,3 @@ func (s *Service) confirm(ctx context.Context, tenant, topicARN, token string, a
 		return nil
 	})
 }
-

@@ -160,7 +160,9 @@ func (s *Service) loop(ctx context.Context, sub *Subscription) {
 	log := s.log.With("tenant", sub.Tenant, "subscription", sub.ARN)
 	q := deliveryQueue(sub)
 	for ctx.Err() == nil {
-		ds, err := s.cfg.Queues.Receive(ctx, q, queue.ReceiveOptions{Max: 10, Wait: queue.MaxWait})
+		// One at a time: a lease of several would run out behind a slow
+		// endpoint (15 s a try) and its messages be posted twice.
+		ds, err := s.cfg.Queues.Receive(ctx, q, queue.ReceiveOptions{Max: 1, Wait: queue.MaxWait})
 		if errors.Is(err, queue.ErrNotFound) {
 			return // unsubscribed on another node
 		}

@@ -40,12 +40,13 @@ var allowed = map[string][]string{
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
-	"control": {"router", "scheduler", "pool", "registry", "deploy", "fn"},
+	"control": {"router", "scheduler", "pool", "registry", "deploy", "queue", "fn"},
 	// The queue spine and its conformance suite.
 	"queue":           {"store", "fn"},
 	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
-	"async": {"store", "fn"},
+	"dispatch": {"queue", "fn"},
+	"async":    {"dispatch", "queue", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
 	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
 	"gateway/wire":   {"fn"},

@@ -10,31 +10,35 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/updraft-dev/updraft/internal/dispatch"
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/store"
 )
 
-// StreamName is the JetStream stream of pending asynchronous invocations.
-const StreamName = "ASYNC"
-
-const (
-	subjectPrefix = "async."
-	consumerName  = "async-worker"
-)
+// QueuePrefix names each function's queue of asynchronous invocations:
+// "lambda-async:FUNCTION" in the function's tenant.
+const QueuePrefix = "lambda-async:"
 
 // Defaults, Lambda's where Lambda has one.
 const (
-	DefaultMaxAttempts = 3                // the first try and 2 retries
-	DefaultMaxAge      = 6 * time.Hour    // MaximumEventAgeInSeconds 21600
-	DefaultWorkers     = 4                // concurrent async invocations per node
-	ackWait            = 16 * time.Minute // beyond the longest timeout (900 s)
+	DefaultMaxAttempts = 3             // the first try and 2 retries
+	DefaultMaxAge      = 6 * time.Hour // MaximumEventAgeInSeconds 21600
+	// DefaultConcurrency is the most events of one function running at
+	// once on a node; beyond the function's own limits the scheduler
+	// throttles, and a throttled event waits without spending attempts.
+	DefaultConcurrency = 100
+	// visibility is the lease of an event: a crash returns it this soon.
+	// Events that run longer keep their lease by extension (leaseEvery).
+	visibility = 30 * time.Second
+	leaseEvery = 10 * time.Second
+	// maxPlatformBackoff caps the wait between retries of a throttled event.
+	maxPlatformBackoff = time.Minute
 )
 
 // Config tunes the queue. Zero values take the defaults.
 type Config struct {
-	Workers     int
+	Concurrency int
 	MaxAttempts int
 	MaxAge      time.Duration
 	// Backoff is the wait before retry n (1-based); default 1 s, 2 s, 4 s…
@@ -43,7 +47,15 @@ type Config struct {
 	// Health says whether the store takes writes (nil: yes); while it does
 	// not, Enqueue refuses at once with its reason. nil: always.
 	Health func() error
-	Log    *slog.Logger
+	// EventConfig returns a function qualifier's asynchronous-invocation
+	// settings (nil: Lambda's defaults, or MaxAttempts and MaxAge here).
+	EventConfig func(ctx context.Context, tenant, function, qualifier string) (*fn.EventInvokeConfig, error)
+	// Function looks a function up for its dead-letter target.
+	Function func(ctx context.Context, tenant, name string) (*fn.Function, error)
+	// Publish sends a record to a topic of tenant (nil: topics are not
+	// served, and delivery to one fails).
+	Publish func(ctx context.Context, tenant, topic, dedup string, message []byte) error
+	Log     *slog.Logger
 }
 
 // Event is one stored asynchronous invocation.
@@ -56,32 +68,30 @@ type Event struct {
 	ClientContext string          `json:"client_context,omitempty"`
 	TraceID       string          `json:"trace_id,omitempty"`
 	Enqueued      time.Time       `json:"enqueued"`
+	// Attempts counts the invocations that ran and failed; throttles and
+	// platform failures are not counted.
+	Attempts int `json:"attempts,omitempty"`
 }
 
-// Queue stores events and runs them.
+// Queue stores events in each function's durable queue and runs them.
 type Queue struct {
 	cfg    Config
-	js     jetstream.JetStream
-	stream jetstream.Stream
+	q      *queue.Manager
+	st     *store.Store
 	inv    fn.Invoker
-
-	cc      jetstream.ConsumeContext
-	sem     chan struct{}
-	mu      sync.Mutex // guards closed against wg.Add after Close's Wait
-	closed  bool
-	wg      sync.WaitGroup
-	ctx     context.Context // for invocations; cancelled by Close after its grace
-	cancel  context.CancelFunc
-	started bool
+	run    *dispatch.Runner
+	known  sync.Map // queue.ID → struct{}: queues this node made or saw
+	cancel context.CancelFunc
 }
 
-// New opens (or creates) the stream; Start begins consuming.
-func New(ctx context.Context, st *store.Store, inv fn.Invoker, cfg Config) (*Queue, error) {
-	if st == nil || inv == nil {
-		return nil, errors.New("async: no store or invoker")
+// New builds the queue over the queue manager; Start begins running
+// events. st is the store of the stream an older version kept events in.
+func New(ctx context.Context, st *store.Store, qm *queue.Manager, inv fn.Invoker, cfg Config) (*Queue, error) {
+	if qm == nil || inv == nil {
+		return nil, errors.New("async: no queue manager or invoker")
 	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = DefaultWorkers
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultMaxAttempts
@@ -96,24 +106,16 @@ func New(ctx context.Context, st *store.Store, inv fn.Invoker, cfg Config) (*Que
 		cfg.Log = slog.Default()
 	}
 	cfg.Log = cfg.Log.With("component", "async")
-	s, err := st.Stream(ctx, jetstream.StreamConfig{
-		Name:        StreamName,
-		Description: "asynchronous invocations waiting to run",
-		Subjects:    []string{subjectPrefix + ">"},
-		Retention:   jetstream.WorkQueuePolicy,
-		MaxAge:      cfg.MaxAge,
-		MaxMsgSize:  int32(fn.MaxAsyncPayload + 64<<10),
-		Duplicates:  2 * time.Minute,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("async: %w", err)
-	}
-	qctx, cancel := context.WithCancel(context.Background())
-	return &Queue{cfg: cfg, js: st.JetStream(), stream: s, inv: inv, sem: make(chan struct{}, cfg.Workers), ctx: qctx, cancel: cancel}, nil
+	return &Queue{cfg: cfg, q: qm, st: st, inv: inv, run: dispatch.NewRunner(qm, cfg.Log)}, nil
+}
+
+// QueueOf is the queue holding a function's asynchronous invocations.
+func QueueOf(tenant, function string) queue.ID {
+	return queue.ID{Tenant: tenant, Name: QueuePrefix + function}
 }
 
 // Enqueue stores ev durably; when it returns nil the event will run at
-// least once. The request id de-duplicates a retried Enqueue within two
+// least once. The request id de-duplicates a retried Enqueue within five
 // minutes.
 func (q *Queue) Enqueue(ctx context.Context, ev *Event) error {
 	if len(ev.Payload) > fn.MaxAsyncPayload {
@@ -123,147 +125,105 @@ func (q *Queue) Enqueue(ctx context.Context, ev *Event) error {
 	if ev.Enqueued.IsZero() {
 		ev.Enqueued = time.Now().UTC()
 	}
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("async: encode event: %w", err)
-	}
 	if q.cfg.Health != nil {
 		if err := q.cfg.Health(); err != nil {
 			return err
 		}
 	}
-	subj := subjectPrefix + ev.Tenant + "." + ev.Function
-	if _, err := q.js.Publish(ctx, subj, data, jetstream.WithMsgID(ev.RequestID)); err != nil {
+	return q.send(ctx, ev, ev.RequestID, nil)
+}
+
+// send stores ev in its function's queue under dedup, after delay.
+func (q *Queue) send(ctx context.Context, ev *Event, dedup string, delay *time.Duration) error {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("async: encode event: %w", err)
+	}
+	id := QueueOf(ev.Tenant, ev.Function)
+	if err := q.ensure(ctx, id); err != nil {
+		return err
+	}
+	_, err = q.q.Send(ctx, id, queue.Message{ID: ev.RequestID, DedupID: dedup, Body: data, Delay: delay})
+	if errors.Is(err, queue.ErrNotFound) {
+		// Deleted meanwhile (the function was): make it again, once.
+		q.known.Delete(id)
+		if err := q.ensure(ctx, id); err != nil {
+			return err
+		}
+		_, err = q.q.Send(ctx, id, queue.Message{ID: ev.RequestID, DedupID: dedup, Body: data, Delay: delay})
+	}
+	if err != nil {
+		var fe *fn.Error
+		if errors.As(err, &fe) {
+			return err
+		}
 		return &fn.Error{Status: http.StatusServiceUnavailable, Type: fn.TypeServiceUnavailable,
 			Message: "the event could not be stored, so it was not accepted: retry", Err: err}
 	}
 	return nil
 }
 
-// Start consumes the stream with a durable consumer, so events stored
-// before a restart run after it.
-func (q *Queue) Start(ctx context.Context) error {
-	cons, err := q.stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       consumerName,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       ackWait,
-		MaxDeliver:    -1, // attempts are counted here, against MaxAttempts
-		MaxAckPending: q.cfg.Workers,
-	})
-	if err != nil {
-		return fmt.Errorf("async: consumer: %w", err)
+// ensure makes the function's queue unless this node knows it exists.
+func (q *Queue) ensure(ctx context.Context, id queue.ID) error {
+	if _, ok := q.known.Load(id); ok {
+		return nil
 	}
-	cc, err := cons.Consume(q.handle, jetstream.PullMaxMessages(q.cfg.Workers))
-	if err != nil {
-		return fmt.Errorf("async: consume: %w", err)
+	retention := min(q.cfg.MaxAge+time.Hour, queue.MaxRetention)
+	_, err := q.q.Create(ctx, id, queue.Config{Visibility: visibility, Retention: retention})
+	if errors.Is(err, queue.ErrExists) {
+		err = nil // made with other defaults by another version: use it
 	}
-	q.cc, q.started = cc, true
+	if err != nil {
+		return &fn.Error{Status: http.StatusServiceUnavailable, Type: fn.TypeServiceUnavailable,
+			Message: "the function's event queue could not be made, so the event was not accepted: retry", Err: err}
+	}
+	q.known.Store(id, struct{}{})
 	return nil
 }
 
-// handle runs on the consumer's delivery goroutine: it waits for a free
-// worker slot (back-pressure) and runs the event on its own goroutine.
-func (q *Queue) handle(msg jetstream.Msg) {
-	select {
-	case q.sem <- struct{}{}:
-	case <-q.ctx.Done():
-		return // not acked: redelivered after a restart
-	}
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		<-q.sem
-		return
-	}
-	q.wg.Add(1)
-	q.mu.Unlock()
-	go func() {
-		defer q.wg.Done()
-		defer func() { <-q.sem }()
-		q.run(msg)
-	}()
-}
-
-// run invokes one event and settles its message.
-func (q *Queue) run(msg jetstream.Msg) {
-	var ev Event
-	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
-		q.cfg.Log.Error("dropping an undecodable event", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
-		return
-	}
-	log := q.cfg.Log.With("tenant", ev.Tenant, "fn", ev.Function, "request_id", ev.RequestID)
-	attempt := 1
-	if md, err := msg.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
-	}
-	if age := time.Since(ev.Enqueued); age > q.cfg.MaxAge {
-		log.Warn("dropping an event older than the maximum event age", "age", age)
-		_ = msg.Term()
-		return
-	}
-	res, err := q.inv.Invoke(q.ctx, &fn.Request{
-		RequestID: ev.RequestID, Tenant: ev.Tenant, Function: ev.Function, Qualifier: ev.Qualifier,
-		Payload: ev.Payload, TraceID: ev.TraceID, ClientContext: ev.ClientContext,
-		Async: true,
-	})
-	failed := ""
-	switch {
-	case err == nil:
-		q.inv.Finish(res)
-		if res.FunctionError == "" {
-			_ = msg.Ack()
+// Start runs a loop for every function's queue, those made later (on any
+// node) included, and moves events an older version stored in its single
+// stream into the functions' queues.
+func (q *Queue) Start(ctx context.Context) error {
+	wctx, cancel := context.WithCancel(context.Background())
+	q.cancel = cancel
+	err := q.q.Watch(wctx, QueuePrefix, func(id queue.ID, cfg *queue.Config) {
+		key := id.String()
+		if cfg == nil {
+			q.known.Delete(id)
+			q.run.Remove(key)
 			return
 		}
-		failed = "function error: " + string(res.Payload)
-	case retryable(err):
-		// Throttles and platform trouble are not the function's failures:
-		// like Lambda, retry them until the event's maximum age, without
-		// spending its retry attempts.
-		log.Info("async invocation throttled or failed in the platform, will retry", "attempt", attempt, "err", err)
-		_ = msg.NakWithDelay(min(q.cfg.Backoff(attempt), maxPlatformBackoff))
-		return
-	default:
-		log.Warn("dropping an event that cannot run", "err", err)
-		_ = msg.Term()
-		return
+		q.known.Store(id, struct{}{})
+		q.run.Set(key, dispatch.Loop{
+			Queue: id, Batch: 1, Concurrency: q.cfg.Concurrency, Lease: leaseEvery,
+			Handler: q.handle,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("async: %w", err)
 	}
-	if attempt >= q.cfg.MaxAttempts {
-		log.Warn("dropping an event after its last attempt", "attempts", attempt, "last_error", failed)
-		_ = msg.Term()
-		return
-	}
-	log.Info("async invocation failed, will retry", "attempt", attempt, "err", failed)
-	_ = msg.NakWithDelay(q.cfg.Backoff(attempt))
+	return q.migrate(ctx)
 }
 
-// maxPlatformBackoff caps the wait between retries of a throttled event.
-const maxPlatformBackoff = time.Minute
-
-// retryable: throttling and platform trouble are retried; a function that
-// does not exist (any more) or a bad request is not.
-func retryable(err error) bool {
-	e := fn.AsError(err)
-	return e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Status == http.StatusConflict
+// DeleteFunction removes a deleted function's queues: its pending events
+// and its failed ones.
+func (q *Queue) DeleteFunction(ctx context.Context, tenant, function string) error {
+	id := QueueOf(tenant, function)
+	q.known.Delete(id)
+	for _, id := range []queue.ID{id, {Tenant: tenant, Name: FailedPrefix + function}} {
+		if err := q.q.Delete(ctx, id); err != nil && !errors.Is(err, queue.ErrNotFound) {
+			return fmt.Errorf("async: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close stops taking events and waits for the running ones until ctx is
-// done; events not finished are redelivered after a restart.
+// done; events not finished are delivered again after a restart.
 func (q *Queue) Close(ctx context.Context) error {
-	if q.started {
-		q.cc.Stop()
-	}
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	done := make(chan struct{})
-	go func() { q.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
+	if q.cancel != nil {
 		q.cancel()
-		<-done
 	}
-	q.cancel()
-	return nil
+	return q.run.Close(ctx)
 }

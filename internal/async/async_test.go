@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/store"
 )
 
@@ -56,7 +57,16 @@ func openQueue(t *testing.T, dir string, inv fn.Invoker) (*store.Store, *Queue) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := New(ctx, st, inv, Config{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
+	qm, err := queue.Open(ctx, st, queue.Options{})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	if err := qm.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = qm.Close(ctx) })
+	q, err := New(ctx, st, qm, inv, Config{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -64,7 +74,7 @@ func openQueue(t *testing.T, dir string, inv fn.Invoker) (*store.Store, *Queue) 
 	return st, q
 }
 
-func event(id string) *Event {
+func newEvent(id string) *Event {
 	return &Event{RequestID: id, Tenant: "default", Function: "f", Payload: []byte(`{"n":1}`)}
 }
 
@@ -74,7 +84,7 @@ func TestDurableAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	st, q := openQueue(t, dir, newRecorder(ok))
-	if err := q.Enqueue(ctx, event("e1")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("e1")); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Close(ctx); err != nil {
@@ -116,15 +126,15 @@ func TestRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close(ctx)
-	if err := q.Enqueue(ctx, event("flaky")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("flaky")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, 3) // fails twice, then succeeds
-	if err := q.Enqueue(ctx, event("gone")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("gone")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, 1)
-	if err := q.Enqueue(ctx, event("broken")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("broken")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, DefaultMaxAttempts)
@@ -135,20 +145,20 @@ func TestRetries(t *testing.T) {
 	if got != "flaky,flaky,flaky,gone,broken,broken,broken" {
 		t.Fatalf("calls %s", got)
 	}
-	// Everything settled: the work queue is empty.
-	info, err := q.stream.Info(ctx)
+	// Everything settled: the function's queue is empty.
+	stats, err := q.q.Stats(ctx, QueueOf("default", "f"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State.Msgs != 0 {
-		t.Fatalf("%d events left in the stream", info.State.Msgs)
+	if stats.Visible+stats.InFlight+stats.Delayed != 0 {
+		t.Fatalf("events left in the queue: %+v", stats)
 	}
 }
 
 func TestEnqueueLimits(t *testing.T) {
 	st, q := openQueue(t, t.TempDir(), newRecorder(ok))
 	defer st.Close()
-	ev := event("big")
+	ev := newEvent("big")
 	ev.Payload = []byte(`"` + strings.Repeat("x", fn.MaxAsyncPayload) + `"`)
 	err := q.Enqueue(context.Background(), ev)
 	if e := fn.AsError(err); e.Type != fn.TypeRequestTooLarge {
@@ -173,7 +183,7 @@ func TestThrottlesDoNotSpendAttempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close(ctx)
-	if err := q.Enqueue(ctx, event("busy")); err != nil {
+	if err := q.Enqueue(ctx, newEvent("busy")); err != nil {
 		t.Fatal(err)
 	}
 	rec.wait(t, throttles+1)

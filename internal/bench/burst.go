@@ -100,7 +100,6 @@ func burstDeployed(ctx context.Context, c *apiclient.Client, endpoint, key, name
 // functions; the baseline is the same burst against the plain Go server.
 func burst(ctx context.Context, w io.Writer, c *apiclient.Client, endpoint, key, goHello string, base Target) error {
 	const n = 1000
-	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	b := Burst(ctx, base, n)
 	res, started, err := BurstCold(ctx, c, endpoint, key, goHello, "burst-go", n)
 	if err != nil {

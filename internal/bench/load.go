@@ -16,6 +16,7 @@ type Target struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	Want   int // the status of a success; 0 is 200
 }
 
 // LoadResult summarises one load run.
@@ -115,7 +116,11 @@ func do(ctx context.Context, hc *http.Client, t Target) error {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Function-Error") != "" {
+	want := t.Want
+	if want == 0 {
+		want = http.StatusOK
+	}
+	if resp.StatusCode != want || resp.Header.Get("X-Amz-Function-Error") != "" {
 		return fmt.Errorf("status %d %s", resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"))
 	}
 	return nil

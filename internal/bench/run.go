@@ -26,7 +26,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "warm", "burst", "cold", "rss" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss", "messaging" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -99,6 +99,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "rss" {
 		return rssPerInstance(ctx, w, c, srv, goHello, plat)
 	}
+	if o.Only == "messaging" {
+		return messaging(ctx, w, o, c, endpoint, key, tmp, base)
+	}
 	// of-watchdog's equivalent: a reverse proxy in front of the baseline.
 	proxyAddr, proxyPID, stopProxy, err := startProxy(ctx, o.Self, base.URL)
 	if err != nil {
@@ -131,6 +134,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return nil
 	}
 	if err := burst(ctx, w, c, endpoint, key, goHello, base); err != nil {
+		return err
+	}
+	if err := messaging(ctx, w, o, c, endpoint, key, tmp, base); err != nil {
 		return err
 	}
 	if err := rssPerInstance(ctx, w, c, srv, rawDir, plat); err != nil {
@@ -168,7 +174,6 @@ func sandboxCost(ctx context.Context, w io.Writer, o Options, c *apiclient.Clien
 		return err
 	}
 	plain := median(times)
-	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	Emit(w, Figure{Name: "sandbox_cold_start_p50_go", Value: ms(sandboxed), Unit: "ms", Baseline: ms(plain),
 		Note: "cold_start_p50_go with the full sandbox; baseline: the same on a platform with --no-sandbox (plain exec)"})
 	Emit(w, Figure{Name: "sandbox_cold_start_cost_p50_go", Value: ms(sandboxed - plain), Unit: "ms", Target: "<= 1.5"})
@@ -188,7 +193,6 @@ const creations = 100
 // cold deploys a fresh function per run and times its first invoke. It
 // returns the Go median.
 func cold(ctx context.Context, w io.Writer, c *apiclient.Client, o Options, goHello string) (time.Duration, error) {
-	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	baseline, err := coldBaseline(ctx, o.Self, o.ColdRuns)
 	if err != nil {
 		return 0, err
@@ -225,7 +229,6 @@ func stemGain(ctx context.Context, w io.Writer, o Options, tmp string) error {
 	}
 	defer srv.stop()
 	c := apiclient.New(srv.endpoint, srv.key)
-	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	for _, cs := range []struct{ rt, runtime string }{{"python", "python3"}, {"node", "node"}} {
 		times, err := coldRuns(ctx, c, o.ColdRuns, "nostem-"+cs.rt, filepath.Join(o.Root, "examples", "hello-"+cs.rt), cs.runtime, "")
 		if err != nil {

@@ -19,7 +19,7 @@ stream, KV bucket and object store (function code lives in the object
 store "code", logs in the stream LOGS, billing records in USAGE), then per
 tenant its functions, published versions, the code objects they reference
 with their bytes (code shared between tenants counts for each), and its
-messages in the LOGS, USAGE and ASYNC streams.
+messages in the LOGS, USAGE and QUEUES streams.
 
 With the admin key it shows every store and tenant; with a tenant's key
 only that tenant's row. Code no function or version references any more

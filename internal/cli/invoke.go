@@ -28,15 +28,24 @@ If the function fails (it raised an error, crashed or timed out), the error
 it reported is printed to stderr as JSON and the exit code is 1. With
 --output json, stdout gets one object with the status code, the function
 error (empty on success), the request id, the version that ran and the
-payload.`,
+payload.
+
+With --async the call is queued instead (Lambda's InvocationType Event):
+the command returns once the server stored the event durably and prints
+its request id. The function runs soon after; a failed run is retried
+(see updraft destinations) and ends, if it keeps failing, at the
+function's on-failure destination, its dead-letter queue, or in
+updraft events failed.`,
 		Example: `  updraft invoke hello
   updraft invoke hello --data '{"name":"world"}'
   updraft invoke hello --data @event.json
   echo '{"n":42}' | updraft invoke hello --data -
-  updraft invoke hello -o json`,
+  updraft invoke hello -o json
+  updraft invoke hello --async --data '{"job":7}'`,
 		Args: args("NAME"),
 	}
 	cmd.Flags().StringVarP(&data, "data", "d", "{}", "the event: JSON, @FILE to read a file, or - to read stdin")
+	async := cmd.Flags().Bool("async", false, "queue the call (InvocationType Event) and print its request id")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		payload, err := readPayload(data, a.stdin)
@@ -45,6 +54,17 @@ payload.`,
 		}
 		c, err := a.client()
 		if err != nil {
+			return err
+		}
+		if *async {
+			id, err := c.InvokeAsync(ctx, args[0], payload)
+			if err != nil {
+				return err
+			}
+			if a.jsonOutput() {
+				return a.printJSON(map[string]any{"status_code": 202, "request_id": id})
+			}
+			_, err = fmt.Fprintln(a.stdout, id)
 			return err
 		}
 		res, err := c.Invoke(ctx, args[0], payload)

@@ -444,3 +444,55 @@ func TestSNSRawDeliveryAttributes(t *testing.T) {
 		t.Errorf("message attributes %+v", ma)
 	}
 }
+
+// TestSNSAsDestination: an asynchronous invocation's OnFailure destination
+// may be a topic: its subscribers get the destination record as the
+// message.
+func TestSNSAsDestination(t *testing.T) {
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, q, l := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey), p.sqs(), p.lambda()
+	tp, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("failures")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, arn := sqsQueue(ctx, t, q, "failures")
+	if _, err := c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: tp.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("flaky"), Runtime: ltypes.RuntimePython312, Handler: aws.String("app.handler"),
+		Role: aws.String("r"), Code: &ltypes.FunctionCode{ZipFile: pythonZip(t, "v1")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{
+		FunctionName: aws.String("flaky"), MaximumRetryAttempts: aws.Int32(0),
+		DestinationConfig: &ltypes.DestinationConfig{OnFailure: &ltypes.OnFailure{Destination: tp.TopicArn}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("flaky"), InvocationType: ltypes.InvocationTypeEvent,
+		Payload: []byte(`{"fail":true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for deadline := time.Now().Add(60 * time.Second); len(got) == 0; {
+		if got = receiveAll(ctx, t, q, url, 2); len(got) == 0 && time.Now().After(deadline) {
+			t.Fatal("no destination record reached the topic's queue")
+		}
+	}
+	var env struct{ Type, TopicArn, Message string }
+	if err := json.Unmarshal([]byte(got[0]), &env); err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		RequestContext struct{ Condition string } `json:"requestContext"`
+		RequestPayload map[string]any             `json:"requestPayload"`
+	}
+	if err := json.Unmarshal([]byte(env.Message), &rec); err != nil || len(got) != 1 || env.TopicArn != *tp.TopicArn ||
+		rec.RequestContext.Condition != "RetriesExhausted" || rec.RequestPayload["fail"] != true {
+		t.Errorf("topic delivered %q (%v)", got, err)
+	}
+}

@@ -304,6 +304,44 @@ func TestSQSBatches(t *testing.T) {
 	}
 	_, err = c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: many})
 	wantAPIError(t, err, "AWS.SimpleQueueService.TooManyEntriesInBatchRequest")
+	big := strings.Repeat("x", 100<<10)
+	_, err = c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("a"), MessageBody: aws.String(big)}, {Id: aws.String("b"), MessageBody: aws.String(big)}, {Id: aws.String("c"), MessageBody: aws.String(big)}}})
+	wantAPIError(t, err, "AWS.SimpleQueueService.BatchRequestTooLong")
+	_, err = c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("no spaces"), MessageBody: aws.String("1")}}})
+	wantAPIError(t, err, "AWS.SimpleQueueService.InvalidBatchEntryId")
+}
+
+// TestSQSZeroVisibilityAndPolicyRemoval: a queue whose VisibilityTimeout
+// is 0 hands a received message out again at once; an empty RedrivePolicy
+// removes the dead-letter policy.
+func TestSQSZeroVisibilityAndPolicyRemoval(t *testing.T) {
+	p := start(t)
+	ctx := sqsCtx(t)
+	c := p.sqs()
+	dlq := createQueue(t, ctx, c, "z-dlq", nil)
+	url := createQueue(t, ctx, c, "z", map[string]string{"VisibilityTimeout": "0",
+		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:local:` + accountOf(t, ctx, c, dlq) + `:z-dlq","maxReceiveCount":5}`})
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("again")}); err != nil {
+		t.Fatal(err)
+	}
+	first := receiveN(t, ctx, c, url, 1, sqs.ReceiveMessageInput{})[0]
+	second := receiveN(t, ctx, c, url, 1, sqs.ReceiveMessageInput{MessageSystemAttributeNames: []types.MessageSystemAttributeName{"ApproximateReceiveCount"}})[0]
+	if aws.ToString(second.MessageId) != aws.ToString(first.MessageId) || second.Attributes["ApproximateReceiveCount"] != "2" {
+		t.Fatalf("with visibility 0, received %+v then %+v", first, second)
+	}
+	if _, err := c.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url), Attributes: map[string]string{"RedrivePolicy": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{"All"}})
+	if err != nil || attrs.Attributes["RedrivePolicy"] != "" || attrs.Attributes["VisibilityTimeout"] != "0" {
+		t.Fatalf("after removing the policy: %v %v", err, attrs.Attributes)
+	}
+	src, err := c.ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(dlq)})
+	if err != nil || len(src.QueueUrls) != 0 {
+		t.Fatalf("ListDeadLetterSourceQueues after removal: %v %v", err, src.QueueUrls)
+	}
 }
 
 // TestSQSLongPollAndDelay: a receive waiting on an empty queue gets a

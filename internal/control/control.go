@@ -47,6 +47,8 @@ type Control struct {
 	mu   sync.Mutex
 	prov map[string]*provState // by fn.Key: what was last applied to the pool
 
+	msg Messaging // eventconfig.go
+
 	kick chan struct{} // asks collectLoop for a collection (gc.go)
 	gcMu sync.Mutex    // one collection at a time
 
@@ -181,6 +183,11 @@ func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request,
 			return nil, false, err
 		}
 	}
+	if req.DeadLetterARN != nil && *req.DeadLetterARN != "" {
+		if err := c.checkDestination(ctx, tenant, *req.DeadLetterARN, false); err != nil {
+			return nil, false, err
+		}
+	}
 	f, created, err := c.dep.Deploy(ctx, tenant, req)
 	if err != nil {
 		return nil, false, err
@@ -205,6 +212,16 @@ func (c *Control) Delete(ctx context.Context, tenant, name string) error {
 	// on every node.
 	if err := c.sched.DeleteConcurrency(ctx, tenant, name); err != nil {
 		return err
+	}
+	if c.msg.EventConfigs != nil {
+		if err := c.msg.EventConfigs.DeleteFunction(ctx, tenant, name); err != nil {
+			return err
+		}
+	}
+	if c.msg.DeleteFunction != nil {
+		if err := c.msg.DeleteFunction(ctx, tenant, name); err != nil {
+			return err
+		}
 	}
 	c.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
@@ -24,6 +25,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
+	"github.com/updraft-dev/updraft/internal/topic"
 )
 
 // Daemon is a running Updraft platform on one machine.
@@ -35,9 +37,10 @@ type Daemon struct {
 	// closers run in reverse order of start.
 	closers []func(context.Context) error
 
-	st  *store.Store
-	gw  *gateway.Gateway
-	reg *registry.Registry
+	st     *store.Store
+	gw     *gateway.Gateway
+	reg    *registry.Registry
+	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -171,11 +174,6 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(sch.Close)
 
 	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
-	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Reserve: st.Reserve, Log: d.log}, reg, dep, rtr, sch, pl)
-	if err := ctl.Start(ctx); err != nil {
-		return err
-	}
-	d.onClose(ctl.Close)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -184,10 +182,23 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(qm.Close)
-	q, err := async.New(ctx, st, rtr, async.Config{Health: st.Healthy, Log: d.log})
+	ecs, err := registry.NewEventConfigs(ctx, st)
 	if err != nil {
 		return err
 	}
+	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Reserve: st.Reserve, Log: d.log}, reg, dep, rtr, sch, pl)
+	q, err := async.New(ctx, st, qm, rtr, async.Config{
+		Health: st.Healthy, Log: d.log,
+		EventConfig: ctl.EventConfigFor, Function: reg.GetFunction, Publish: d.publishToTopic,
+	})
+	if err != nil {
+		return err
+	}
+	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
+	if err := ctl.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(ctl.Close)
 	if err := q.Start(ctx); err != nil {
 		return err
 	}

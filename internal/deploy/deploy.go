@@ -36,6 +36,9 @@ type Request struct {
 	Role               string
 	EphemeralStorageMB int
 	Tags               map[string]string
+	// DeadLetterARN is Lambda's DeadLetterConfig.TargetArn: nil keeps the
+	// function's, "" clears it.
+	DeadLetterARN *string
 	// IgnoreManifest takes the configuration from the request alone, as
 	// Lambda's API does: an updraft.yaml in the zip is not read.
 	IgnoreManifest bool
@@ -245,6 +248,9 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		EphemeralStorageMB: pick(req.EphemeralStorageMB, m.Storage),
 		Tags:               req.Tags,
 	}
+	if req.DeadLetterARN != nil {
+		f.DeadLetterARN = *req.DeadLetterARN
+	}
 	f.RuntimeName = f.Runtime
 	if len(m.Env)+len(req.Env) > 0 {
 		f.Env = make(map[string]string, len(m.Env)+len(req.Env))
@@ -314,7 +320,8 @@ func sameConfig(a, b *fn.Function) bool {
 	return a.Runtime == b.Runtime && a.Handler == b.Handler && a.MemoryMB == b.MemoryMB &&
 		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
 		a.RuntimeName == b.RuntimeName && a.Description == b.Description && a.Role == b.Role &&
-		a.EphemeralStorageMB == b.EphemeralStorageMB && a.Network == b.Network && maps.Equal(a.Tags, b.Tags)
+		a.EphemeralStorageMB == b.EphemeralStorageMB && a.Network == b.Network && maps.Equal(a.Tags, b.Tags) &&
+		a.DeadLetterARN == b.DeadLetterARN
 }
 
 // lock serialises deploys of the function key and returns its unlock.
@@ -389,6 +396,9 @@ func keepLambdaFields(next, prev *fn.Function, req Request) {
 	}
 	if req.EphemeralStorageMB == 0 {
 		next.EphemeralStorageMB = prev.EphemeralStorageMB
+	}
+	if req.DeadLetterARN == nil {
+		next.DeadLetterARN = prev.DeadLetterARN
 	}
 	if next.RuntimeName == "" && prev.Runtime == next.Runtime {
 		next.RuntimeName = prev.RuntimeName

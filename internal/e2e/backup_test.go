@@ -51,8 +51,8 @@ func TestBackupCorruptRestore(t *testing.T) {
 	for range 3 {
 		lambdaCall(t, endpoint, c.APIKey, "/functions/queued/invocations", `{"n":1}`, http.StatusAccepted, "X-Amz-Invocation-Type", "Event")
 	}
-	if n := streamMessages(t, c, "ASYNC"); n != 3 {
-		t.Fatalf("ASYNC holds %d messages before the backup, want 3", n)
+	if n := streamMessages(t, c, "QUEUES"); n != 3 {
+		t.Fatalf("QUEUES holds %d messages before the backup, want 3", n)
 	}
 
 	// Only the admin takes backups: one holds every tenant's data and keys.
@@ -112,8 +112,8 @@ func TestBackupCorruptRestore(t *testing.T) {
 	if got := logCount(t, c2, "echo"); got != logLines {
 		t.Fatalf("%d log lines of echo after restore, %d before", got, logLines)
 	}
-	if n := streamMessages(t, c2, "ASYNC"); n != 3 {
-		t.Fatalf("ASYNC holds %d messages after restore, want 3", n)
+	if n := streamMessages(t, c2, "QUEUES"); n != 3 {
+		t.Fatalf("QUEUES holds %d messages after restore, want 3", n)
 	}
 	// Code, versions and aliases.
 	invokeCode(t, c2, "echo", "v2")
@@ -270,7 +270,7 @@ func checkBackupFiles(t *testing.T, dir string) {
 	for _, f := range m.Files {
 		have[f.Name] = true
 	}
-	for _, want := range []string{"KV_functions", "KV_versions", "KV_aliases", "KV_apikeys", "KV_accesskeys", "OBJ_code", "ASYNC", "LOGS", "USAGE", "master.key", "admin.key", "admin.credentials"} {
+	for _, want := range []string{"KV_functions", "KV_versions", "KV_aliases", "KV_apikeys", "KV_accesskeys", "OBJ_code", "QUEUES", "KV_QUEUE_DEFS", "LOGS", "USAGE", "master.key", "admin.key", "admin.credentials"} {
 		if !have[want] {
 			t.Errorf("the manifest lacks %s: %s", want, data)
 		}

@@ -75,7 +75,7 @@ const (
 	MaxZippedBytes     = 50 << 20  // 50 MB, a direct upload's limit
 	MaxUnzippedBytes   = 250 << 20 // 250 MB, the unzipped code's limit
 	MaxSyncPayload     = 6 << 20   // 6 MB, request and response of a sync invoke
-	MaxAsyncPayload    = 256 << 10 // 256 KB, the event of an async invoke
+	MaxAsyncPayload    = 1 << 20   // 1 MB, the event of an async invoke (Lambda's limit)
 	MaxEnvBytes        = 4 << 10   // 4 KB of environment variables in total
 	MaxDescription     = 256
 	LatestVersion      = "$LATEST"
@@ -101,6 +101,10 @@ type Function struct {
 	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"` // size of /tmp
 	Network            string            `json:"network,omitempty"`              // "" (host) or NetworkNone
 	Tags               map[string]string `json:"tags,omitempty"`
+	// DeadLetterARN receives the events of asynchronous invocations that
+	// failed for good (Lambda's DeadLetterConfig.TargetArn): a queue or a
+	// topic of the same account; "" for none.
+	DeadLetterARN string `json:"dead_letter_arn,omitempty"`
 	// Version is "" for $LATEST or the number of a published snapshot;
 	// LastVersion, on $LATEST, counts the versions published so far.
 	Version     string `json:"version,omitempty"`

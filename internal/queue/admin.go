@@ -96,3 +96,29 @@ func (m *Manager) Redrive(ctx context.Context, from, to ID, max int) (int, error
 	}
 	return moved, nil
 }
+
+// Browse returns up to max of the queue's stored messages, oldest first,
+// without leasing them (no receipt handles, receive counts unchanged):
+// for showing a queue's content, such as failed events.
+func (m *Manager) Browse(ctx context.Context, id ID, max int) ([]Delivery, error) {
+	if _, err := m.definition(ctx, id); err != nil {
+		return nil, err
+	}
+	var out []Delivery
+	seq := uint64(1)
+	for len(out) < max {
+		msg, err := m.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(readySubject(id)))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			break
+		} else if err != nil {
+			return out, fmt.Errorf("queue: browse %s: %w", id, err)
+		}
+		d := Delivery{Queue: id, Seq: msg.Sequence, Sent: msg.Time}
+		d.Body = msg.Data
+		d.ID = msg.Header.Get(hdrID)
+		d.Group = msg.Header.Get(hdrGroup)
+		out = append(out, d)
+		seq = msg.Sequence + 1
+	}
+	return out, nil
+}

@@ -92,8 +92,15 @@ func ackSubject(id ID, handle string) (string, error) {
 	return subj, nil
 }
 
-// definition returns the queue's definition (ErrNotFound if none).
+// definition returns the queue's definition (ErrNotFound if none): from
+// the cache the definitions watch keeps (Start), else from the bucket.
 func (m *Manager) definition(ctx context.Context, id ID) (Config, error) {
+	m.mu.Lock()
+	cfg, ok := m.defCache[id]
+	m.mu.Unlock()
+	if ok {
+		return cfg, nil
+	}
 	return m.Get(ctx, id)
 }
 

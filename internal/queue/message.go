@@ -166,7 +166,7 @@ func (m *Manager) Receive(ctx context.Context, id ID, opt ReceiveOptions) ([]Del
 		}
 		// Everything fetched was expired or dead-lettered, or a FIFO
 		// queue is waiting for its batch in flight: look again.
-		if cfg.FIFO && ctx.Err() == nil {
+		if cfg.FIFO {
 			select {
 			case <-ctx.Done():
 				return nil, nil

@@ -103,6 +103,8 @@ type Manager struct {
 
 	mu        sync.Mutex
 	consumers map[ID]jetstream.Consumer
+	defCache  map[ID]Config // every queue's definition, kept by a watch
+	stopWatch context.CancelFunc
 	fifo      map[ID]*fifoState // FIFO queues' batches in flight on this node
 	mover     *mover
 }
@@ -139,18 +141,36 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Manager, error) {
 	return &Manager{
 		st: st, js: st.JetStream(), nc: st.Conn(), stream: s, defs: kv,
 		log: opt.Log.With("component", "queue"), health: opt.Health,
-		fifo: make(map[ID]*fifoState), consumers: make(map[ID]jetstream.Consumer),
+		fifo: make(map[ID]*fifoState), consumers: make(map[ID]jetstream.Consumer), defCache: make(map[ID]Config),
 	}, nil
 }
 
-// Start runs the mover that releases delayed messages when they are due.
+// Start runs the mover that releases delayed messages when they are due,
+// and a watch that keeps every queue's definition in memory (sends and
+// receives then read no bucket).
 func (m *Manager) Start(ctx context.Context) error {
+	wctx, stop := context.WithCancel(context.Background())
+	err := m.Watch(wctx, "", func(id ID, cfg *Config) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if cfg == nil {
+			delete(m.defCache, id)
+			delete(m.consumers, id)
+			return
+		}
+		m.defCache[id] = *cfg
+	})
+	if err != nil {
+		stop()
+		return err
+	}
 	mv, err := startMover(ctx, m)
 	if err != nil {
+		stop()
 		return err
 	}
 	m.mu.Lock()
-	m.mover = mv
+	m.mover, m.stopWatch = mv, stop
 	m.mu.Unlock()
 	return nil
 }
@@ -158,9 +178,12 @@ func (m *Manager) Start(ctx context.Context) error {
 // Close stops the mover; stored messages stay stored.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
-	mv := m.mover
-	m.mover = nil
+	mv, stop := m.mover, m.stopWatch
+	m.mover, m.stopWatch = nil, nil
 	m.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	if mv != nil {
 		mv.stop()
 	}
@@ -205,6 +228,7 @@ func (m *Manager) Create(ctx context.Context, id ID, cfg Config) (Config, error)
 		}
 		return Config{}, fmt.Errorf("queue: store definition: %w", err)
 	}
+	m.remember(id, cfg)
 	return cfg, nil
 }
 
@@ -237,8 +261,17 @@ func (m *Manager) Update(ctx context.Context, id ID, change func(*Config) error)
 			}
 			return Config{}, fmt.Errorf("queue: store definition: %w", err)
 		}
+		m.remember(id, cfg)
 		return cfg, m.ensureConsumer(ctx, id, cfg)
 	}
+}
+
+// remember puts a definition this node just wrote into the cache, ahead
+// of the watch.
+func (m *Manager) remember(id ID, cfg Config) {
+	m.mu.Lock()
+	m.defCache[id] = cfg
+	m.mu.Unlock()
 }
 
 // Get returns a queue's definition.
@@ -279,6 +312,9 @@ func (m *Manager) Delete(ctx context.Context, id ID) error {
 		return err
 	}
 	m.forget(id)
+	m.mu.Lock()
+	delete(m.defCache, id)
+	m.mu.Unlock()
 	if err := m.stream.DeleteConsumer(ctx, consumerName(id)); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return fmt.Errorf("queue: delete consumer of %s: %w", id, err)
 	}

@@ -81,30 +81,37 @@ func (r *Registry) Storage(ctx context.Context, tenant string) (*fn.Storage, err
 }
 
 // tenantMessages counts a stream's messages per tenant when its subjects
-// are "<prefix>.>" with the tenant as the second token (logs, usage, async).
+// are "<prefix>.>" with the tenant as the second token (logs, usage,
+// queues).
 func (r *Registry) tenantMessages(ctx context.Context, si *jetstream.StreamInfo, row func(string) *fn.TenantUsage) error {
-	subs := si.Config.Subjects
-	if len(subs) != 1 || !strings.HasSuffix(subs[0], ".>") || si.State.Msgs == 0 {
+	if si.State.Msgs == 0 {
 		return nil
+	}
+	for _, sub := range si.Config.Subjects {
+		if !strings.HasSuffix(sub, ".>") {
+			return nil
+		}
 	}
 	s, err := r.js.Stream(ctx, si.Config.Name)
 	if err != nil {
 		return fmt.Errorf("registry: stream %s: %w", si.Config.Name, err)
 	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subs[0]))
-	if err != nil {
-		return fmt.Errorf("registry: stream %s subjects: %w", si.Config.Name, err)
-	}
-	for subj, n := range info.State.Subjects {
-		parts := strings.SplitN(subj, ".", 3)
-		if len(parts) < 3 || fn.ValidateTenant(parts[1]) != nil {
-			continue
+	for _, sub := range si.Config.Subjects {
+		info, err := s.Info(ctx, jetstream.WithSubjectFilter(sub))
+		if err != nil {
+			return fmt.Errorf("registry: stream %s subjects: %w", si.Config.Name, err)
 		}
-		u := row(parts[1])
-		if u.Messages == nil {
-			u.Messages = map[string]uint64{}
+		for subj, n := range info.State.Subjects {
+			parts := strings.SplitN(subj, ".", 3)
+			if len(parts) < 3 || fn.ValidateTenant(parts[1]) != nil {
+				continue
+			}
+			u := row(parts[1])
+			if u.Messages == nil {
+				u.Messages = map[string]uint64{}
+			}
+			u.Messages[si.Config.Name] += n
 		}
-		u.Messages[si.Config.Name] += n
 	}
 	return nil
 }

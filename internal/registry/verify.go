@@ -75,10 +75,13 @@ func (c *CheckReport) Lines() []string {
 }
 
 // streamNouns names what a stream's messages are; registry's own buckets
-// are named below. ASYNC, LOGS and USAGE are async.StreamName,
-// logs.StreamName and meter.StreamName (the daemon test checks they match).
+// are named below. QUEUES, LOGS and USAGE are queue.StreamName,
+// logs.StreamName and meter.StreamName; ASYNC is where versions before the
+// queue spine kept async events (moved into QUEUES at start).
 var streamNouns = map[string]string{
 	"ASYNC":                   "async events",
+	"QUEUES":                  "queued messages (async events, SQS queues, deliveries)",
+	"KV_QUEUE_DEFS":           "queue definitions",
 	"LOGS":                    "log batches",
 	"USAGE":                   "usage record batches",
 	"KV_" + functionsBucket:   "functions",

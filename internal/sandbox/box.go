@@ -53,6 +53,8 @@ type Box struct {
 	attached bool       // its code is mounted there
 	closing  bool       // Close began: Attach fails
 
+	user *uint32 // its uid's passwd in the minimal root (rootfs.go); nil for none
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -108,8 +110,17 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	if tmp <= 0 {
 		tmp = s.cfg.TmpMB
 	}
-	v := view{tmpMB: tmp}
+	v := view{tmpMB: tmp, uid: uid}
 	var err error
+	if s.root != nil {
+		if err = s.prepareRoot(cmd.Path, &v); err != nil {
+			if sl != nil {
+				sl.discard()
+			}
+			return nil, err
+		}
+		b.user = &uid
+	}
 	for _, d := range []struct {
 		in  string
 		out *string
@@ -121,6 +132,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 			if sl != nil {
 				sl.discard()
 			}
+			b.removeUser()
 			return nil, fmt.Errorf("sandbox: bind %q: %w", d.in, err)
 		}
 	}
@@ -138,6 +150,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		}
 		v.scratch.close()
 		b.closeStem()
+		b.removeUser()
 	}
 	if spec.NoNetwork && !s.host.Namespaces {
 		fail()
@@ -163,6 +176,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		v.scratch.close()
 		b.releaseTmp()
 		b.closeStem()
+		b.removeUser()
 		return nil, err
 	}
 	b.pid = cmd.Process.Pid
@@ -333,6 +347,7 @@ func (b *Box) Close() error {
 		if err := b.closeStem(); err != nil && b.closeErr == nil {
 			b.closeErr = err
 		}
+		b.removeUser()
 	})
 	return b.closeErr
 }
@@ -343,5 +358,28 @@ func (b *Box) releaseTmp() {
 	if b.tmp.root >= 0 {
 		b.s.scratch.give(b.tmp)
 		b.tmp.root = -1
+	}
+}
+
+// prepareRoot readies the minimal root for an instance of exe running as
+// v.uid: the host's /etc changes, its passwd and group, the extra dir its
+// executable needs.
+func (s *Sandbox) prepareRoot(exe string, v *view) error {
+	if err := s.root.refreshEtc(); err != nil {
+		// A stale resolv.conf or hosts: not worth failing a start for.
+		s.log.Warn("sandbox: minimal root /etc not refreshed", "err", err)
+	}
+	var err error
+	if v.extra, err = s.root.extraFor(exe); err != nil {
+		return err
+	}
+	return s.root.addUser(v.uid)
+}
+
+// removeUser removes the instance's passwd and group (rootfs.go).
+func (b *Box) removeUser() {
+	if b.user != nil {
+		b.s.root.removeUser(*b.user)
+		b.user = nil
 	}
 }

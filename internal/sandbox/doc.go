@@ -20,9 +20,15 @@
 //     start only writes the limits. On cgroup v2 the child is cloned
 //     straight into the cgroup with SysProcAttr.UseCgroupFD.
 //  3. The thread unshares mount, UTS, IPC and PID namespaces and builds the
-//     instance's mount view in its private mount namespace: / read-only and
-//     nosuid, an empty tmpfs over each hidden dir (the platform's data dir),
-//     its own ext4 on /tmp (scratch.go: a ready one from a pool, moved
+//     instance's mount view in its private mount namespace: a copy of the
+//     minimal root's template (rootfs.go, roottemplate.go: a read-only
+//     tmpfs with the host's /usr and a few /etc files and dirs bound or
+//     copied in, /dev basics; built once by New as a mount namespace of
+//     its own, which the thread joins with setns before it unshares), with
+//     the instance's own passwd and group bound in; or, where New could
+//     not build one (Warnings says so), the host's / read-only and nosuid
+//     with an empty tmpfs over each hidden dir (the platform's data dir);
+//     in it, its own ext4 on /tmp (scratch.go: a ready one from a pool, moved
 //     into place), a size-capped tmpfs on /dev/shm, a /proc that shows only
 //     the instance's own processes, and the code and runtime dirs bound
 //     back read-only at /var/task and /var/runtime, where Lambda has them

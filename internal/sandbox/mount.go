@@ -30,15 +30,27 @@ type view struct {
 	code    string   // shown at TaskRoot; "" for none
 	runtime string   // shown at RuntimeRoot; "" for none
 	stem    string   // a stem's task root on the host side (see stem.go), shown at TaskRoot
+	// With a minimal root (rootfs.go): the instance's uid (its passwd),
+	// and a host dir its executable needs beyond /usr ("" for none).
+	uid   uint32
+	extra string
 }
 
 // setupNamespaces runs on the locked spawning thread: it unshares the
-// namespaces and builds the instance's mount view. It returns an open
+// namespaces and builds the instance's mount view: a copy of the minimal
+// root's template (rootfs.go), or, where the host cannot build one, the
+// host's root read-only with the hidden dirs covered. It returns an open
 // directory on a scratch /tmp (for Box.Close), or -1.
 func (s *Sandbox) setupNamespaces(v view) (int, error) {
-	if err := unix.Unshare(nsFlags); err != nil {
-		return -1, fmt.Errorf("sandbox: unshare namespaces: %w", err)
-	}
+	// Detached read-only copies of the code, the runtime and the extra
+	// dir, taken in the platform's namespace and attached at the end;
+	// the stem's is a peer of the platform's stem root (stem.go).
+	var binds []bind
+	defer func() {
+		for _, b := range binds {
+			unix.Close(b.fd)
+		}
+	}()
 	stemFD := -1
 	if v.stem != "" {
 		var err error
@@ -47,29 +59,8 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 		}
 		defer unix.Close(stemFD)
 	}
-	if err := unix.Sethostname([]byte("updraft")); err != nil {
-		return -1, fmt.Errorf("sandbox: hostname: %w", err)
-	}
-	// Nothing done here may propagate back to the host.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return -1, fmt.Errorf("sandbox: make mounts private: %w", err)
-	}
-	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID, ""); err != nil {
-		return -1, fmt.Errorf("sandbox: read-only root: %w", err)
-	}
-	// Detached read-only copies of the code and the runtime, taken before
-	// anything covers them and attached again at the end.
-	type bind struct {
-		fd     int
-		target string
-	}
-	var binds []bind
-	defer func() {
-		for _, b := range binds {
-			unix.Close(b.fd)
-		}
-	}()
-	for _, d := range [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}} {
+	dirs := [][2]string{{v.code, s.taskRoot(v.code)}, {v.runtime, s.runtimeRoot(v.runtime)}, {v.extra, v.extra}}
+	for _, d := range dirs {
 		if d[0] == "" {
 			continue
 		}
@@ -79,21 +70,28 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 		}
 		binds = append(binds, bind{fd, d[1]})
 	}
-	// Mounts beneath the dirs about to be covered would still be listed in
-	// the instance's mountinfo (the stems' code mounts: other tenants'
-	// function paths): detach them first.
-	covered := append([]string{"/tmp", "/dev/shm"}, s.cfg.HideDirs...)
-	if err := detachBeneath(covered); err != nil {
-		return -1, err
-	}
-	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
-	for _, d := range s.cfg.HideDirs {
-		if err := unix.Mount("tmpfs", d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
-			return -1, fmt.Errorf("sandbox: hide %s: %w", d, err)
+	if s.root != nil {
+		if err := s.root.enter(); err != nil {
+			return -1, err
+		}
+	} else {
+		if err := unix.Unshare(nsFlags); err != nil {
+			return -1, fmt.Errorf("sandbox: unshare namespaces: %w", err)
+		}
+		// Nothing done here may propagate back to the host.
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return -1, fmt.Errorf("sandbox: make mounts private: %w", err)
+		}
+		if err := s.coverHost(); err != nil {
+			return -1, err
 		}
 	}
+	if err := unix.Sethostname([]byte("updraft")); err != nil {
+		return -1, fmt.Errorf("sandbox: hostname: %w", err)
+	}
+	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	size := "size=" + strconv.Itoa(v.tmpMB) + "m,mode=1777"
-	tmpRoot, err := mountTmp(v.scratch, size)
+	tmpRoot, err := mountTmp(v.scratch, "/tmp", size)
 	if err != nil {
 		return -1, err
 	}
@@ -119,6 +117,11 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 			return -1, err
 		}
 	}
+	if s.root != nil {
+		if err := bindUser(v.uid); err != nil {
+			return -1, err
+		}
+	}
 	// A /proc of its own: only the instance's own processes are visible
 	// (each instance has its own uid), not the platform's or a neighbour's.
 	if err := unix.Mount("proc", "/proc", "proc", nox, "hidepid=invisible"); err != nil {
@@ -128,21 +131,51 @@ func (s *Sandbox) setupNamespaces(v view) (int, error) {
 	return tmpRoot, nil
 }
 
-// mountTmp puts sc on /tmp and returns an open directory on it, or mounts
-// a tmpfs with opts there (sc nil) and returns -1.
-func mountTmp(sc *scratch, opts string) (int, error) {
+// bind is a detached mount to attach at target.
+type bind struct {
+	fd     int
+	target string
+}
+
+// coverHost makes the host's root read-only in the thread's namespace and
+// covers the hidden dirs, /tmp and /dev/shm (the view without a minimal
+// root).
+func (s *Sandbox) coverHost() error {
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID, ""); err != nil {
+		return fmt.Errorf("sandbox: read-only root: %w", err)
+	}
+	// Mounts beneath the dirs about to be covered would still be listed in
+	// the instance's mountinfo (the stems' code mounts: other tenants'
+	// function paths): detach them first.
+	covered := append([]string{"/tmp", "/dev/shm"}, s.cfg.HideDirs...)
+	if err := detachBeneath(covered); err != nil {
+		return err
+	}
+	const nox = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	for _, d := range s.cfg.HideDirs {
+		if err := unix.Mount("tmpfs", d, "tmpfs", nox, "size=1m,mode=755"); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("sandbox: hide %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// mountTmp puts sc on dir (the instance's /tmp) and returns an open
+// directory on it, or mounts a tmpfs with opts there (sc nil) and returns
+// -1.
+func mountTmp(sc *scratch, dir, opts string) (int, error) {
 	if sc == nil {
-		if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
 			return -1, fmt.Errorf("sandbox: /tmp: %w", err)
 		}
 		return -1, nil
 	}
-	err := unix.MoveMount(sc.mnt, "", unix.AT_FDCWD, "/tmp", unix.MOVE_MOUNT_F_EMPTY_PATH)
+	err := unix.MoveMount(sc.mnt, "", unix.AT_FDCWD, dir, unix.MOVE_MOUNT_F_EMPTY_PATH)
 	sc.close() // attached, or to be discarded
 	if err != nil {
 		return -1, fmt.Errorf("sandbox: /tmp: %w", err)
 	}
-	root, err := unix.Open("/tmp", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	root, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("sandbox: /tmp: %w", err)
 	}

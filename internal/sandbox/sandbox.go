@@ -71,6 +71,7 @@ type Sandbox struct {
 	stemErr  string       // why they are
 	scratch  *scratchPool // nil: /tmp is a tmpfs
 	remap    bool         // code at TaskRoot, runtime at RuntimeRoot
+	root     *rootPlan    // the instances' minimal root; nil: the host's, read-only
 
 	slots      chan *slot    // ready cgroups with a thread in each (v1)
 	want       chan struct{} // cap 1: wake refill
@@ -132,6 +133,13 @@ func New(cfg Config) (*Sandbox, error) {
 			s.warnings = append(s.warnings, fmt.Sprintf("cannot create the mount points %s and %s (%v): functions see their code and runtime client at the platform's paths", TaskRoot, RuntimeRoot, err))
 		} else {
 			s.remap = true
+		}
+		if err := s.probeRoot(); err != nil {
+			if s.root != nil {
+				s.root.close()
+			}
+			s.root = nil
+			s.warnings = append(s.warnings, fmt.Sprintf("cannot build a minimal root for instances (%v): they see the host's files read-only, the hidden dirs covered", err))
 		}
 		var err error
 		if s.scratch, err = newScratchPool(cfg.ScratchDir, cfg.TmpMB, cfg.WarmSlots, s.log); err != nil {
@@ -293,7 +301,7 @@ func (s *Sandbox) Report() string {
 				cs = append(cs, c)
 			}
 		}
-		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; one unprivileged uid per instance; /tmp %d MB on disk; pids %d)",
+		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; a minimal root; one unprivileged uid per instance; /tmp %d MB on disk; pids %d)",
 			s.host.CgroupMode, strings.Join(cs, ", "), s.cfg.TmpMB, s.cfg.PidsMax)
 	}
 	return "sandbox: WARNING: " + strings.Join(s.warnings, "; ")
@@ -324,6 +332,9 @@ func (s *Sandbox) Close() error {
 	}
 	if s.scratch != nil {
 		s.scratch.close()
+	}
+	if s.root != nil {
+		s.root.close()
 	}
 	errs := []error{s.closeStemRoot()}
 	for _, d := range s.parents {

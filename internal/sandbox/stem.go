@@ -84,9 +84,9 @@ func (s *Sandbox) stemDir(n uint64) (string, error) {
 	return d, nil
 }
 
-// cloneStem runs on the spawning thread right after unshare, while the
-// namespace's copy of the stem root is still a peer of the host's: the
-// clone of the stem's subdirectory joins that peer group.
+// cloneStem runs on the spawning thread before it leaves the platform's
+// mount namespace: the clone of the stem's subdirectory joins the peer
+// group of the platform's stem root.
 func cloneStem(dir string) (int, error) {
 	fd, err := readOnlyClone(dir, false)
 	if err != nil {

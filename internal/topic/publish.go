@@ -38,6 +38,11 @@ type Message struct {
 	Attributes map[string]MessageAttribute
 	GroupID    string // FIFO topics
 	DedupID    string // FIFO topics (or content-based de-duplication)
+	// IdempotencyKey, for publishers inside the server (an asynchronous
+	// invocation's destination), derives the message id of a standard
+	// topic's message: publishing again with the same key within five
+	// minutes stores each subscriber's copy once.
+	IdempotencyKey string
 }
 
 // Published is what Publish returns.
@@ -141,6 +146,9 @@ func (s *Service) Publish(ctx context.Context, tenant string, m Message) (Publis
 		return Published{}, err
 	}
 	out := Published{MessageID: queue.NewID()}
+	if m.IdempotencyKey != "" {
+		out.MessageID = uuidOf(t.ARN + "/key/" + m.IdempotencyKey)
+	}
 	if t.FIFO() {
 		// The same de-duplication id gives the same message id, so a
 		// retried publish is stored once per subscriber.

@@ -77,6 +77,9 @@ func (g *API) createFunction(w http.ResponseWriter, r *http.Request, tenant stri
 	if req.EphemeralStorage != nil {
 		dr.EphemeralStorageMB = req.EphemeralStorage.Size
 	}
+	if req.DeadLetterConfig != nil {
+		dr.DeadLetterARN = &req.DeadLetterConfig.TargetArn
+	}
 	f, _, err := g.ctl.Deploy(r.Context(), tenant, dr, req.Publish)
 	if err != nil {
 		return err
@@ -299,6 +302,9 @@ func (g *API) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *http.R
 	}
 	if req.EphemeralStorage != nil {
 		dr.EphemeralStorageMB = req.EphemeralStorage.Size
+	}
+	if req.DeadLetterConfig != nil {
+		dr.DeadLetterARN = &req.DeadLetterConfig.TargetArn
 	}
 	g.redeploy(w, r, tenant, dr, false)
 }

@@ -30,6 +30,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	g.versionRoutes(mux, auth)
 	g.lambdaConcurrencyRoutes(mux, auth)
 	g.urlRoutes(mux, auth)
+	g.eventConfigRoutes(mux, auth)
 }
 
 func (g *API) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {

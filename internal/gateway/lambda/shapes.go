@@ -15,25 +15,31 @@ const lambdaTime = "2006-01-02T15:04:05.000-0700"
 
 // functionConfiguration is Lambda's FunctionConfiguration JSON.
 type functionConfiguration struct {
-	FunctionName     string           `json:"FunctionName"`
-	FunctionArn      string           `json:"FunctionArn"`
-	Runtime          string           `json:"Runtime"`
-	Role             string           `json:"Role"`
-	Handler          string           `json:"Handler,omitempty"`
-	CodeSize         int64            `json:"CodeSize"`
-	CodeSha256       string           `json:"CodeSha256"`
-	Description      string           `json:"Description"`
-	MemorySize       int              `json:"MemorySize"`
-	Timeout          int              `json:"Timeout"`
-	LastModified     string           `json:"LastModified"`
-	Version          string           `json:"Version"`
-	Environment      *environment     `json:"Environment,omitempty"`
-	RevisionId       string           `json:"RevisionId"`
-	State            string           `json:"State"`
-	LastUpdateStatus string           `json:"LastUpdateStatus"`
-	PackageType      string           `json:"PackageType"`
-	Architectures    []string         `json:"Architectures"`
-	EphemeralStorage ephemeralStorage `json:"EphemeralStorage"`
+	FunctionName     string            `json:"FunctionName"`
+	FunctionArn      string            `json:"FunctionArn"`
+	Runtime          string            `json:"Runtime"`
+	Role             string            `json:"Role"`
+	Handler          string            `json:"Handler,omitempty"`
+	CodeSize         int64             `json:"CodeSize"`
+	CodeSha256       string            `json:"CodeSha256"`
+	Description      string            `json:"Description"`
+	MemorySize       int               `json:"MemorySize"`
+	Timeout          int               `json:"Timeout"`
+	LastModified     string            `json:"LastModified"`
+	Version          string            `json:"Version"`
+	Environment      *environment      `json:"Environment,omitempty"`
+	RevisionId       string            `json:"RevisionId"`
+	State            string            `json:"State"`
+	LastUpdateStatus string            `json:"LastUpdateStatus"`
+	PackageType      string            `json:"PackageType"`
+	Architectures    []string          `json:"Architectures"`
+	EphemeralStorage ephemeralStorage  `json:"EphemeralStorage"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
+}
+
+// deadLetterConfig is Lambda's DeadLetterConfig.
+type deadLetterConfig struct {
+	TargetArn string `json:"TargetArn"`
 }
 
 type environment struct {
@@ -62,6 +68,9 @@ func lambdaConfig(f *fn.Function) functionConfiguration {
 	}
 	if len(f.Env) > 0 {
 		c.Environment = &environment{Variables: f.Env}
+	}
+	if f.DeadLetterARN != "" {
+		c.DeadLetterConfig = &deadLetterConfig{TargetArn: f.DeadLetterARN}
 	}
 	if f.Version != "" {
 		c.Version = f.Version
@@ -126,6 +135,7 @@ type createFunctionRequest struct {
 	Publish          bool                `json:"Publish"`
 	Architectures    []string            `json:"Architectures"`
 	Code             functionCodeRequest `json:"Code"`
+	DeadLetterConfig *deadLetterConfig   `json:"DeadLetterConfig"`
 }
 
 // updateConfigurationRequest is UpdateFunctionConfiguration's body; nil
@@ -140,6 +150,7 @@ type updateConfigurationRequest struct {
 	Environment      *environment      `json:"Environment"`
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	RevisionId       *string           `json:"RevisionId"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
 }
 
 // checkArchitectures accepts what Updraft runs: the machine's own, which

@@ -1,9 +1,5 @@
 package sqs
 
-import (
-	"github.com/updraft-dev/updraft/internal/fn"
-)
-
 // batchErr is one failed entry of a batch.
 type batchErr struct {
 	ID          string `json:"Id" xml:"Id"`
@@ -93,7 +89,7 @@ func (a *API) sendMessageBatch(c *call) (any, error) {
 			res, err = a.store(c, id, cfg, msg, res, in.QueueURL)
 		}
 		if err != nil {
-			if fn.AsError(apiError(err)).Type == codeNonExistentQueue {
+			if apiError(err).Type == codeNonExistentQueue { // deleted meanwhile: the whole batch fails
 				return nil, err
 			}
 			out.Failed = append(out.Failed, entryError(e.ID, err))

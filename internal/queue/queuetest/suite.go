@@ -150,10 +150,19 @@ func dedup(t *testing.T, open Open) {
 	create(t, m, id, queue.Config{})
 	a := send(t, m, id, queue.Message{ID: "one", Body: []byte("a")})
 	b := send(t, m, id, queue.Message{ID: "one", Body: []byte("a")})
-	send(t, m, id, queue.Message{DedupID: "k", Body: []byte("b")})
-	send(t, m, id, queue.Message{DedupID: "k", Body: []byte("b")})
+	first, err := m.Store(ctx, id, queue.Message{DedupID: "k", Body: []byte("b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := m.Store(ctx, id, queue.Message{DedupID: "k", Body: []byte("b")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if a != "one" || b != "one" {
 		t.Fatalf("ids %q %q", a, b)
+	}
+	if first.Duplicate || !second.Duplicate || first.Seq == 0 || second.Seq != first.Seq {
+		t.Fatalf("Store of a message and its duplicate: %+v then %+v, want the duplicate flagged with the first's sequence", first, second)
 	}
 	if got := receive(t, m, id, queue.ReceiveOptions{Max: 10}); fmt.Sprint(bodies(got)) != "[a b]" {
 		t.Fatalf("received %v, want each de-duplicated message once", bodies(got))

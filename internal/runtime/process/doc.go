@@ -31,4 +31,9 @@
 // a ready stem, sets its cgroup limits, hands it the function's environment
 // and waits for its first GET /next; Init Duration then covers only that.
 // Each taken stem is replaced in the background.
+//
+// Node runs with --max-old-space-size at 80% of the function's memory
+// (nodeHeapFlag): the sandbox's minimal root has no /sys, from which Node
+// would read its cgroup's limit. A stem starts without it (its memory is
+// not known yet), bounded by its cgroup alone.
 package process

@@ -325,3 +325,38 @@ func TestSandboxNetworkNone(t *testing.T) {
 	open.Close(context.Background())
 	closeInst(t, sb, closed)
 }
+
+// TestSandboxNodeHeap: in its minimal root, without /sys, a Node instance
+// gets a heap cap from its memory (nodeHeapFlag), not from the host's RAM;
+// NODE_OPTIONS still overrides it.
+func TestSandboxNodeHeap(t *testing.T) {
+	r, sb := newSandboxed(t, sandbox.Config{})
+	needInterpreter(t, "node")
+	app := map[string]string{"index.js": `exports.heap = async () =>
+  Math.round(require("v8").getHeapStatistics().heap_size_limit / 1048576);`}
+	for _, tc := range []struct {
+		mem      int
+		opts     string
+		min, max float64
+	}{
+		{256, "", 180, 300},
+		{1024, "", 700, 1000},
+		{256, "--max-old-space-size=512", 500, 700},
+	} {
+		spec := langSpec(langDir(t, app), fn.RuntimeNode, "index.heap")
+		spec.MemoryMB = tc.mem
+		if tc.opts != "" {
+			spec.Env = map[string]string{"NODE_OPTIONS": tc.opts}
+		}
+		inst := start(t, r, spec)
+		_, resp := invoke(t, inst, `{}`)
+		if resp.Outcome != fn.OutcomeSuccess {
+			t.Fatalf("invoke: %+v", resp)
+		}
+		mb := decode[float64](t, resp.Payload)
+		if mb < tc.min || mb > tc.max {
+			t.Errorf("%d MB, NODE_OPTIONS %q: heap limit %v MB, want %v–%v", tc.mem, tc.opts, mb, tc.min, tc.max)
+		}
+		closeInst(t, sb, inst)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -162,6 +163,9 @@ func (r *Runtime) newStem(p *stemPool) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Node sizes its heap once, at start, before a stem's function and
+	// memory are known: no cap (nodeHeapFlag), its cgroup bounds it.
+	cmd.args = slices.DeleteFunc(cmd.args, isHeapFlag)
 	in := r.newInstance(spec, randomHex(tokenLen/2))
 	in.assign = make(chan []byte, 1)
 	in.asked = make(chan struct{})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -495,4 +496,62 @@ func TestSNSAsDestination(t *testing.T) {
 		rec.RequestContext.Condition != "RetriesExhausted" || rec.RequestPayload["fail"] != true {
 		t.Errorf("topic delivered %q (%v)", got, err)
 	}
+}
+
+// TestSNSAWSCLI drives topics with the aws CLI (v1, botocore's own query
+// parser; skipped where it is not installed).
+func TestSNSAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	home := t.TempDir()
+	run := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, "aws", append([]string{"--endpoint-url", p.endpoint, "--output", "json", "sns"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+p.key.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+p.key.SecretAccessKey,
+			"AWS_DEFAULT_REGION=local", "AWS_CONFIG_FILE="+home+"/config", "AWS_SHARED_CREDENTIALS_FILE="+home+"/credentials", "HOME="+home)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	must := func(v any, args ...string) {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("aws sns %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(out), v); err != nil {
+				t.Fatalf("aws sns %s: %v in %s", args[0], err, out)
+			}
+		}
+	}
+	var created struct{ TopicArn string }
+	must(&created, "create-topic", "--name", "cli", "--attributes", "DisplayName=From the CLI")
+	url, arn := sqsQueue(ctx, t, p.sqs(), "cli-sink")
+	var sub struct{ SubscriptionArn string }
+	must(&sub, "subscribe", "--topic-arn", created.TopicArn, "--protocol", "sqs", "--notification-endpoint", arn,
+		"--attributes", `{"RawMessageDelivery":"true"}`)
+	var pub struct{ MessageId string }
+	must(&pub, "publish", "--topic-arn", created.TopicArn, "--message", "from the cli",
+		"--message-attributes", `{"kind":{"DataType":"String","StringValue":"cli"}}`)
+	if got := receiveAll(ctx, t, p.sqs(), url, 2); len(got) != 1 || got[0] != "from the cli" || pub.MessageId == "" {
+		t.Errorf("published %q, queue holds %q", pub.MessageId, got)
+	}
+	var attrs struct{ Attributes map[string]string }
+	must(&attrs, "get-topic-attributes", "--topic-arn", created.TopicArn)
+	if attrs.Attributes["DisplayName"] != "From the CLI" || attrs.Attributes["SubscriptionsConfirmed"] != "1" {
+		t.Errorf("get-topic-attributes: %v", attrs.Attributes)
+	}
+	var subs struct{ Subscriptions []struct{ SubscriptionArn, Protocol, Endpoint string } }
+	must(&subs, "list-subscriptions")
+	if len(subs.Subscriptions) != 1 || subs.Subscriptions[0].SubscriptionArn != sub.SubscriptionArn || subs.Subscriptions[0].Endpoint != arn {
+		t.Errorf("list-subscriptions: %+v", subs)
+	}
+	out, err := run("publish", "--topic-arn", created.TopicArn+"x", "--message", "x")
+	if err == nil || !strings.Contains(out, "NotFound") {
+		t.Errorf("publish to a missing topic: %v %s", err, out)
+	}
+	must(nil, "delete-topic", "--topic-arn", created.TopicArn)
 }

@@ -144,6 +144,11 @@ func (s *Service) Subscribe(ctx context.Context, tenant, topicARN, protocol, end
 	}
 	for _, e := range existing {
 		if e.Protocol == protocol && e.Endpoint == endpoint {
+			for k, v := range attrs {
+				if e.Attributes[k] != v {
+					return nil, fn.InvalidParameter("Invalid parameter: Attributes Reason: Subscription already exists with different attributes (%s): change them with SetSubscriptionAttributes", k)
+				}
+			}
 			return e, nil
 		}
 	}

@@ -134,6 +134,12 @@ func TestFanOut(t *testing.T) {
 	mustSubscribe(t, e, "acme", tp.ARN, "sqs", big, map[string]string{"FilterPolicy": `{"size":[{"numeric":[">=",100]}]}`})
 	mustSubscribe(t, e, "acme", tp.ARN, "sqs", raw, map[string]string{"RawMessageDelivery": "true"})
 	fnSub := mustSubscribe(t, e, "acme", tp.ARN, "lambda", fn.ARN("acme", "worker", ""), map[string]string{"FilterPolicy": `{"kind":["order"]}`})
+	if again := mustSubscribe(t, e, "acme", tp.ARN, "lambda", fn.ARN("acme", "worker", ""), nil); again.ARN != fnSub.ARN {
+		t.Errorf("subscribing again made %s, want the existing %s", again.ARN, fnSub.ARN)
+	}
+	if _, err := e.svc.Subscribe(ctx, "acme", tp.ARN, "lambda", fn.ARN("acme", "worker", ""), map[string]string{"FilterPolicy": `{"kind":["other"]}`}); !isInvalid(err) {
+		t.Errorf("subscribing again with other attributes: %v", err)
+	}
 
 	small, err := e.svc.Publish(ctx, "acme", topic.Message{TopicARN: tp.ARN, Message: "small one", Subject: "s1",
 		Attributes: map[string]topic.MessageAttribute{"size": {DataType: "Number", StringValue: "5"}, "kind": {DataType: "String", StringValue: "order"}}})

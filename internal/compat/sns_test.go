@@ -544,7 +544,9 @@ func TestSNSAWSCLI(t *testing.T) {
 	if attrs.Attributes["DisplayName"] != "From the CLI" || attrs.Attributes["SubscriptionsConfirmed"] != "1" {
 		t.Errorf("get-topic-attributes: %v", attrs.Attributes)
 	}
-	var subs struct{ Subscriptions []struct{ SubscriptionArn, Protocol, Endpoint string } }
+	var subs struct {
+		Subscriptions []struct{ SubscriptionArn, Protocol, Endpoint string }
+	}
 	must(&subs, "list-subscriptions")
 	if len(subs.Subscriptions) != 1 || subs.Subscriptions[0].SubscriptionArn != sub.SubscriptionArn || subs.Subscriptions[0].Endpoint != arn {
 		t.Errorf("list-subscriptions: %+v", subs)

@@ -40,28 +40,29 @@ var allowed = map[string][]string{
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
-	"control": {"router", "scheduler", "pool", "registry", "deploy", "queue", "fn"},
+	"control": {"router", "scheduler", "pool", "registry", "deploy", "mapping", "queue", "fn"},
 	// The queue spine and its conformance suite.
 	"queue":           {"store", "fn"},
 	"queue/queuetest": {"queue", "fn"},
 	// Event sources invoke through fn.Invoker, never the router itself.
 	"dispatch": {"queue", "fn"},
 	"async":    {"dispatch", "queue", "event", "store", "fn"},
+	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
 	"gateway":        {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
 	"gateway/wire":   {"fn"},
-	"gateway/lambda": {"gateway/wire", "control", "async", "router", "registry", "deploy", "fn"},
+	"gateway/lambda": {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
 	"gateway/sns":    {"gateway/wire", "topic", "fn"},
-	"gateway/sqs":    {"gateway/wire", "queue", "fn"},
+	"gateway/sqs":    {"gateway/wire", "queue", "event", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "gateway", "gateway/sns", "gateway/sqs", "topic", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
 	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
-	"compat":    {"daemon", "config", "apiclient", "fn", "deploy"},
+	"compat":    {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
 	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 

@@ -81,6 +81,8 @@ type Queue struct {
 	inv    fn.Invoker
 	run    *dispatch.Runner
 	known  sync.Map // queue.ID → struct{}: queues this node made or saw
+	lanes  sync.Map // queue.ID → *lane: group commit (ingest.go)
+	sem    sync.Map // queue.ID → chan struct{}: slots of batched events
 	cancel context.CancelFunc
 }
 
@@ -130,27 +132,32 @@ func (q *Queue) Enqueue(ctx context.Context, ev *Event) error {
 			return err
 		}
 	}
-	return q.send(ctx, ev, ev.RequestID, nil)
+	return q.enqueueGrouped(ctx, QueueOf(ev.Tenant, ev.Function), ev)
 }
 
-// send stores ev in its function's queue under dedup, after delay.
+// send stores ev alone in its function's queue under dedup, after delay.
 func (q *Queue) send(ctx context.Context, ev *Event, dedup string, delay *time.Duration) error {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("async: encode event: %w", err)
 	}
-	id := QueueOf(ev.Tenant, ev.Function)
+	return q.sendMessage(ctx, QueueOf(ev.Tenant, ev.Function), queue.Message{ID: ev.RequestID, DedupID: dedup, Body: data, Delay: delay})
+}
+
+// sendMessage stores msg in the function queue id, making the queue when
+// needed.
+func (q *Queue) sendMessage(ctx context.Context, id queue.ID, msg queue.Message) error {
 	if err := q.ensure(ctx, id); err != nil {
 		return err
 	}
-	_, err = q.q.Send(ctx, id, queue.Message{ID: ev.RequestID, DedupID: dedup, Body: data, Delay: delay})
+	_, err := q.q.Send(ctx, id, msg)
 	if errors.Is(err, queue.ErrNotFound) {
 		// Deleted meanwhile (the function was): make it again, once.
 		q.known.Delete(id)
 		if err := q.ensure(ctx, id); err != nil {
 			return err
 		}
-		_, err = q.q.Send(ctx, id, queue.Message{ID: ev.RequestID, DedupID: dedup, Body: data, Delay: delay})
+		_, err = q.q.Send(ctx, id, msg)
 	}
 	if err != nil {
 		var fe *fn.Error

@@ -2,6 +2,7 @@ package async
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -193,5 +194,60 @@ func TestThrottlesDoNotSpendAttempts(t *testing.T) {
 	rec.mu.Unlock()
 	if n != throttles+1 {
 		t.Fatalf("%d calls, want %d throttled ones and one that ran", n, throttles+1)
+	}
+}
+
+// TestGroupCommit: events enqueued at once (stored together while a write
+// is on its way to disk) each run exactly once, and one of them that is
+// throttled still runs once capacity frees, without the others running
+// again.
+func TestGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	var throttled sync.Once
+	rec := newRecorder(func(n int, req *fn.Request) (*fn.Result, error) {
+		if req.RequestID == "e7" {
+			busy := false
+			throttled.Do(func() { busy = true })
+			if busy {
+				return nil, &fn.Error{Status: 429, Type: fn.TypeTooManyRequests, Message: "busy"}
+			}
+		}
+		return &fn.Result{Payload: []byte(`1`)}, nil
+	})
+	st, q := openQueue(t, t.TempDir(), rec)
+	defer st.Close()
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctx)
+	const n = 100
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.Enqueue(ctx, newEvent(fmt.Sprint("e", i))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	rec.wait(t, n+1) // every event, and e7 once more after its throttle
+	time.Sleep(300 * time.Millisecond)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	count := map[string]int{}
+	for _, id := range rec.calls {
+		count[id]++
+	}
+	for i := range n {
+		id := fmt.Sprint("e", i)
+		want := 1
+		if id == "e7" {
+			want = 2
+		}
+		if count[id] != want {
+			t.Fatalf("%s ran %d times, want %d (calls: %d)", id, count[id], want, len(rec.calls))
+		}
 	}
 }

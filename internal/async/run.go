@@ -1,10 +1,13 @@
 package async
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/dispatch"
@@ -13,30 +16,86 @@ import (
 	"github.com/updraft-dev/updraft/internal/queue"
 )
 
-// handle runs one event (batches are of one) and decides its outcome.
+// handle runs one message (the loop's batches are of one): an event, or
+// a batch of events stored together (ingest.go).
 func (q *Queue) handle(ctx context.Context, batch []queue.Delivery) []dispatch.Outcome {
 	out := make([]dispatch.Outcome, len(batch))
 	for i, d := range batch {
-		out[i] = q.runOne(ctx, d)
+		if bytes.Equal(d.Attributes, batchMarker) {
+			out[i] = q.runBatch(ctx, d)
+			continue
+		}
+		var ev Event
+		if err := json.Unmarshal(d.Body, &ev); err != nil {
+			q.cfg.Log.Error("dropping an undecodable event", "queue", d.Queue.String(), "message_id", d.ID, "err", err)
+			out[i] = dispatch.Outcome{Ack: true}
+			continue
+		}
+		out[i] = q.runEvent(ctx, &ev, d.Receives)
 	}
 	return out
 }
 
-func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
-	var ev Event
-	if err := json.Unmarshal(d.Body, &ev); err != nil {
-		q.cfg.Log.Error("dropping an undecodable event", "queue", d.Queue.String(), "message_id", d.ID, "err", err)
+// runBatch runs a batch's events at once (each holding one of the
+// function's slots) and settles each on its own: one that must wait is
+// stored again as a message of its own. Only when that fails does the
+// whole batch come back (its events that ran then run again: at least
+// once).
+func (q *Queue) runBatch(ctx context.Context, d queue.Delivery) dispatch.Outcome {
+	var events []*Event
+	if err := json.Unmarshal(d.Body, &events); err != nil {
+		q.cfg.Log.Error("dropping an undecodable batch of events", "queue", d.Queue.String(), "message_id", d.ID, "err", err)
 		return dispatch.Outcome{Ack: true}
 	}
+	slots := q.slots(d.Queue)
+	outs := make([]dispatch.Outcome, len(events))
+	var wg sync.WaitGroup
+	for i, ev := range events {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			outs[i] = q.runEvent(ctx, ev, d.Receives)
+		}()
+	}
+	wg.Wait()
+	for i, o := range outs {
+		if o.Ack {
+			continue
+		}
+		ev := events[i]
+		delay := o.Retry
+		if err := q.send(ctx, ev, ev.RequestID+"#"+strconv.Itoa(d.Receives)+"w", &delay); err != nil {
+			q.cfg.Log.Error("storing an event of a batch to run later failed; the whole batch comes back", "queue", d.Queue.String(), "request_id", ev.RequestID, "err", err)
+			return dispatch.Outcome{Retry: min(q.cfg.Backoff(d.Receives), maxPlatformBackoff)}
+		}
+	}
+	return dispatch.Outcome{Ack: true}
+}
+
+// slots bounds the events of one function running at once from batches.
+func (q *Queue) slots(id queue.ID) chan struct{} {
+	if s, ok := q.sem.Load(id); ok {
+		return s.(chan struct{})
+	}
+	s, _ := q.sem.LoadOrStore(id, make(chan struct{}, q.cfg.Concurrency))
+	return s.(chan struct{})
+}
+
+// runEvent runs one event and decides its outcome; receives counts its
+// message's deliveries (the backoff of a throttled event grows with it).
+func (q *Queue) runEvent(ctx context.Context, evp *Event, receives int) dispatch.Outcome {
+	ev := *evp
 	log := q.cfg.Log.With("tenant", ev.Tenant, "fn", ev.Function, "request_id", ev.RequestID)
 	ec, err := q.eventConfig(ctx, &ev)
 	if err != nil {
 		log.Error("reading the function's asynchronous settings failed; the event waits", "err", err)
-		return dispatch.Outcome{Retry: min(q.cfg.Backoff(d.Receives), maxPlatformBackoff)}
+		return dispatch.Outcome{Retry: min(q.cfg.Backoff(receives), maxPlatformBackoff)}
 	}
 	if age := time.Since(ev.Enqueued); age > q.maxAge(ec) {
 		log.Warn("an event is older than its maximum age: it fails without running", "age", age)
-		return q.giveUp(ctx, &ev, ec, event.ConditionEventAgeExceeded, nil, d, log)
+		return q.giveUp(ctx, &ev, ec, event.ConditionEventAgeExceeded, nil, receives, log)
 	}
 	res, err := q.inv.Invoke(ctx, &fn.Request{
 		RequestID: ev.RequestID, Tenant: ev.Tenant, Function: ev.Function, Qualifier: ev.Qualifier,
@@ -55,15 +114,15 @@ func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
 		// Throttles and platform trouble are not the function's failures:
 		// like Lambda, retry them until the event's maximum age, without
 		// spending its retry attempts.
-		log.Info("async invocation throttled or failed in the platform, will retry", "receives", d.Receives, "err", err)
-		return dispatch.Outcome{Retry: min(q.cfg.Backoff(d.Receives), maxPlatformBackoff)}
+		log.Info("async invocation throttled or failed in the platform, will retry", "receives", receives, "err", err)
+		return dispatch.Outcome{Retry: min(q.cfg.Backoff(receives), maxPlatformBackoff)}
 	default:
 		log.Warn("dropping an event that cannot run", "err", err)
 		return dispatch.Outcome{Ack: true}
 	}
 	if ev.Attempts >= q.attempts(ec) {
 		log.Warn("an event failed its last attempt", "attempts", ev.Attempts, "last_error", string(res.Payload))
-		return q.giveUp(ctx, &ev, ec, event.ConditionRetriesExhausted, res, d, log)
+		return q.giveUp(ctx, &ev, ec, event.ConditionRetriesExhausted, res, receives, log)
 	}
 	// The retry is a new message carrying the attempt count, stored (after
 	// its backoff) before this one is acknowledged: a crash in between
@@ -79,10 +138,10 @@ func (q *Queue) runOne(ctx context.Context, d queue.Delivery) dispatch.Outcome {
 
 // giveUp sends a failed event on (failed) and acknowledges it; when it
 // could be stored nowhere it stays in the queue and is tried again.
-func (q *Queue) giveUp(ctx context.Context, ev *Event, ec *fn.EventInvokeConfig, condition string, res *fn.Result, d queue.Delivery, log *slog.Logger) dispatch.Outcome {
+func (q *Queue) giveUp(ctx context.Context, ev *Event, ec *fn.EventInvokeConfig, condition string, res *fn.Result, receives int, log *slog.Logger) dispatch.Outcome {
 	if err := q.failed(ctx, ev, ec, condition, res); err != nil {
 		log.Error("a failed event could not be stored anywhere; it stays queued", "err", err)
-		return dispatch.Outcome{Retry: min(q.cfg.Backoff(d.Receives), maxPlatformBackoff)}
+		return dispatch.Outcome{Retry: min(q.cfg.Backoff(receives), maxPlatformBackoff)}
 	}
 	return dispatch.Outcome{Ack: true}
 }

@@ -13,7 +13,10 @@
 //   - storage: code no function or version references is collected (and
 //     this node's unpacked copies pruned, except those its instances use)
 //     shortly after every delete and redeploy and every ten minutes
-//     (gc.go); Storage reports the store's bytes per stream and tenant.
+//     (gc.go); Storage reports the store's bytes per stream and tenant;
+//   - event source mappings (mappings.go): the function and the queue must
+//     exist in the tenant, then the mapping is stored; every node's
+//     mapping.Runner runs it from the store.
 //
 // HTTP handlers decode, call one Control method, and encode.
 package control

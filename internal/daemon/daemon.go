@@ -40,6 +40,7 @@ type Daemon struct {
 	st     *store.Store
 	gw     *gateway.Gateway
 	reg    *registry.Registry
+	qm     *queue.Manager
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
 }
 
@@ -203,10 +204,14 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(q.Close)
+	maps, err := d.startMappings(ctx, st, reg, qm, rtr)
+	if err != nil {
+		return err
+	}
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
 		return err

@@ -205,3 +205,44 @@ func BatchItemFailures(response []byte, messageIDs []string) ([]string, error) {
 	}
 	return failed, nil
 }
+
+// SQSStored is how a queued message keeps its SQS message attributes
+// (queue.Message.Attributes): the SQS API writes it, and event source
+// mappings and topic deliveries read or write it.
+type SQSStored struct {
+	Attrs  map[string]SQSStoredAttribute `json:"a,omitempty"`
+	System map[string]SQSStoredAttribute `json:"s,omitempty"`
+	Sender string                        `json:"sender,omitempty"` // the sender's account id
+}
+
+// SQSStoredAttribute is one stored message attribute, in SQS's API casing.
+type SQSStoredAttribute struct {
+	DataType    string  `json:"DataType"`
+	StringValue *string `json:"StringValue,omitempty"`
+	BinaryValue []byte  `json:"BinaryValue,omitempty"`
+}
+
+// DecodeSQSStored reads stored attributes; none (nil or empty) is a zero
+// SQSStored.
+func DecodeSQSStored(b []byte) (SQSStored, error) {
+	var s SQSStored
+	if len(b) == 0 {
+		return s, nil
+	}
+	err := json.Unmarshal(b, &s)
+	return s, err
+}
+
+// RecordAttributes are the stored message attributes as a Lambda SQS
+// record's messageAttributes.
+func (s SQSStored) RecordAttributes() map[string]SQSMessageAttribute {
+	out := make(map[string]SQSMessageAttribute, len(s.Attrs))
+	for k, a := range s.Attrs {
+		if a.StringValue != nil {
+			out[k] = StringAttribute(a.DataType, *a.StringValue)
+		} else {
+			out[k] = BinaryAttribute(a.DataType, a.BinaryValue)
+		}
+	}
+	return out
+}

@@ -44,6 +44,9 @@ type Config struct {
 	// Health reports whether the platform can take writes (nil: yes); it
 	// makes /healthz and /readyz truthful. nil: always healthy.
 	Health func() error
+	// Mappings serves Lambda's event source mapping operations (nil: not
+	// offered).
+	Mappings *control.Mappings
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -80,7 +83,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 		cfg.BodyMinRate = DefaultBodyMinRate
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
-	g.lambda = lambda.New(lambda.Config{Log: cfg.Log}, reg, dep, ctl, rt, q)
+	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
 	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()

@@ -13,6 +13,9 @@ import (
 // Config tunes the adapter.
 type Config struct {
 	Log *slog.Logger
+	// Mappings serves the event source mapping operations; nil: they are
+	// not offered.
+	Mappings *control.Mappings
 }
 
 // API serves Lambda's REST API.

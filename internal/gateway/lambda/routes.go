@@ -31,6 +31,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	g.lambdaConcurrencyRoutes(mux, auth)
 	g.urlRoutes(mux, auth)
 	g.eventConfigRoutes(mux, auth)
+	g.mappingRoutes(mux, auth)
 }
 
 func (g *API) lambdaAccountSettings(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -286,30 +286,19 @@ func uuidOf(s string) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// sqsAttributes encodes message attributes for raw delivery to a queue the
-// way internal/gateway/sqs stores a sent message's attributes
-// (queue.Message.Attributes), so the SQS API returns them as
-// MessageAttributes: {"a":{NAME:{"DataType","StringValue","BinaryValue"}},
-// "sender":ACCOUNT}. TestSNSRawDeliveryAttributes (internal/compat) reads
-// them back through the SQS client and fails if the two drift apart.
+// sqsAttributes encodes message attributes for raw delivery to a queue in
+// the SQS API's stored form (event.SQSStored), so the SQS API and event
+// source mappings return them as the message's MessageAttributes.
 func sqsAttributes(attrs map[string]MessageAttribute, tenant string) []byte {
-	type attr struct {
-		DataType    string  `json:"DataType"`
-		StringValue *string `json:"StringValue,omitempty"`
-		BinaryValue []byte  `json:"BinaryValue,omitempty"`
-	}
-	out := struct {
-		Attrs  map[string]attr `json:"a"`
-		Sender string          `json:"sender"`
-	}{Attrs: make(map[string]attr, len(attrs)), Sender: fn.AccountID(tenant)}
+	st := event.SQSStored{Attrs: make(map[string]event.SQSStoredAttribute, len(attrs)), Sender: fn.AccountID(tenant)}
 	for k, a := range attrs {
-		v := attr{DataType: a.DataType, BinaryValue: a.BinaryValue}
+		v := event.SQSStoredAttribute{DataType: a.DataType, BinaryValue: a.BinaryValue}
 		if len(a.BinaryValue) == 0 {
 			sv := a.StringValue
 			v.StringValue = &sv
 		}
-		out.Attrs[k] = v
+		st.Attrs[k] = v
 	}
-	b, _ := json.Marshal(out)
+	b, _ := json.Marshal(st)
 	return b
 }

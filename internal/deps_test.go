@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
 	// Pure messaging semantics: SNS filter policies and AWS event shapes.
-	"topic": {"fn"},
+	"topic": {"queue", "store", "fn", "event"},
 	"event": {"fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
@@ -54,9 +54,10 @@ var allowed = map[string][]string{
 	"gateway/lambda": {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
 	"gateway/mgmt":   {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
 	"gateway/furl":   {"gateway/wire", "registry", "fn"},
+	"gateway/sns":    {"gateway/wire", "topic", "fn"},
 	"gateway/sqs":    {"gateway/wire", "queue", "event", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sqs", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},

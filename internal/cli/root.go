@@ -89,6 +89,7 @@ without any setup.`,
 		newInstancesCmd(a),
 		newReplayCmd(a),
 		newQueueCmd(a),
+		newTopicCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
@@ -24,6 +25,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
+	"github.com/updraft-dev/updraft/internal/topic"
 )
 
 // Daemon is a running Updraft platform on one machine.
@@ -35,10 +37,11 @@ type Daemon struct {
 	// closers run in reverse order of start.
 	closers []func(context.Context) error
 
-	st  *store.Store
-	gw  *gateway.Gateway
-	reg *registry.Registry
-	qm  *queue.Manager
+	st     *store.Store
+	gw     *gateway.Gateway
+	reg    *registry.Registry
+	qm     *queue.Manager
+	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -187,12 +190,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	ctl := control.New(control.Config{CodeGrace: cfg.CodeGrace, Reserve: st.Reserve, Log: d.log}, reg, dep, rtr, sch, pl)
 	q, err := async.New(ctx, st, qm, rtr, async.Config{
 		Health: st.Healthy, Log: d.log,
-		EventConfig: ctl.EventConfigFor, Function: reg.GetFunction,
+		EventConfig: ctl.EventConfigFor, Function: reg.GetFunction, Publish: d.publishToTopic,
 	})
 	if err != nil {
 		return err
 	}
-	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction})
+	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
 	if err := ctl.Start(ctx); err != nil {
 		return err
 	}
@@ -210,7 +213,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
-	if err := d.mountServices(ctx, gw, services{queues: qm}); err != nil {
+	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
 		return err
 	}
 	if err := gw.Start(ctx); err != nil {

@@ -137,3 +137,9 @@ func ProvisionedConfigNotFound(name, qualifier string) *Error {
 func InsufficientStorage(format string, args ...any) *Error {
 	return Errorf(http.StatusInsufficientStorage, TypeService, format, args...)
 }
+
+// AccessDenied is a 403 AccessDeniedException: the caller may not use a
+// resource of another account.
+func AccessDenied(format string, args ...any) *Error {
+	return Errorf(http.StatusForbidden, TypeAccessDenied, format, args...)
+}

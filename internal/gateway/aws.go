@@ -26,6 +26,11 @@ type Service struct {
 	TargetPrefixes []string
 	// Handler serves an authenticated request of the tenant.
 	Handler wire.TenantHandler
+	// UnsignedActions are query-protocol actions served without a
+	// signature on "/?Action=..." by Unsigned: links that carry their own
+	// secret, as SNS's SubscribeURL carries its confirmation token.
+	UnsignedActions []string
+	Unsigned        http.HandlerFunc
 }
 
 // restService is the signing name of the APIs served by the REST routes.
@@ -41,6 +46,13 @@ func (g *Gateway) Mount(s Service) {
 
 func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	name, target := serviceOf(r)
+	if name == "" && r.URL.Path == "/" && r.Header.Get("Authorization") == "" {
+		if s, ok := g.unsigned(r.URL.Query().Get("Action")); ok {
+			wire.SetRequestID(w)
+			s.Unsigned(w, r)
+			return
+		}
+	}
 	if name == "" || name == restService {
 		g.rest.ServeHTTP(w, r)
 		return
@@ -56,6 +68,19 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.authed(s.Handler)(w, r)
+}
+
+// unsigned finds the service serving action without a signature.
+func (g *Gateway) unsigned(action string) (Service, bool) {
+	if action == "" {
+		return Service{}, false
+	}
+	for _, s := range g.services {
+		if s.Unsigned != nil && slices.Contains(s.UnsignedActions, action) {
+			return s, true
+		}
+	}
+	return Service{}, false
 }
 
 // serviceOf names the service a request is for: the X-Amz-Target's prefix

@@ -11,6 +11,10 @@
 //   - gateway/wire: what they share on the wire (error replies, JSON,
 //     request ids, Lambda's name and ARN forms).
 //
+// A mounted service may also name query actions served without a signature
+// on "/?Action=..." (UnsignedActions: SNS's SubscribeURL, whose token is
+// its secret).
+//
 // Adapters decode, call one operation of control, router or a domain
 // package, and encode; sequences of domain steps live in control.
 //

@@ -1,5 +1,15 @@
-// Package topic owns the semantics of SNS-compatible topics that do not need
-// a server: today, subscription filter policies.
+// Package topic owns SNS-compatible topics: topics and subscriptions (in the
+// TOPICS key-value bucket, per tenant), durable fan-out and delivery, and
+// subscription filter policies. docs/MESSAGING.md has the whole picture.
+//
+// Publish stores one copy per matching subscriber before it returns: an
+// SQS subscriber's in its queue (queue.Send, fsync), a Lambda subscriber's
+// as an asynchronous invocation (AsyncInvoker, so retries and destinations
+// are the async path's), an HTTP/S subscriber's in its own delivery queue
+// ("sns-http:ID"), drained by one loop per subscription (http.go) that
+// POSTs with SNS's headers, retries by the delivery policy and then moves
+// the message to the subscription's dead-letter queue. Each copy is
+// de-duplicated by message id and subscription id.
 //
 // A filter policy is parsed and validated once, when a subscription's
 // FilterPolicy attribute is set (ParseFilterPolicy), and then matched against

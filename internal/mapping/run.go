@@ -245,7 +245,7 @@ func Event(m *Mapping, batch []queue.Delivery, now time.Time) ([]byte, []string,
 			MessageID: d.ID, ReceiptHandle: d.Handle, Body: string(d.Body),
 			Attributes: stored.RecordAttributes(),
 			SenderID:   sender,
-			SentAt:   d.Sent,
+			SentAt:     d.Sent,
 			// The queue does not record a message's first receive: this
 			// receive's time stands for it (it is exact on the first).
 			FirstReceivedAt: now,

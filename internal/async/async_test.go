@@ -251,3 +251,37 @@ func TestGroupCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxEventAge: an event older than its maximum age fails with
+// EventAgeExceeded without running, and is kept with the function's
+// failed events (no destination is configured).
+func TestMaxEventAge(t *testing.T) {
+	ctx := context.Background()
+	rec := newRecorder(ok)
+	st, q := openQueue(t, t.TempDir(), rec)
+	defer st.Close()
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctx)
+	old := newEvent("old")
+	old.Enqueued = time.Now().Add(-DefaultMaxAge - time.Minute)
+	if err := q.Enqueue(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	var failed []Failed
+	for deadline := time.Now().Add(20 * time.Second); len(failed) == 0; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if failed, err = q.FailedEvents(ctx, "default", "f", 10); err != nil || time.Now().After(deadline) {
+			t.Fatalf("failed events: %v %v", failed, err)
+		}
+	}
+	if f := failed[0]; f.RequestID != "old" || f.Condition != "EventAgeExceeded" || f.Attempts != 0 || f.Why == "" {
+		t.Fatalf("kept %+v", f)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.calls) != 0 {
+		t.Fatalf("an expired event ran: %v", rec.calls)
+	}
+}

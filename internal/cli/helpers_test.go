@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/config"
+	"github.com/updraft-dev/updraft/internal/daemon"
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
@@ -190,4 +193,32 @@ func helloFn() *fn.Function {
 func workerFn() *fn.Function {
 	return &fn.Function{Tenant: "default", Name: "worker-with-long-name", Runtime: "provided",
 		MemoryMB: 128, TimeoutSec: 900, CodeSHA256: strings.Repeat("cd", 32), CodeSize: 9, Revision: 1, CreatedAt: t0, UpdatedAt: t0}
+}
+
+// startServer runs a real daemon on 127.0.0.1 with a temporary data dir
+// until the test ends, and returns it with its data dir and admin key.
+func startServer(t *testing.T) (d *daemon.Daemon, dataDir, adminKey string) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Listen = "127.0.0.1:0"
+	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := d.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(context.Background()); err != nil {
+			t.Errorf("close daemon: %v", err)
+		}
+	})
+	key, err := os.ReadFile(d.AdminKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, cfg.DataDir, strings.TrimSpace(string(key))
 }

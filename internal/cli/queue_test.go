@@ -1,43 +1,15 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/updraft-dev/updraft/internal/config"
-	"github.com/updraft-dev/updraft/internal/daemon"
 )
 
 // TestQueueCommands drives `updraft queue …` against a real server.
 func TestQueueCommands(t *testing.T) {
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Listen = "127.0.0.1:0"
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := d.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Close(context.Background()); err != nil {
-			t.Errorf("close daemon: %v", err)
-		}
-	})
-	key, err := os.ReadFile(d.AdminKeyPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := opts{env: map[string]string{"UPDRAFT_ENDPOINT": "http://" + d.Addr(), "UPDRAFT_API_KEY": strings.TrimSpace(string(key))}}
+	d, _, key := startServer(t)
+	o := opts{env: map[string]string{"UPDRAFT_ENDPOINT": "http://" + d.Addr(), "UPDRAFT_API_KEY": key}}
 	q := func(args ...string) result { return run(t, nil, o, append([]string{"queue"}, args...)...) }
 
 	q("create", "jobs-dlq").want(t, 0, "created jobs-dlq", "")

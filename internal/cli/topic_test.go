@@ -1,40 +1,18 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/updraft-dev/updraft/internal/config"
-	"github.com/updraft-dev/updraft/internal/daemon"
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
 // TestTopicCommands drives the topic commands against a real server,
 // signing with the admin.credentials file of its data directory.
 func TestTopicCommands(t *testing.T) {
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Listen = "127.0.0.1:0"
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := d.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Close(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	env := opts{env: map[string]string{"UPDRAFT_ENDPOINT": "http://" + d.Addr(), "UPDRAFT_DATA_DIR": cfg.DataDir}}
+	d, dataDir, _ := startServer(t)
+	env := opts{env: map[string]string{"UPDRAFT_ENDPOINT": "http://" + d.Addr(), "UPDRAFT_DATA_DIR": dataDir}}
 	must := func(args ...string) string {
 		t.Helper()
 		r := run(t, nil, env, args...)

@@ -6,15 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
-	"github.com/updraft-dev/updraft/internal/config"
-	"github.com/updraft-dev/updraft/internal/daemon"
 	"github.com/updraft-dev/updraft/internal/queue"
 )
 
@@ -23,21 +19,7 @@ import (
 func TestTrigger(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Listen = "127.0.0.1:0"
-	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close(context.Background()) })
-	key, err := os.ReadFile(d.AdminKeyPath())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _, key := startServer(t)
 	endpoint := "http://" + d.Addr()
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
@@ -46,7 +28,7 @@ func TestTrigger(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	api := apiclient.New(endpoint, strings.TrimSpace(string(key)))
+	api := apiclient.New(endpoint, key)
 	f, _, err := api.Deploy(ctx, apiclient.DeployRequest{Name: "worker", Runtime: "python3.12", Handler: "app.handler", Zip: zbuf.Bytes()})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +36,7 @@ func TestTrigger(t *testing.T) {
 	if _, err := d.Queues().Create(ctx, queue.ID{Tenant: f.Tenant, Name: "jobs"}, queue.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	env := opts{env: map[string]string{"UPDRAFT_ENDPOINT": endpoint, "UPDRAFT_API_KEY": strings.TrimSpace(string(key))}}
+	env := opts{env: map[string]string{"UPDRAFT_ENDPOINT": endpoint, "UPDRAFT_API_KEY": key}}
 
 	r := run(t, nil, env, "trigger", "queue", "jobs", "worker", "--batch-size", "20", "--window", "1", "--report-failures", "--max-concurrency", "3", "-o", "json")
 	r.want(t, 0, `"BatchSize": 20`, "")

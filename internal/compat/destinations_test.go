@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
-	"github.com/updraft-dev/updraft/internal/fn"
 )
 
 // sinkZip is a Python function that logs each event it gets on one line
@@ -29,21 +28,7 @@ def handler(event, context):
 // loggedEvents returns the events fn logged with sinkZip's prefix.
 func loggedEvents(t *testing.T, ctx context.Context, api *apiclient.Client, name string) []map[string]any {
 	t.Helper()
-	var out []map[string]any
-	err := api.Logs(ctx, name, "", false, func(e fn.LogEntry) error {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(e.Message), "EVENT "); ok {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(rest), &m); err != nil {
-				t.Fatalf("a logged event is not JSON: %q", rest)
-			}
-			out = append(out, m)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return logged[map[string]any](ctx, t, api, name, "EVENT ")
 }
 
 // TestEventInvokeConfigAndDestinations drives Lambda's

@@ -2,7 +2,6 @@ package compat
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -50,23 +49,7 @@ type sqsRecord struct {
 // records reads the records the function printed so far.
 func records(ctx context.Context, t *testing.T, api *apiclient.Client, function string) []sqsRecord {
 	t.Helper()
-	var out []sqsRecord
-	err := api.Logs(ctx, function, "", false, func(e fn.LogEntry) error {
-		for _, line := range strings.Split(e.Message, "\n") {
-			if rest, ok := strings.CutPrefix(line, "GOT "); ok {
-				var r sqsRecord
-				if err := json.Unmarshal([]byte(rest), &r); err != nil {
-					return err
-				}
-				out = append(out, r)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return logged[sqsRecord](ctx, t, api, function, "GOT ")
 }
 
 // TestEventSourceMappingSQS drives Lambda's event source mapping API with

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -20,6 +22,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/apiclient"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/daemon"
+	"github.com/updraft-dev/updraft/internal/fn"
 )
 
 // platform is a running daemon and credentials of its admin tenant.
@@ -134,4 +137,29 @@ func wantAPIError(t *testing.T, err error, code string) {
 	if ae.ErrorMessage() == "" {
 		t.Errorf("%s has no message", code)
 	}
+}
+
+// logged reads the JSON values a function printed so far, one per log
+// line after prefix.
+func logged[T any](ctx context.Context, t *testing.T, api *apiclient.Client, function, prefix string) []T {
+	t.Helper()
+	var out []T
+	err := api.Logs(ctx, function, "", false, func(e fn.LogEntry) error {
+		for _, line := range strings.Split(e.Message, "\n") {
+			rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix)
+			if !ok {
+				continue
+			}
+			var v T
+			if err := json.Unmarshal([]byte(rest), &v); err != nil {
+				return fmt.Errorf("%s logged a line that is not JSON: %q: %w", function, rest, err)
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

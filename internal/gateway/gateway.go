@@ -228,7 +228,12 @@ func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 			wire.Error(w, g.cfg.Log, err)
 			return
 		}
-		h(w, r, tenant)
+		p, err := g.principal(r, tenant)
+		if err != nil {
+			wire.Error(w, g.cfg.Log, err)
+			return
+		}
+		h(w, r.WithContext(wire.WithPrincipal(r.Context(), p)), tenant)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -235,13 +236,14 @@ func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error 
 // applied and validated.
 func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	f := &fn.Function{
-		Tenant:     tenant,
-		Name:       pick(req.Name, m.Name),
-		Runtime:    pick(req.Runtime, m.Runtime),
-		Handler:    pick(req.Handler, m.Handler),
-		MemoryMB:   pick(req.MemoryMB, m.Memory),
-		TimeoutSec: pick(req.TimeoutSec, m.Timeout),
-		Network:    m.Network,
+		Tenant:      tenant,
+		Name:        pick(req.Name, m.Name),
+		Runtime:     pick(req.Runtime, m.Runtime),
+		Handler:     pick(req.Handler, m.Handler),
+		MemoryMB:    pick(req.MemoryMB, m.Memory),
+		TimeoutSec:  pick(req.TimeoutSec, m.Timeout),
+		Network:     m.Network,
+		Permissions: m.Permissions,
 
 		Description:        req.Description,
 		Role:               req.Role,
@@ -321,7 +323,7 @@ func sameConfig(a, b *fn.Function) bool {
 		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
 		a.RuntimeName == b.RuntimeName && a.Description == b.Description && a.Role == b.Role &&
 		a.EphemeralStorageMB == b.EphemeralStorageMB && a.Network == b.Network && maps.Equal(a.Tags, b.Tags) &&
-		a.DeadLetterARN == b.DeadLetterARN
+		a.DeadLetterARN == b.DeadLetterARN && reflect.DeepEqual(a.Permissions, b.Permissions)
 }
 
 // lock serialises deploys of the function key and returns its unlock.

@@ -24,11 +24,14 @@ type Manifest struct {
 	Network  string            `yaml:"network"`           // "" or "none"
 	Storage  int               `yaml:"ephemeral_storage"` // MB of /tmp
 	Triggers yaml.Node         `yaml:"triggers"`          // read by the trigger packages
+	// Permissions limit what the function's own credentials may do; nil
+	// when absent (everything of the tenant).
+	Permissions fn.Permissions `yaml:"permissions"`
 }
 
 // manifestKeys are the keys updraft.yaml accepts, in the order the error
 // message lists them.
-var manifestKeys = []string{"name", "runtime", "handler", "memory", "timeout", "env", "network", "ephemeral_storage", "triggers"}
+var manifestKeys = []string{"name", "runtime", "handler", "memory", "timeout", "env", "network", "ephemeral_storage", "triggers", "permissions"}
 
 // misspelt maps keys people write from habit to the key updraft.yaml uses.
 var misspelt = map[string]string{
@@ -127,6 +130,18 @@ func (m *Manifest) set(k, v *yaml.Node) error {
 		}
 	case "triggers":
 		m.Triggers = *v
+	case "permissions":
+		var p fn.Permissions
+		if v.Kind != yaml.SequenceNode || v.Decode(&p) != nil {
+			return bad("a list of {actions: [SERVICE:Operation, ...], resources: [ARN or name, ...]}")
+		}
+		if p == nil {
+			p = fn.Permissions{} // an empty list: no access at all
+		}
+		if err := p.Validate(); err != nil {
+			return fn.InvalidParameter("%s line %d: %s", ManifestFile, v.Line, fn.AsError(err).Message)
+		}
+		m.Permissions = p
 	default:
 		msg := fmt.Sprintf("%s line %d: unknown key %q", ManifestFile, k.Line, key)
 		if want, ok := misspelt[strings.ToLower(key)]; ok {

@@ -113,3 +113,20 @@ func TestCheckUnused(t *testing.T) {
 		t.Errorf("nothing: %v", err)
 	}
 }
+
+func TestKeyConditionTypes(t *testing.T) {
+	values := vals(t, testValues)
+	k, err := ParseKeyCondition("id = :s AND sk BETWEEN :one AND :ten", nil, values, "id", "sk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.CheckTypes("S", "N"); err != nil {
+		t.Errorf("S/N: %v", err)
+	}
+	wantErr(t, "hash N", k.CheckTypes("N", "N"), "Condition parameter type does not match schema type")
+	wantErr(t, "range S", k.CheckTypes("S", "S"), "Condition parameter type does not match schema type")
+	k, _ = ParseKeyCondition("id = :s", nil, values, "id", "")
+	if err := k.CheckTypes("S", ""); err != nil {
+		t.Errorf("hash only: %v", err)
+	}
+}

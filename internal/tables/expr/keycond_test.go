@@ -130,3 +130,27 @@ func TestKeyConditionTypes(t *testing.T) {
 		t.Errorf("hash only: %v", err)
 	}
 }
+
+func TestCheckPlaceholders(t *testing.T) {
+	if err := CheckPlaceholders(Names{"#a": "a", "#b_1": "b"}, vals(t, testValues)); err != nil {
+		t.Errorf("valid: %v", err)
+	}
+	if err := CheckPlaceholders(nil, nil); err != nil {
+		t.Errorf("none: %v", err)
+	}
+	for _, c := range []struct {
+		names  Names
+		values Values
+		msg    string
+	}{
+		{Names{"a": "a"}, nil, `ExpressionAttributeNames contains invalid key: Syntax error; key: "a"`},
+		{Names{"#": "a"}, nil, `ExpressionAttributeNames contains invalid key: Syntax error; key: "#"`},
+		{Names{"#a-b": "a"}, nil, `ExpressionAttributeNames contains invalid key`},
+		{Names{"#a": ""}, nil, `ExpressionAttributeNames contains invalid value: Empty attribute name`},
+		{nil, Values{"v": attr.Num("1")}, `ExpressionAttributeValues contains invalid key: Syntax error; key: "v"`},
+		{nil, Values{":v": attr.Num("x")}, `ExpressionAttributeValues contains invalid value: A value provided cannot be converted into a number for key :v`},
+		{nil, Values{":v": {SS: []string{}}}, `ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :v`},
+	} {
+		wantErr(t, c.msg, CheckPlaceholders(c.names, c.values), c.msg)
+	}
+}

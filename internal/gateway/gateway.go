@@ -233,7 +233,12 @@ func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 			wire.Error(w, g.cfg.Log, err)
 			return
 		}
-		h(w, r.WithContext(wire.WithPrincipal(r.Context(), p)), tenant)
+		r = r.WithContext(wire.WithPrincipal(r.Context(), p))
+		if err := restAuthorize(r); err != nil {
+			wire.Error(w, g.cfg.Log, err)
+			return
+		}
+		h(w, r, tenant)
 	}
 }
 

@@ -213,6 +213,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ctl.RegisterTrigger("queue", maps.QueueTriggers())
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,

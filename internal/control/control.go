@@ -49,7 +49,8 @@ type Control struct {
 
 	msg Messaging // eventconfig.go
 
-	triggers map[string]TriggerKind // by updraft.yaml type:, under mu (triggers.go)
+	triggers  map[string]TriggerKind // by updraft.yaml type:, under mu (triggers.go)
+	tenantRes []TenantResources      // under mu (tenants.go)
 
 	kick chan struct{} // asks collectLoop for a collection (gc.go)
 	gcMu sync.Mutex    // one collection at a time

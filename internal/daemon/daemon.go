@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -96,6 +97,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	if _, err := reg.EnsureAdminCredentials(ctx, cfg.AdminCredentialsPath()); err != nil {
+		return err
+	}
+	if err := reg.EnsureTenants(ctx); err != nil {
 		return err
 	}
 
@@ -214,12 +218,16 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	ctl.RegisterTrigger("queue", maps.QueueTriggers())
+	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps,
+		DeleteTenant: func(r *http.Request, name string, force bool) error {
+			return ctl.DeleteTenant(r.Context(), name, force)
+		},
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
-	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
+	if err := d.mountServices(ctx, gw, services{queues: qm, async: q, ctl: ctl}); err != nil {
 		return err
 	}
 	if err := gw.Start(ctx); err != nil {

@@ -41,6 +41,8 @@ type Config struct {
 	MaxConnsPerIP int
 	// Backup serves GET /v1/backup.
 	Backup mgmt.BackupFunc
+	// DeleteTenant serves DELETE /v1/tenants/{name}.
+	DeleteTenant mgmt.TenantDeleter
 	// Health reports whether the platform can take writes (nil: yes); it
 	// makes /healthz and /readyz truthful. nil: always healthy.
 	Health func() error
@@ -84,7 +86,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

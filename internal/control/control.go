@@ -193,6 +193,9 @@ func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request,
 			return nil, false, err
 		}
 	}
+	if err := c.checkStored(ctx, tenant, req); err != nil {
+		return nil, false, err
+	}
 	f, created, err := c.dep.Deploy(ctx, tenant, req)
 	if err != nil {
 		return nil, false, err

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
@@ -82,6 +83,30 @@ func (f functionResources) DeleteAll(ctx context.Context, tenant string) error {
 		if err := f.c.Delete(ctx, tenant, x.Name); err != nil && !fn.IsNotFound(err) {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkStored refuses a deploy that would take the tenant's stored code
+// past its quota (429, reason TenantQuotaExceeded). The function's own
+// current code does not count: the deploy replaces it.
+func (c *Control) checkStored(ctx context.Context, tenant string, req deploy.Request) error {
+	limit := c.reg.Quotas(tenant).MaxStoredBytes
+	if limit == 0 {
+		return nil
+	}
+	fs, err := c.reg.ListFunctions(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	total := int64(len(req.Zip))
+	for _, f := range fs {
+		if f.Name != req.Name {
+			total += f.CodeSize
+		}
+	}
+	if total > limit {
+		return fn.QuotaExceeded("the account would store %d bytes of code, its quota is %d: delete unused functions or ask the platform's administrator to raise it", total, limit)
 	}
 	return nil
 }

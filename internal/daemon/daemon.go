@@ -175,6 +175,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(pl.Close)
 
 	sch := scheduler.New(scheduler.Config{
+		TenantQuota: func(t string) int { return reg.Quotas(t).MaxConcurrency },
 		TenantLimit: cfg.TenantConcurrency, SyncWait: cfg.ThrottleWait, Pool: pl,
 		Store: ccStore, Metrics: mx, Log: d.log,
 	})
@@ -183,7 +184,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint}, reg, dep, sch, lg, mt)
+	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint,
+		Quotas: reg.Quotas, Month: mt.NewMonth(time.Minute)}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err

@@ -317,3 +317,12 @@ func (d *Daemon) Close(ctx context.Context) error {
 	d.closers = nil
 	return errors.Join(errs...)
 }
+
+// AuthedRoutes lists the patterns of every REST route behind
+// authentication, for tests that must cover each (the tenancy matrix).
+func (d *Daemon) AuthedRoutes() []string {
+	if d.gw == nil {
+		return nil
+	}
+	return d.gw.AuthedRoutes()
+}

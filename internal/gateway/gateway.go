@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,15 +56,16 @@ type Config struct {
 // error mapping, and dispatch to the protocol adapters (lambda, mgmt, furl,
 // and the AWS-compatible services mounted on the one endpoint).
 type Gateway struct {
-	cfg      Config
-	reg      *registry.Registry
-	mx       *metrics.Metrics
-	lambda   *lambda.API
-	mgmt     *mgmt.API
-	furl     *furl.Server
-	services map[string]Service // by SigV4 service name
-	targets  map[string]Service // by X-Amz-Target prefix
-	rest     http.Handler       // routes()
+	cfg          Config
+	authedRoutes []string // set by routes()
+	reg          *registry.Registry
+	mx           *metrics.Metrics
+	lambda       *lambda.API
+	mgmt         *mgmt.API
+	furl         *furl.Server
+	services     map[string]Service // by SigV4 service name
+	targets      map[string]Service // by X-Amz-Target prefix
+	rest         http.Handler       // routes()
 
 	srv  *http.Server
 	ln   net.Listener
@@ -137,11 +139,34 @@ func (g *Gateway) routes() http.Handler {
 		mux.Handle("GET /metrics", g.mx.Handler())
 	}
 	auth := wire.Auth(g.authed)
-	g.mgmt.Register(mux, auth)
-	g.lambda.Register(mux, auth)
+	rec := &recorder{ServeMux: mux}
+	g.mgmt.Register(rec, auth)
+	g.lambda.Register(rec, auth)
+	g.authedRoutes = rec.patterns
 	g.furl.Register(mux)
 	return g.stamped(mux)
 }
+
+// recorder is a ServeMux that keeps the patterns registered on it.
+type recorder struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (r *recorder) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.patterns = append(r.patterns, pattern)
+	r.ServeMux.HandleFunc(pattern, h)
+}
+
+func (r *recorder) Handle(pattern string, h http.Handler) {
+	r.patterns = append(r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+// AuthedRoutes lists the patterns of every REST route behind
+// authentication (the management API and Lambda's), for tests that must
+// cover each.
+func (g *Gateway) AuthedRoutes() []string { return slices.Clone(g.authedRoutes) }
 
 // stamped gives every reply an X-Amzn-RequestId and turns the mux's own
 // plain-text 404 and 405 replies into Lambda-style JSON errors.

@@ -37,7 +37,7 @@ func New(cfg Config, reg *registry.Registry, ctl *control.Control, l *logs.Logs,
 }
 
 // Register adds the /v1/ routes to mux.
-func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("POST /v1/functions", auth(g.deployFunction))
 	mux.HandleFunc("GET /v1/functions", auth(g.listFunctions))
 	mux.HandleFunc("GET /v1/functions/{name}", auth(g.getFunction))

@@ -20,8 +20,10 @@ export class ApiError extends Error {
 // onUnauthorized is called when the key is refused (set by the app).
 export const hooks = { onUnauthorized() {} };
 
+// call sends a request; opts: method, body, headers, raw (return the
+// Response), key (instead of the session's, to try one).
 export async function call(path, opts = {}) {
-  const headers = { Authorization: 'Bearer ' + session.key, ...(opts.headers || {}) };
+  const headers = { Authorization: 'Bearer ' + (opts.key || session.key), ...(opts.headers || {}) };
   let body = opts.body;
   if (body !== undefined && typeof body !== 'string') {
     body = JSON.stringify(body);

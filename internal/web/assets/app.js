@@ -59,14 +59,14 @@ function signIn(main, message) {
     class: 'signin card',
     async onsubmit(e) {
       e.preventDefault();
-      session.set(input.value.trim());
+      const key = input.value.trim();
       try {
-        await call('/v1/functions');
+        await call('/v1/functions', { key });
       } catch (x) {
-        session.clear();
         err.textContent = 'Sign-in failed: ' + x.message;
         return;
       }
+      session.set(key);
       go(location.pathname === '/ui/' || location.pathname === '/ui' ? '/ui/functions' : location.pathname);
     },
   },

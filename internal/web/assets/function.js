@@ -23,7 +23,8 @@ export async function functionView(main, ctx, name) {
       call(fnPath(name, '/instances')).catch(() => null),
     ]);
     renderFigures(recs.records, stats, charts, period);
-    history.replaceChildren(historyTable(recs.records), recs.truncated ? el('p', { class: 'note' }, 'Older calls of the period are left out.') : null);
+    history.replaceChildren(historyTable(recs.records));
+    if (recs.truncated) history.append(el('p', { class: 'note' }, 'Older calls of the period are left out.'));
     const st = instanceState(inst);
     state.replaceChildren(badge(st.label, st.kind));
     instances.replaceChildren(instancesBlock(inst, recs.records));
@@ -97,11 +98,17 @@ function instancesBlock(inst, records) {
       el('dt', {}, 'Provisioned'), el('dd', {}, prov || 'none'),
       el('dt', {}, 'Max instances'), el('dd', {}, c.max_instances ? String(c.max_instances) : 'no cap')),
     table('Instances', [
-      { label: 'Version', cell: i => i.version },
+      { label: 'Version', cell: i => versionLabel(i.version) },
       { label: 'State', cell: i => badge(i.state, i.state === 'busy' ? 'run' : 'ok') },
       { label: 'Provisioned', cell: i => i.provisioned ? 'yes' : 'no' },
       { label: 'Idle since', cell: i => i.idle_since ? fmt.time(i.idle_since) : '–' },
     ], inst.instances || [], 'No instances: the function is scaled to zero.'));
+}
+
+// versionLabel shows an instance's version key (tenant/name/version/revision).
+function versionLabel(key) {
+  const p = String(key).split('/');
+  return p.length === 4 ? `${p[2]} (revision ${p[3]})` : key;
 }
 
 function invokeBox(name, after) {

@@ -30,7 +30,7 @@ export async function functionsView(main, ctx) {
     for (const r of recs.records) (byFn[r.function] = byFn[r.function] || []).push(r);
     const rows = functions.map((f, i) => ({ f, s: summarize(byFn[f.name] || []), st: instanceState(insts[i]) }));
     const all = summarize(recs.records);
-    body.replaceChildren(
+    body.replaceChildren(el('div', {},
       el('div', { class: 'stats' },
         stat('Functions', fmt.int(functions.length)),
         stat('Invocations, last hour', fmt.int(all.n)),
@@ -48,7 +48,7 @@ export async function functionsView(main, ctx) {
           { label: 'p99 (1 h)', num: true, cell: r => fmt.ms(r.s.p99) },
           { label: 'Cost (1 h)', num: true, cell: r => fmt.usd(r.s.cost) },
         ], rows, 'No functions yet: deploy one with `updraft deploy DIR`.')),
-      recs.truncated ? el('p', { class: 'note' }, 'Figures cover the newest 10,000 invocations of the hour.') : null);
+      recs.truncated ? el('p', { class: 'note' }, 'Figures cover the newest 10,000 invocations of the hour.') : null));
   };
   await load();
   ctx.every(10000, load);

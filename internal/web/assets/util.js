@@ -100,7 +100,7 @@ export function periodPicker(value, onchange) {
 
 // stat is a figure card.
 export const stat = (label, value, extra) =>
-  el('div', { class: 'stat', 'data-stat': label }, el('div', { class: 'stat-label' }, label), el('div', { class: 'stat-value' }, value), extra ? el('div', { class: 'stat-extra' }, extra) : null);
+  el('div', { class: 'stat', 'data-stat': label }, el('div', { class: 'stat-label' }, label), el('div', { class: 'stat-value' + (String(value).length > 10 ? ' long' : '') }, value), extra ? el('div', { class: 'stat-extra' }, extra) : null);
 
 // summarize turns usage records into the figures the views show.
 export function summarize(records) {

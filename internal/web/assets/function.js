@@ -127,12 +127,12 @@ function invokeBox(name, after) {
         const text = await res.text();
         const fnErr = res.headers.get('X-Amz-Function-Error');
         const log = res.headers.get('X-Amz-Log-Result');
-        out.replaceChildren(
+        out.replaceChildren(el('div', {},
           el('p', {}, badge(fnErr ? 'function error: ' + fnErr : 'succeeded', fnErr ? 'bad' : 'ok'), ' ',
             el('span', { class: 'muted' }, 'request '), el('code', { class: 'rid', 'data-invoked': true }, res.headers.get('X-Amzn-RequestId') || ''),
             el('span', { class: 'muted' }, ' on version ' + (res.headers.get('X-Amz-Executed-Version') || '?'))),
           el('pre', { class: 'out' }, text),
-          log ? el('details', {}, el('summary', {}, 'Log tail'), el('pre', { class: 'out' }, decodeLog(log))) : null);
+          log ? el('details', {}, el('summary', {}, 'Log tail'), el('pre', { class: 'out' }, decodeLog(log))) : null));
       } catch (err) {
         out.replaceChildren(el('p', { class: 'error', role: 'alert' }, err.message));
       } finally {

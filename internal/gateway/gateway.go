@@ -24,6 +24,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/web"
 )
 
 // Config tunes the HTTP front.
@@ -138,6 +139,8 @@ func (g *Gateway) routes() http.Handler {
 		// the API's (by default loopback) listener.
 		mux.Handle("GET /metrics", g.mx.Handler())
 	}
+	// The dashboard's page and files need no key: the page asks for one.
+	mux.Handle("GET "+web.Prefix, web.Handler())
 	auth := wire.Auth(g.authed)
 	rec := &recorder{ServeMux: mux}
 	g.mgmt.Register(rec, auth)

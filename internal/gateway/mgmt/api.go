@@ -44,6 +44,7 @@ func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("GET /v1/usage/records", auth(g.usageRecords)) // dashboard.go
 	mux.HandleFunc("GET /v1/storage", auth(g.storage))
 	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))

@@ -16,6 +16,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
@@ -46,6 +47,7 @@ type Daemon struct {
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
+	smtp     *mail.Server // inbound mail, when --smtp-listen is set
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -200,6 +202,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ml, err := d.openMail(ctx, st, reg, ctl, q)
+	if err != nil {
+		return err
+	}
 	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
 	if err := ctl.Start(ctx); err != nil {
 		return err
@@ -216,7 +222,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
 		return err
@@ -228,6 +234,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	ep := reachable(gw.Addr())
 	d.endpoint.Store(&ep)
 	d.onClose(gw.Close)
+	if err := d.startSMTP(ctx, ml); err != nil {
+		return err
+	}
 	if cfg.PprofListen != "" {
 		if err := d.startPprof(cfg.PprofListen); err != nil {
 			return err

@@ -92,6 +92,9 @@ func (s *Service) AddRoute(ctx context.Context, tenant, recipient, function, qua
 	if err != nil {
 		return nil, err
 	}
+	if err := checkQualifier(qualifier); err != nil {
+		return nil, err
+	}
 	if _, err := s.cfg.Function(ctx, tenant, function); err != nil {
 		return nil, err
 	}
@@ -108,6 +111,18 @@ func (s *Service) AddRoute(ctx context.Context, tenant, recipient, function, qua
 	}
 	s.log.Info("mail route added", "tenant", tenant, "recipient", rcpt, "fn", function, "qualifier", qualifier)
 	return got, nil
+}
+
+// checkQualifier accepts "" (the unqualified function), $LATEST, a
+// version number or an alias name.
+func checkQualifier(q string) error {
+	if q == "" || q == fn.LatestVersion || strings.Trim(q, "0123456789") == "" {
+		return nil
+	}
+	if err := fn.ValidateAliasName(q); err != nil {
+		return fn.InvalidParameter("qualifier %q: %v: use a version number or an alias", q, err)
+	}
+	return nil
 }
 
 // RemoveRoute deletes tenant's route of recipient.

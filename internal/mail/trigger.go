@@ -41,6 +41,9 @@ func declared(f *fn.Function, specs []json.RawMessage) (map[string]Route, error)
 		if err := dec.Decode(&ts); err != nil {
 			return nil, fn.InvalidParameter("mail trigger of %s: %v: the fields are recipients: [ADDRESS or @DOMAIN, …] and qualifier:", f.Name, err)
 		}
+		if err := checkQualifier(ts.Qualifier); err != nil {
+			return nil, err
+		}
 		if len(ts.Recipients) == 0 {
 			return nil, fn.InvalidParameter("mail trigger of %s has no recipients: list addresses or @domains, e.g. recipients: [help@example.com]", f.Name)
 		}

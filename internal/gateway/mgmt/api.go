@@ -7,6 +7,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
@@ -15,6 +16,7 @@ import (
 type Config struct {
 	Log    *slog.Logger
 	Backup BackupFunc // GET /v1/backup; nil answers 503
+	Mail   *mail.Service // /v1/mail; nil: not offered
 }
 
 // API serves /v1/.
@@ -50,6 +52,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+	g.registerMail(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -25,14 +25,14 @@ func TestParseHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantHeaders := []event.SESHeader{
-		{"Return-Path", "<jane@example.org>"},
-		{"From", "=?UTF-8?Q?Jane_D=C3=B6e?= <jane@example.org>"},
-		{"To", "help@example.com, \"Sales Team\" <sales@example.com>"},
-		{"Cc", "not an address list"},
-		{"Subject", "=?UTF-8?B?UHJpbnRlciDwn5SlIG9uIGZpcmU=?="},
-		{"Date", "Sun, 1 Mar 2026 08:29:59 +0000"},
-		{"Message-ID", "<1@example.org>"},
-		{"X-Folded", "one\ttwo"},
+		{Name: "Return-Path", Value: "<jane@example.org>"},
+		{Name: "From", Value: "=?UTF-8?Q?Jane_D=C3=B6e?= <jane@example.org>"},
+		{Name: "To", Value: "help@example.com, \"Sales Team\" <sales@example.com>"},
+		{Name: "Cc", Value: "not an address list"},
+		{Name: "Subject", Value: "=?UTF-8?B?UHJpbnRlciDwn5SlIG9uIGZpcmU=?="},
+		{Name: "Date", Value: "Sun, 1 Mar 2026 08:29:59 +0000"},
+		{Name: "Message-ID", Value: "<1@example.org>"},
+		{Name: "X-Folded", Value: "one\ttwo"},
 	}
 	if !reflect.DeepEqual(h.headers, wantHeaders) || h.truncated {
 		t.Fatalf("headers %q truncated %v", h.headers, h.truncated)

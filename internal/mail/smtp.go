@@ -238,8 +238,17 @@ func clean(s string) string {
 	}, s)
 }
 
-// slogPrinter carries go-smtp's error log into slog.
+// slogPrinter carries go-smtp's error log into slog: a client's broken
+// connection is routine (debug), a recovered panic is not (error).
 type slogPrinter struct{ log *slog.Logger }
 
-func (p slogPrinter) Printf(format string, v ...any) { p.log.Warn(fmt.Sprintf(format, v...)) }
-func (p slogPrinter) Println(v ...any)               { p.log.Warn(strings.TrimSuffix(fmt.Sprintln(v...), "\n")) }
+func (p slogPrinter) Printf(format string, v ...any) { p.emit(fmt.Sprintf(format, v...)) }
+func (p slogPrinter) Println(v ...any)               { p.emit(strings.TrimSuffix(fmt.Sprintln(v...), "\n")) }
+
+func (p slogPrinter) emit(msg string) {
+	if strings.Contains(msg, "panic") {
+		p.log.Error(msg)
+		return
+	}
+	p.log.Debug(msg)
+}

@@ -15,7 +15,7 @@ import (
 // Config tunes the adapter.
 type Config struct {
 	Log    *slog.Logger
-	Backup BackupFunc // GET /v1/backup; nil answers 503
+	Backup BackupFunc    // GET /v1/backup; nil answers 503
 	Mail   *mail.Service // /v1/mail; nil: not offered
 }
 

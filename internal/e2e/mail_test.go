@@ -96,20 +96,21 @@ func TestMailAcceptedSurvivesSIGKILL(t *testing.T) {
 		}
 		return string(out)
 	}
-	writeFunction(t, filepath.Join(work, "inbox"), map[string]string{
-		"updraft.yaml": "name: inbox\nruntime: python3.11\nhandler: app.handler\n",
-		"app.py":       "import json\ndef handler(event, context):\n    print('SUBJECT ' + event['Records'][0]['ses']['mail']['commonHeaders']['subject'])\n",
-	})
 	srv := serveMail(t, bin, env, addr, smtpAddr)
-	run("deploy", filepath.Join(work, "inbox"))
-	run("concurrency", "inbox", "--reserved", "0")
-	if out := run("mail", "route", "add", "Inbox@Example.com", "inbox"); !strings.Contains(out, "mail for inbox@example.com goes to inbox") {
+	// examples/mail-to-ticket declares help@example.com and
+	// @support.example.com in its updraft.yaml.
+	run("deploy", filepath.Join(moduleRoot(t), "examples", "mail-to-ticket"))
+	run("concurrency", "mail-to-ticket", "--reserved", "0")
+	if out := run("mail", "route", "add", "Inbox@Example.com", "mail-to-ticket"); !strings.Contains(out, "mail for inbox@example.com goes to mail-to-ticket") {
 		t.Fatalf("mail route add: %s", out)
 	}
-	if out := run("mail", "route", "ls"); !strings.Contains(out, "inbox@example.com") || !strings.Contains(out, "api") {
-		t.Fatalf("mail route ls: %s", out)
+	out := run("mail", "route", "ls")
+	for _, want := range []string{"@support.example.com  mail-to-ticket  yaml:mail-to-ticket", "help@example.com      mail-to-ticket  yaml:mail-to-ticket", "inbox@example.com     mail-to-ticket  api"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("mail route ls lacks %q:\n%s", want, out)
+		}
 	}
-	if err := sendPlain(smtpAddr, "inbox@example.com", "Subject: kept across a crash\r\n\r\nhi\r\n"); err != nil {
+	if err := sendPlain(smtpAddr, "help@example.com", "From: Ada <ada@example.org>\r\nSubject: Server down\r\n\r\nhelp\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Process.Kill(); err != nil {
@@ -118,14 +119,14 @@ func TestMailAcceptedSurvivesSIGKILL(t *testing.T) {
 	_ = srv.Wait()
 
 	serveMail(t, bin, env, addr, smtpAddr)
-	if out := run("logs", "inbox"); strings.Contains(out, "SUBJECT") {
+	if out := run("logs", "mail-to-ticket"); strings.Contains(out, "TICKET") {
 		t.Fatalf("the throttled function ran before it was allowed: %s", out)
 	}
-	run("concurrency", "inbox", "--delete")
+	run("concurrency", "mail-to-ticket", "--delete")
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		out := run("logs", "inbox")
-		if strings.Contains(out, "SUBJECT kept across a crash") {
+		out := run("logs", "mail-to-ticket")
+		if strings.Contains(out, `"queue": "help", "requester": "Ada <ada@example.org>", "subject": "Server down", "priority": "high"`) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/updraft-dev/updraft/internal/event"
 )
@@ -14,6 +15,17 @@ import (
 // maxEventHeaders bounds the headers an event carries (names and values);
 // beyond it the event says headersTruncated, as SES does.
 const maxEventHeaders = 10 << 10
+
+// Bounds of the common headers, so that an event stays far below the
+// 1 MB of an asynchronous invocation whatever the message: a value keeps
+// its first maxCommonValue bytes, an address list its first
+// maxListEntries entries of at most maxEntry bytes each.
+const (
+	maxCommonValue = 2048
+	maxListEntries = 50
+	maxEntry       = 256
+	maxListParse   = 4 * maxListEntries * maxEntry
+)
 
 // errMalformed marks a message whose header section cannot be read; the
 // SMTP session refuses it with 554 5.6.0.
@@ -29,8 +41,11 @@ type header struct {
 // parseHeader reads the header section of raw (RFC 5322: "Name: value"
 // lines, folded lines unfolded, up to the first empty line or the end).
 func parseHeader(raw []byte) (*header, error) {
-	h := &header{}
-	var all []event.SESHeader
+	type field struct {
+		name  string
+		value []byte // unfolded: continuation lines appended (linear, not quadratic)
+	}
+	var fields []field
 	for len(raw) > 0 {
 		line := raw
 		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
@@ -43,21 +58,24 @@ func parseHeader(raw []byte) (*header, error) {
 			break // the body follows
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if len(all) == 0 {
+			if len(fields) == 0 {
 				return nil, fmt.Errorf("%w: the message starts with a folded (indented) line, not a header", errMalformed)
 			}
-			all[len(all)-1].Value += string(line)
+			last := &fields[len(fields)-1]
+			last.value = append(last.value, line...)
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || !fieldName(line[:colon]) {
 			return nil, fmt.Errorf("%w: header line %q is not Name: value", errMalformed, clip(line))
 		}
-		all = append(all, event.SESHeader{Name: string(line[:colon]), Value: string(line[colon+1:])})
+		fields = append(fields, field{name: string(line[:colon]), value: append([]byte(nil), line[colon+1:]...)})
 	}
+	h := &header{}
+	all := make([]event.SESHeader, len(fields))
 	size := 0
-	for i := range all {
-		all[i].Value = strings.TrimSpace(all[i].Value)
+	for i, f := range fields {
+		all[i] = event.SESHeader{Name: f.name, Value: string(bytes.TrimSpace(f.value))}
 		if size += len(all[i].Name) + len(all[i].Value); size > maxEventHeaders {
 			h.truncated = true
 		} else {
@@ -99,8 +117,20 @@ func commonHeaders(all []event.SESHeader) event.SESCommonHeaders {
 	return event.SESCommonHeaders{
 		From: addresses(first["from"]), To: addresses(first["to"]), Cc: addresses(first["cc"]),
 		Bcc: addresses(first["bcc"]), Sender: addresses(first["sender"]), ReplyTo: addresses(first["reply-to"]),
-		Date: first["date"], MessageID: first["message-id"], Subject: decodeWords(first["subject"]),
+		Date: clipValue(first["date"], maxCommonValue), MessageID: clipValue(first["message-id"], maxCommonValue),
+		Subject: clipValue(decodeWords(clipValue(first["subject"], 4*maxCommonValue)), maxCommonValue),
 	}
+}
+
+// clipValue cuts s to at most n bytes, at a character boundary.
+func clipValue(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // decodeWords decodes RFC 2047 encoded words ("=?UTF-8?B?…?="); text it
@@ -121,17 +151,24 @@ func addresses(v string) []string {
 	if v == "" {
 		return nil
 	}
+	if len(v) > maxListParse {
+		// Only the first entries are kept: parse about as much as they
+		// need, cut after an address's comma.
+		if i := strings.LastIndexByte(v[:maxListParse], ','); i > 0 {
+			v = v[:i]
+		}
+	}
 	list, err := addrParser.ParseList(v)
 	if err != nil {
-		return []string{decodeWords(v)}
+		return []string{clipValue(decodeWords(v), maxEntry)}
 	}
-	out := make([]string, 0, len(list))
-	for _, a := range list {
+	out := make([]string, 0, min(len(list), maxListEntries))
+	for _, a := range list[:min(len(list), maxListEntries)] {
+		e := a.Address
 		if a.Name != "" {
-			out = append(out, a.Name+" <"+a.Address+">")
-		} else {
-			out = append(out, a.Address)
+			e = a.Name + " <" + a.Address + ">"
 		}
+		out = append(out, clipValue(e, maxEntry))
 	}
 	return out
 }

@@ -2,11 +2,14 @@ package mail
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/updraft-dev/updraft/internal/event"
+	"github.com/updraft-dev/updraft/internal/fn"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -62,6 +65,25 @@ func TestParseHeaderTruncatesBeyond10KB(t *testing.T) {
 	}
 }
 
+// A huge header section still makes a small event.
+func TestParseHeaderBoundsCommonHeaders(t *testing.T) {
+	var to strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&to, " \"%s\" <r%d@example.com>,\r\n", strings.Repeat("n", 400), i)
+	}
+	raw := "To:" + strings.TrimSuffix(to.String(), ",\r\n") + "\r\nSubject: " + strings.Repeat("é", 100000) + "\r\n\r\n"
+	h, err := parseHeader([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.common.To) != maxListEntries || len(h.common.To[0]) != maxEntry || len(h.common.Subject) != maxCommonValue || !h.truncated {
+		t.Fatalf("%d to, first %d bytes, subject %d bytes, truncated %v", len(h.common.To), len(h.common.To[0]), len(h.common.Subject), h.truncated)
+	}
+	if !utf8.ValidString(h.common.Subject) {
+		t.Fatal("the subject was cut inside a character")
+	}
+}
+
 func TestParseHeaderRefusesMalformed(t *testing.T) {
 	for _, raw := range []string{
 		" folded first: x\r\n\r\n",
@@ -110,8 +132,12 @@ func FuzzParseHeader(f *testing.F) {
 		if size > maxEventHeaders {
 			t.Fatalf("%d bytes of headers in the event", size)
 		}
-		if _, err := event.Encode(event.SESEvent{Records: []event.SESEventRecord{event.NewSESRecord(event.SESInput{Headers: h.headers, CommonHeaders: h.common})}}); err != nil {
+		b, err := event.Encode(event.SESEvent{Records: []event.SESEventRecord{event.NewSESRecord(event.SESInput{Headers: h.headers, CommonHeaders: h.common})}})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if len(b) > fn.MaxAsyncPayload/4 {
+			t.Fatalf("an event of %d bytes", len(b))
 		}
 	})
 }

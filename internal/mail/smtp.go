@@ -8,10 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/updraft-dev/updraft/internal/fn"
 )
 
 // ServerConfig tunes the SMTP server.
@@ -46,6 +50,10 @@ type Server struct {
 	ln   net.Listener
 	done chan error
 	log  *slog.Logger
+
+	mu      sync.Mutex
+	closing bool
+	busy    sync.WaitGroup // sessions inside DATA
 }
 
 // NewServer builds the server; its certificate is read now, so a bad one
@@ -110,25 +118,47 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
-// Close stops accepting, lets sessions finish until ctx is done, then
-// closes the rest. A message whose 250 was not sent is not accepted: its
-// client sends it again.
+// Close stops accepting, lets messages being received and stored finish
+// until ctx is done, then closes every connection (idle ones at once). A
+// message whose 250 was not sent is not accepted: its client sends it
+// again.
 func (s *Server) Close(ctx context.Context) error {
 	if s.ln == nil {
 		return nil
 	}
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		err = s.srv.Close()
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	err := s.ln.Close()
+	idle := make(chan struct{})
+	go func() { s.busy.Wait(); close(idle) }()
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		s.log.Warn("closing SMTP connections with messages still being stored: their clients send them again", "err", ctx.Err())
+	}
+	if cerr := s.srv.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && !errors.Is(cerr, smtp.ErrServerClosed) && err == nil {
+		err = cerr
 	}
 	if serr := <-s.done; serr != nil && err == nil {
 		err = serr
 	}
 	s.ln = nil
-	if errors.Is(err, smtp.ErrServerClosed) {
+	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
 	return err
+}
+
+// enter counts a session into DATA unless the server is closing.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.busy.Add(1)
+	return true
 }
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
@@ -183,6 +213,10 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	if !ss.srv.enter() {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down: try again later"}
+	}
+	defer ss.srv.busy.Done()
 	received := time.Now()
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -199,6 +233,9 @@ func (ss *session) Data(r io.Reader) error {
 	err = ss.srv.svc.Deliver(ctx, id, Envelope{From: ss.from, Routes: ss.routes, Rcpts: ss.rcpts, Raw: raw, Received: received})
 	if errors.Is(err, errMalformed) {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: " + err.Error()}
+	}
+	if err != nil && fn.AsError(err).Status == http.StatusRequestEntityTooLarge {
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message refused: its event is too large"}
 	}
 	if err != nil {
 		ss.srv.log.Error("mail not accepted", "message_id", id, "err", err)

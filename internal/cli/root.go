@@ -91,6 +91,7 @@ without any setup.`,
 		newReplayCmd(a),
 		newQueueCmd(a),
 		newTopicCmd(a),
+		newMailCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -74,7 +74,7 @@ var allowed = map[string][]string{
 	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},
-	"compat":       {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
+	"compat":       {"gateway", "daemon", "config", "apiclient", "fn", "deploy", "queue"},
 	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 

@@ -36,7 +36,7 @@ var invokeActions = map[string]bool{
 // adminOnly are the actions only admin keys may do: key management.
 func adminOnly(action string) bool {
 	a := strings.ToLower(action)
-	return strings.HasPrefix(a, "updraft:") && (strings.Contains(a, " /v1/keys") || strings.Contains(a, " /v1/tenants"))
+	return strings.HasPrefix(a, "updraft:") && (strings.Contains(a, " /v1/keys") || strings.Contains(a, " /v1/tenants") || strings.Contains(a, " /v1/backup"))
 }
 
 // ScopeAllows reports whether a key of scope may do action: an AWS-style

@@ -73,11 +73,13 @@ func restAuthorize(r *http.Request) error {
 	if r.Pattern == "" || (p.Unrestricted() && p.Scope == fn.ScopeAdmin) {
 		return nil
 	}
-	return wire.Authorize(r, restAction(r.Pattern), restResource(r, p.Tenant))
+	return wire.Authorize(r, RESTAction(r.Pattern), restResource(r, p.Tenant))
 }
 
-// restAction is the action of a mux pattern ("POST /2015-03-31/functions/{name}/invocations").
-func restAction(pattern string) string {
+// RESTAction is the action a REST route's pattern ("POST
+// /2015-03-31/functions/{name}/invocations") is authorized as:
+// "lambda:InvokeFunction", or "updraft:METHOD PATH" for /v1.
+func RESTAction(pattern string) string {
 	method, path, _ := strings.Cut(pattern, " ")
 	path = strings.TrimSuffix(path, "{$}")
 	if strings.HasPrefix(path, "/v1/") {

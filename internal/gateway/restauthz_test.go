@@ -14,8 +14,8 @@ func TestRESTActionsNamed(t *testing.T) {
 		{"GET /2019-09-25/functions/{name}/event-invoke-config/list", "lambda:ListFunctionEventInvokeConfigs"},
 		{"GET /v1/functions/{name}/logs", "updraft:GET /v1/functions/{name}/logs"},
 	} {
-		if got := restAction(c.pattern); got != c.want {
-			t.Errorf("restAction(%q) = %q, want %q", c.pattern, got, c.want)
+		if got := RESTAction(c.pattern); got != c.want {
+			t.Errorf("RESTAction(%q) = %q, want %q", c.pattern, got, c.want)
 		}
 	}
 }

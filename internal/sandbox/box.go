@@ -180,7 +180,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 	if spec.Stem && s.host.Namespaces {
 		if b.stem, err = s.stemDir(n); err != nil {
 			fail()
-			b.releaseNet()
+			b.releaseNet(false)
 			return nil, err
 		}
 		v.stem = b.stem
@@ -197,7 +197,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		}
 		v.scratch.close()
 		b.releaseTmp()
-		b.releaseNet()
+		b.releaseNet(false)
 		b.closeStem()
 		b.removeUser()
 		return nil, err
@@ -377,7 +377,8 @@ func (b *Box) Close() error {
 			}
 		}
 		b.releaseTmp()
-		b.releaseNet()
+		// Reused only when no process of the instance can be left in it.
+		b.releaseNet(b.cg != nil && b.closeErr == nil)
 		if err := b.closeStem(); err != nil && b.closeErr == nil {
 			b.closeErr = err
 		}
@@ -395,10 +396,11 @@ func (b *Box) releaseTmp() {
 	}
 }
 
-// releaseNet hands the instance's network namespace back to be torn down.
-func (b *Box) releaseNet() {
+// releaseNet hands the instance's network namespace back: to be reset and
+// reused if reusable, else let go.
+func (b *Box) releaseNet(reusable bool) {
 	if b.net != nil {
-		b.s.net.give(b.net)
+		b.s.net.give(b.net, reusable)
 		b.net = nil
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,10 +46,17 @@ type netHost struct {
 	nft    string
 
 	mu    sync.Mutex // the index allocator
-	used  []bool
+	state []slotState
 	next  int
-	inUse int
 }
+
+type slotState uint8
+
+const (
+	slotFree     slotState = iota
+	slotUsed               // by a namespace of the pool
+	slotDraining           // let go: its veth may still exist
+)
 
 var (
 	hostNetMu sync.Mutex
@@ -80,7 +88,7 @@ func releaseHostNet(h *netHost) error {
 		return nil
 	}
 	hostNet = nil
-	err := h.runNft("delete table inet " + h.table + "\n")
+	err := errors.Join(h.drain(), h.runNft("delete table inet "+h.table+"\n"))
 	h.nl.close()
 	unix.Close(h.ioctl)
 	unix.Close(h.claim)
@@ -129,7 +137,7 @@ func setupHostNet() (*netHost, error) {
 	if err := h.installRules(); err != nil {
 		return fail(err)
 	}
-	h.used = make([]bool, 1<<(32-blockBits-1))
+	h.state = make([]slotState, 1<<(32-blockBits-1))
 	return h, nil
 }
 
@@ -238,27 +246,65 @@ func (h *netHost) runNft(rules string) error {
 
 // alloc takes a free index, round robin, so that an address is reused as
 // late as possible (the conntrack entries of its last connections expire
-// meanwhile).
+// meanwhile). A let-go index is free once the kernel removed its veth.
 func (h *netHost) alloc() (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for range len(h.used) {
+	for range len(h.state) {
 		i := h.next
-		h.next = (h.next + 1) % len(h.used)
-		if !h.used[i] {
-			h.used[i] = true
-			h.inUse++
+		h.next = (h.next + 1) % len(h.state)
+		if h.state[i] == slotDraining && h.gone(i) {
+			h.state[i] = slotFree
+		}
+		if h.state[i] == slotFree {
+			h.state[i] = slotUsed
 			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("all %d instance addresses of %s in use", len(h.used), h.prefix)
+	return 0, fmt.Errorf("all %d instance addresses of %s in use", len(h.state), h.prefix)
 }
 
-func (h *netHost) free(i int) {
+// gone reports whether index i's veth no longer exists.
+func (h *netHost) gone(i int) bool {
+	_, err := ifIndex(h.ioctl, h.link(i))
+	return errors.Is(err, unix.ENODEV)
+}
+
+func (h *netHost) link(i int) string { return h.linkPrefix() + strconv.Itoa(i) }
+
+// free gives index i back; veth: one may still exist (the kernel removes it
+// with its namespace).
+func (h *netHost) free(i int, veth bool) {
 	h.mu.Lock()
-	h.used[i] = false
-	h.inUse--
+	h.state[i] = slotFree
+	if veth {
+		h.state[i] = slotDraining
+	}
 	h.mu.Unlock()
+}
+
+// drain waits up to 5 s for the kernel to remove the veths of let-go
+// namespaces, then removes what is left.
+func (h *netHost) drain() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var errs []error
+	for i, st := range h.state {
+		if st != slotDraining {
+			continue
+		}
+		for range 100 {
+			if h.gone(i) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := h.nl.delLink(h.link(i)); err != nil && !errors.Is(err, unix.ENODEV) {
+			errs = append(errs, fmt.Errorf("sandbox: %w", err))
+		}
+		h.state[i] = slotFree
+	}
+	return errors.Join(errs...)
 }
 
 // addrs are index i's two addresses: the host's end, the instance's.

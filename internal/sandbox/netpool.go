@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strconv"
-	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,11 +25,19 @@ import (
 // other address, is reachable; the platform's endpoint only through the
 // forwarder) and to another instance.
 //
-// Making a namespace and its veth takes milliseconds of kernel time, so a
+// Making a namespace and its veth takes milliseconds of kernel time (and
+// deleting a veth tens of ms, serialised on the kernel's RTNL lock), so a
 // pool keeps Config.WarmSlots of them ready, listeners open: a cold start
-// only enters one (setns) on its spawning thread. A namespace is never
-// reused: once its instance closed, it is torn down in the background (its
-// veth deleted, its descriptors closed, its index freed).
+// only enters one (setns) on its spawning thread. Once its instance
+// closed, a namespace is reset and reused, as the /tmp filesystems are,
+// when the instance's cgroup was removed (so no process of it is left
+// inside: nothing of it can see the next); the instance, without
+// capabilities, could not change its addresses, routes or settings, and
+// its sockets died with its processes; the reset replaces the platform's
+// two listeners, so that a connection it left unaccepted goes with them.
+// The rest are let go: their descriptors closed, the kernel tears the
+// namespace and its veth down in its own batches, and the index is free
+// again once the veth is gone.
 
 // netSlot is one ready namespace.
 type netSlot struct {
@@ -45,12 +51,12 @@ type netSlot struct {
 type netPool struct {
 	h     *netHost
 	log   *slog.Logger
-	warm  int
-	ready chan *netSlot
+	warm  int           // the ready count the keeper keeps up by making new ones
+	ready chan *netSlot // up to keepMax·warm, past warm by reuse only
+	used  chan *netSlot // to reset and reuse
 	want  chan struct{} // cap 1
 	stop  chan struct{}
 	done  chan struct{}
-	rel   sync.WaitGroup // teardowns in progress
 }
 
 // newNetPool sets up the host's side (once per process), makes one
@@ -60,7 +66,7 @@ func newNetPool(warm int, log *slog.Logger) (*netPool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &netPool{h: h, log: log, warm: warm, ready: make(chan *netSlot, warm),
+	p := &netPool{h: h, log: log, warm: warm, ready: make(chan *netSlot, keepMax*warm), used: make(chan *netSlot, keepMax*warm),
 		want: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	sl, err := p.make()
 	if err != nil {
@@ -84,9 +90,19 @@ func (p *netPool) take() (*netSlot, error) {
 	return p.make()
 }
 
-// give tears down a used namespace in the background.
-func (p *netPool) give(sl *netSlot) {
-	p.rel.Go(func() { p.discard(sl) })
+// give takes back the namespace of a closed instance: one whose processes
+// are known to be gone (reusable) is kept to be reset and reused if the
+// pool has room; the rest are let go.
+func (p *netPool) give(sl *netSlot, reusable bool) {
+	if reusable {
+		select {
+		case p.used <- sl:
+			p.wake()
+			return
+		default:
+		}
+	}
+	p.discard(sl)
 }
 
 func (p *netPool) wake() {
@@ -104,8 +120,21 @@ func (p *netPool) keep() {
 			return
 		case <-p.want:
 		}
-		for len(p.ready) < p.warm {
-			sl, err := p.make()
+		for {
+			var sl *netSlot
+			var err error
+			select {
+			case sl = <-p.used:
+				sl, err = p.reset(sl)
+			default:
+				if len(p.ready) >= p.warm {
+					break
+				}
+				sl, err = p.make()
+			}
+			if sl == nil && err == nil {
+				break
+			}
 			if err != nil {
 				p.log.Warn("sandbox: prepare an instance network namespace", "err", err)
 				break
@@ -127,7 +156,7 @@ func (p *netPool) make() (*netSlot, error) {
 	if err != nil {
 		return nil, err
 	}
-	sl := &netSlot{ns: -1, idx: idx, link: h.linkPrefix() + strconv.Itoa(idx)}
+	sl := &netSlot{ns: -1, idx: idx, link: h.link(idx)}
 	hostIP, instIP := h.addrs(idx)
 	err = onThrowawayThread(func() error {
 		api, endpoint, err := isolateNetwork()
@@ -191,22 +220,41 @@ func configureInside(inst, gw netip.Addr) error {
 
 func isNoDev(err error) bool { return errors.Is(err, unix.ENODEV) }
 
-// discard tears sl down: its listeners, its veth, the namespace (gone with
-// its last descriptor and process), its index.
+// reset replaces sl's listeners with new ones; on failure sl is let go.
+func (p *netPool) reset(sl *netSlot) (*netSlot, error) {
+	sl.api.Close()
+	sl.endpoint.Close()
+	sl.api, sl.endpoint = nil, nil
+	err := onThrowawayThread(func() error {
+		if err := unix.Setns(sl.ns, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("sandbox: enter a used network namespace: %w", err)
+		}
+		var err error
+		sl.api, sl.endpoint, err = listenInside()
+		return err
+	})
+	if err != nil {
+		p.discard(sl)
+		return nil, err
+	}
+	return sl, nil
+}
+
+// discard lets sl go: its listeners and descriptor closed, the kernel
+// removes the namespace, with its veth, once nothing holds it; its index is
+// free once the veth is gone (netHost.alloc).
 func (p *netPool) discard(sl *netSlot) {
 	for _, ln := range []net.Listener{sl.api, sl.endpoint} {
 		if ln != nil {
 			ln.Close()
 		}
 	}
-	if sl.ns >= 0 {
-		if err := p.h.nl.delLink(sl.link); err != nil && !isNoDev(err) {
-			p.log.Warn("sandbox: remove an instance's veth", "link", sl.link, "err", err)
-		}
+	veth := sl.ns >= 0
+	if veth {
 		unix.Close(sl.ns)
 		sl.ns = -1
 	}
-	p.h.free(sl.idx)
+	p.h.free(sl.idx, veth)
 }
 
 // close stops the keeper, tears down the ready namespaces, waits for the
@@ -219,10 +267,12 @@ func (p *netPool) close() error {
 		case sl := <-p.ready:
 			p.discard(sl)
 			continue
+		case sl := <-p.used:
+			p.discard(sl)
+			continue
 		default:
 		}
 		break
 	}
-	p.rel.Wait()
 	return releaseHostNet(p.h)
 }

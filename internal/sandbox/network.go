@@ -19,6 +19,12 @@ func isolateNetwork() (api, endpoint net.Listener, err error) {
 	if err := loopbackUp(); err != nil {
 		return nil, nil, err
 	}
+	return listenInside()
+}
+
+// listenInside listens on RuntimeAPIAddr and EndpointAddr in the thread's
+// network namespace.
+func listenInside() (api, endpoint net.Listener, err error) {
 	api, err = net.Listen("tcp", RuntimeAPIAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sandbox: Runtime API listener in the instance's network: %w", err)

@@ -272,7 +272,7 @@ func (in *instance) specialise(ctx context.Context, spec runtime.Spec, cmd comma
 	in.spec, in.log, in.started = spec, log, time.Now()
 	in.mu.Unlock()
 	in.forwardEndpoint() // its own network's endpoint listener, now that it is known
-	in.assign <- msg // cap 1, sent once
+	in.assign <- msg     // cap 1, sent once
 	if err := in.awaitReady(ctx); err != nil {
 		in.Close(context.Background())
 		// A stem that exited without a word (no /init/error, no /next) may

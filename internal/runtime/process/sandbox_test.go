@@ -203,7 +203,7 @@ func TestSandboxS6EscapeProbes(t *testing.T) {
 	b := start(t, r, goSpec(behaveDir))
 	ev := fmt.Sprintf(`{"action":"probe","paths":[%q,%q,"/var/task/bootstrap","/tmp/neighbour","/etc/passwd"],"pid":%d,"url":%q}`,
 		secret, filepath.Join(otherCode, "handler.py"), os.Getpid(),
-		"http://"+r.Addr()+"/"+a.token[:8]+strings.Repeat("0", tokenLen-8)+"/2018-06-01/runtime/invocation/next")
+		"http://"+r.apiAddr(&b.spec)+"/"+a.token[:8]+strings.Repeat("0", tokenLen-8)+"/2018-06-01/runtime/invocation/next")
 	p := probeResult(t, b, ev)
 	t.Logf("probe: %v", p)
 	want := map[string]string{

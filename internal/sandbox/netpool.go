@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -121,23 +120,13 @@ func (p *netPool) keep() {
 		case <-p.want:
 		}
 		for {
-			var sl *netSlot
-			var err error
-			select {
-			case sl = <-p.used:
-				sl, err = p.reset(sl)
-			default:
-				if len(p.ready) >= p.warm {
-					break
-				}
-				sl, err = p.make()
-			}
-			if sl == nil && err == nil {
-				break
-			}
+			sl, err := p.next()
 			if err != nil {
 				p.log.Warn("sandbox: prepare an instance network namespace", "err", err)
 				break
+			}
+			if sl == nil {
+				break // enough ready, nothing to reuse
 			}
 			select {
 			case p.ready <- sl:
@@ -146,6 +135,20 @@ func (p *netPool) keep() {
 			}
 		}
 	}
+}
+
+// next resets a used namespace, else makes one while fewer than warm are
+// ready; nil, nil when there is nothing to do.
+func (p *netPool) next() (*netSlot, error) {
+	select {
+	case sl := <-p.used:
+		return p.reset(sl)
+	default:
+	}
+	if len(p.ready) >= p.warm {
+		return nil, nil
+	}
+	return p.make()
 }
 
 // make creates a namespace with its listeners and veth, addressed and
@@ -217,8 +220,6 @@ func configureInside(inst, gw netip.Addr) error {
 	}
 	return nil
 }
-
-func isNoDev(err error) bool { return errors.Is(err, unix.ENODEV) }
 
 // reset replaces sl's listeners with new ones; on failure sl is let go.
 func (p *netPool) reset(sl *netSlot) (*netSlot, error) {

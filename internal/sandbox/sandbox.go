@@ -255,7 +255,7 @@ func (s *Sandbox) missing() []string {
 		w = append(w, "no memory.memsw (swap accounting): a function may exceed its memory limit into swap")
 	}
 	if !h.Namespaces {
-		w = append(w, "cannot create mount/PID/IPC/UTS namespaces: the /tmp size cap, the read-only code view, the hidden data dir and process isolation are not enforced")
+		w = append(w, "cannot create mount/PID/IPC/UTS namespaces: the /tmp size cap, the read-only code view, the hidden data dir, process and network isolation are not enforced")
 	}
 	return w
 }

@@ -75,7 +75,7 @@ var allowed = map[string][]string{
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},
 	"compat":       {"gateway", "daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "sandbox", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

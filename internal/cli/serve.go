@@ -50,6 +50,9 @@ overrides the defaults.`,
   # keep logs for 3 days and at most 200 MB of them
   updraft serve --log-max-age 72h --log-max-bytes 200000000
 
+  # let functions reach services on this host's loopback (no network isolation)
+  updraft serve --instance-network host
+
   # on the open internet: cut slow clients sooner, fewer connections per address
   updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64
 
@@ -76,6 +79,7 @@ overrides the defaults.`,
 	codeGrace := f.Duration("code-grace", def.CodeGrace, "delete code no function or version references once it is older than this")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
+	instNet := f.String("instance-network", def.InstanceNetwork, "isolated: each instance in a network namespace of its own, reaching the outside world through NAT but nothing on the host except the platform's endpoint, nor other instances; host: the host's network, loopback services included")
 	headerTimeout := f.Duration("header-timeout", def.HeaderTimeout, "time a client has to send a request's headers before its connection is closed")
 	bodyGrace := f.Duration("body-grace", def.BodyGrace, "time a request body may take before --body-min-rate applies")
 	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
@@ -110,6 +114,7 @@ overrides the defaults.`,
 		cfg.IdleBudgetMB = *idleBudget
 		cfg.StemCells = *stemCells
 		cfg.NoSandbox = noSandbox
+		cfg.InstanceNetwork = *instNet
 		cfg.LogMaxAge, cfg.LogMaxBytes, cfg.UsageMaxBytes = *logMaxAge, *logMaxBytes, *usageMaxBytes
 		cfg.CodeGrace = *codeGrace
 		cfg.HeaderTimeout = *headerTimeout

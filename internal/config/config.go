@@ -49,6 +49,12 @@ type Config struct {
 	// interpreter's start-up (0: none).
 	StemCells int
 	NoSandbox bool // run functions as plain processes: no limits, no isolation
+	// InstanceNetwork is InstanceNetworkIsolated (each instance in a
+	// network namespace of its own: the outside world through NAT, nothing
+	// of the host but the platform's endpoint, no other instance) or
+	// InstanceNetworkHost (the host's network, its loopback services
+	// included).
+	InstanceNetwork string
 	// HeaderTimeout bounds the arrival of a request's headers.
 	HeaderTimeout time.Duration
 	// BodyGrace and BodyMinRate (bytes per second) bound the arrival of a
@@ -70,6 +76,12 @@ type Config struct {
 	SMTPMaxBytes            int64
 }
 
+// Instance networks (Config.InstanceNetwork).
+const (
+	InstanceNetworkIsolated = "isolated"
+	InstanceNetworkHost     = "host"
+)
+
 // Default returns the embedded single-machine defaults.
 func Default() Config {
 	return Config{
@@ -86,6 +98,7 @@ func Default() Config {
 		ThrottleWait:      300 * time.Millisecond,
 		StemCells:         2,
 		KeepAlivePolicy:   "fixed",
+		InstanceNetwork:   InstanceNetworkIsolated,
 
 		HeaderTimeout: 10 * time.Second,
 		BodyGrace:     10 * time.Second,
@@ -155,6 +168,13 @@ func (c *Config) Validate() error {
 		if !strings.HasPrefix(p, "fixed:") || err != nil || d <= 0 {
 			return fmt.Errorf("config: keep-alive policy %q: use fixed:DURATION (e.g. fixed:10m) or adaptive", p)
 		}
+	}
+	switch c.InstanceNetwork {
+	case "":
+		c.InstanceNetwork = InstanceNetworkIsolated
+	case InstanceNetworkIsolated, InstanceNetworkHost:
+	default:
+		return fmt.Errorf("config: instance network %q: use %s or %s", c.InstanceNetwork, InstanceNetworkIsolated, InstanceNetworkHost)
 	}
 	if c.StemCells < 0 {
 		return fmt.Errorf("config: stem cells %d must not be negative", c.StemCells)

@@ -128,7 +128,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(mt.Close)
 
-	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), ScratchDir: cfg.ScratchDir(), Disable: cfg.NoSandbox, Log: d.log})
+	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), ScratchDir: cfg.ScratchDir(), Disable: cfg.NoSandbox,
+		HostNetwork: cfg.InstanceNetwork == config.InstanceNetworkHost, Log: d.log})
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ var allowed = map[string][]string{
 	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
 	// State services: object storage and tables, their events on the spine.
 	"objects":     {"queue", "dispatch", "event", "store", "fn"},
-	"tables/attr": {},
+	"tables/attr": {"fn"},
 	"tables/expr": {"tables/attr", "fn"},
 	"tables":      {"tables/attr", "tables/expr", "queue", "dispatch", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.

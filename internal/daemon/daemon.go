@@ -25,6 +25,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
+	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/topic"
 )
 
@@ -42,6 +43,7 @@ type Daemon struct {
 	reg    *registry.Registry
 	qm     *queue.Manager
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	tables *tables.Store
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.

@@ -234,11 +234,11 @@ func TestDynamoDBRecordGolden(t *testing.T) {
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	golden(t, "dynamodb-modify", DynamoDBEvent{Records: []DynamoDBRecord{NewDynamoDBRecord(DynamoDBRecordInput{
 		EventID: "c4ca4238a0b923820dcc509a6f75849b", EventName: "MODIFY", Region: "local",
-		StreamARN: "arn:aws:dynamodb:local:000000000001:table/users/stream/2026-01-02T03:04:05.000",
-		Created:   created,
-		Keys:      json.RawMessage(`{"id":{"S":"a"}}`),
-		NewImage:  json.RawMessage(`{"id":{"S":"a"},"n":{"N":"2"}}`),
-		OldImage:  json.RawMessage(`{"id":{"S":"a"},"n":{"N":"1"}}`),
+		StreamARN:      "arn:aws:dynamodb:local:000000000001:table/users/stream/2026-01-02T03:04:05.000",
+		Created:        created,
+		Keys:           json.RawMessage(`{"id":{"S":"a"}}`),
+		NewImage:       json.RawMessage(`{"id":{"S":"a"},"n":{"N":"2"}}`),
+		OldImage:       json.RawMessage(`{"id":{"S":"a"},"n":{"N":"1"}}`),
 		SequenceNumber: "000000000000000000042", SizeBytes: 26, ViewType: "NEW_AND_OLD_IMAGES",
 	})}})
 	golden(t, "dynamodb-ttl-remove", NewDynamoDBRecord(DynamoDBRecordInput{

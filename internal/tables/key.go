@@ -77,72 +77,9 @@ func (p keyPart) compare(o keyPart) int {
 	return bytes.Compare(p.raw, o.raw)
 }
 
-// canonicalNumber checks s is a DynamoDB number (up to 38 significant
-// digits, magnitude 1E-130 to 1E+126) and returns it in one canonical
-// decimal form: no exponent, no leading or trailing zeros, "-" only when
-// negative.
-func canonicalNumber(s string) (string, error) {
-	bad := func() (string, error) {
-		return "", validation("A value provided cannot be converted into a number: %q", s)
-	}
-	t := strings.TrimSpace(s)
-	neg := false
-	if t != "" && (t[0] == '-' || t[0] == '+') {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	mant, expStr, hasExp := strings.Cut(strings.ToLower(t), "e")
-	exp := 0
-	if hasExp {
-		e, ok := atoi(expStr)
-		if !ok {
-			return bad()
-		}
-		exp = e
-	}
-	ip, fp, _ := strings.Cut(mant, ".")
-	if ip == "" && fp == "" {
-		return bad()
-	}
-	digits := ip + fp
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return bad()
-		}
-	}
-	exp -= len(fp)
-	digits = strings.TrimLeft(digits, "0")
-	if digits == "" {
-		return "0", nil
-	}
-	for strings.HasSuffix(digits, "0") {
-		digits = digits[:len(digits)-1]
-		exp++
-	}
-	if len(digits) > 38 {
-		return "", validation("Attempting to store more than 38 significant digits in a Number: %q", s)
-	}
-	mag := len(digits) + exp // the value is 0.DIGITS × 10^mag
-	if mag > 126 {
-		return "", validation("Number overflow. Attempting to store a number with magnitude larger than supported range: %q", s)
-	}
-	if mag < -129 {
-		return "", validation("Number underflow. Attempting to store a number with magnitude smaller than supported range: %q", s)
-	}
-	var out string
-	switch {
-	case exp >= 0:
-		out = digits + strings.Repeat("0", exp)
-	case -exp < len(digits):
-		out = digits[:len(digits)+exp] + "." + digits[len(digits)+exp:]
-	default:
-		out = "0." + strings.Repeat("0", -exp-len(digits)) + digits
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out, nil
-}
+// canonicalNumber checks s is a DynamoDB number and returns its
+// canonical form.
+func canonicalNumber(s string) (string, error) { return attr.CanonicalNumber(s) }
 
 func atoi(s string) (int, bool) {
 	neg := false

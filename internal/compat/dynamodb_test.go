@@ -105,6 +105,14 @@ func TestDynamoDBTables(t *testing.T) {
 		aws.ToString(tb.LatestStreamArn) != arn || len(tb.KeySchema) != 1 || tb.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
 		t.Fatalf("DescribeTable %+v", tb)
 	}
+	if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String("users"),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String("users")})
+	if err != nil || ttl.TimeToLiveDescription.TimeToLiveStatus != types.TimeToLiveStatusEnabled || aws.ToString(ttl.TimeToLiveDescription.AttributeName) != "exp" {
+		t.Fatalf("DescribeTimeToLive %+v %v", ttl, err)
+	}
 	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("users")}); err != nil {
 		t.Fatal(err)
 	}

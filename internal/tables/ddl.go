@@ -139,7 +139,7 @@ func (s *Store) SetStream(ctx context.Context, tenant, name, view string) (Info,
 
 // SetTTL turns time to live on (attribute) or off ("").
 func (s *Store) SetTTL(ctx context.Context, tenant, name, attribute string, enabled bool) (Info, error) {
-	return s.update(ctx, tenant, name, func(t *Table) error {
+	info, err := s.update(ctx, tenant, name, func(t *Table) error {
 		switch {
 		case enabled && t.TTLAttribute != "":
 			return validation("TimeToLive is already enabled")
@@ -157,4 +157,8 @@ func (s *Store) SetTTL(ctx context.Context, tenant, name, attribute string, enab
 		}
 		return nil
 	})
+	if err != nil || !enabled {
+		return info, err
+	}
+	return info, s.indexTTL(ctx, &info.Table)
 }

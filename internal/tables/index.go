@@ -190,3 +190,18 @@ func (x *index) expired(now int64, n int) []entry {
 	}
 	return out
 }
+
+// setExpiry sets the TTL of the given items that are still there.
+func (x *index) setExpiry(es []entry) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, e := range es {
+		p, ok := x.parts[e.key.hash.canon]
+		if !ok {
+			continue
+		}
+		if i, found := p.find(e.key); found {
+			p.entries[i].expires = e.expires
+		}
+	}
+}

@@ -3,7 +3,6 @@ package tables
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nuid"
@@ -65,8 +64,3 @@ func DecodeRecord(data []byte, seq uint64) (event.DynamoDBRecord, error) {
 
 // RecordSubjects is the filter of table id's stream records.
 func RecordSubjects(id string) string { return changePrefix(id) + "*" }
-
-// created is when a record was made (for ApproximateCreationDateTime).
-func created(r event.DynamoDBRecord) time.Time {
-	return time.Unix(int64(r.Change.ApproximateCreationDateTime), 0)
-}

@@ -96,6 +96,8 @@ func (s *Store) Start(ctx context.Context) error {
 		cancel()
 		return err
 	}
+	s.wg.Add(1)
+	go s.runReaper(wctx)
 	return nil
 }
 

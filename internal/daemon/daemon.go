@@ -43,7 +43,7 @@ type Daemon struct {
 	reg    *registry.Registry
 	qm     *queue.Manager
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
-	tables *tables.Store
+	tables atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.

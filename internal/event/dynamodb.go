@@ -87,3 +87,55 @@ type DDBStreamBatchInfo struct {
 	BatchSize                       int    `json:"batchSize"`
 	StreamARN                       string `json:"streamArn"`
 }
+
+// StreamFailureRecord is what a stream event source mapping sends its
+// OnFailure destination for a batch it gives up on.
+type StreamFailureRecord struct {
+	RequestContext     DestinationRequestContext   `json:"requestContext"`
+	ResponseContext    *DestinationResponseContext `json:"responseContext,omitempty"`
+	Version            string                      `json:"version"`
+	Timestamp          string                      `json:"timestamp"`
+	DDBStreamBatchInfo DDBStreamBatchInfo          `json:"DDBStreamBatchInfo"`
+}
+
+// Conditions of a stream failure record.
+const (
+	ConditionRetryAttemptsExhausted = "RetryAttemptsExhausted"
+	ConditionRecordAge              = "RecordAgeExceeded"
+)
+
+// StreamFailureInput is what NewStreamFailureRecord needs.
+type StreamFailureInput struct {
+	RequestID   string
+	FunctionARN string
+	Condition   string
+	Invokes     int
+	// Response is nil when the function never answered (a platform error).
+	Response                  *DestinationResponse
+	At                        time.Time
+	ShardID                   string
+	FirstSeq, LastSeq         string
+	FirstArrival, LastArrival time.Time
+	BatchSize                 int
+	StreamARN                 string
+}
+
+// NewStreamFailureRecord builds the on-failure record of a stream batch,
+// in the shape Lambda documents for DynamoDB stream sources.
+func NewStreamFailureRecord(in StreamFailureInput) StreamFailureRecord {
+	r := StreamFailureRecord{
+		RequestContext: DestinationRequestContext{RequestID: in.RequestID, FunctionARN: in.FunctionARN, Condition: in.Condition, ApproximateInvokeCount: in.Invokes},
+		Version:        "1.0",
+		Timestamp:      in.At.UTC().Format("2006-01-02T15:04:05.000Z"),
+		DDBStreamBatchInfo: DDBStreamBatchInfo{
+			ShardID: in.ShardID, StartSequenceNumber: in.FirstSeq, EndSequenceNumber: in.LastSeq,
+			ApproximateArrivalOfFirstRecord: in.FirstArrival.UTC().Format(time.RFC3339),
+			ApproximateArrivalOfLastRecord:  in.LastArrival.UTC().Format(time.RFC3339),
+			BatchSize:                       in.BatchSize, StreamARN: in.StreamARN,
+		},
+	}
+	if in.Response != nil {
+		r.ResponseContext = &DestinationResponseContext{StatusCode: in.Response.StatusCode, ExecutedVersion: in.Response.ExecutedVersion, FunctionError: in.Response.FunctionError}
+	}
+	return r
+}

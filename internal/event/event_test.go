@@ -247,3 +247,16 @@ func TestDynamoDBRecordGolden(t *testing.T) {
 		SizeBytes: 12, ViewType: "KEYS_ONLY", ByService: true,
 	}))
 }
+
+func TestStreamFailureRecordGolden(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 21e6, time.UTC)
+	golden(t, "dynamodb-stream-failure", NewStreamFailureRecord(StreamFailureInput{
+		RequestID: "316aa6d0-8154-4f6c-9af7-85d5f4a6bc81", FunctionARN: "arn:aws:lambda:local:000000000001:function:f",
+		Condition: ConditionRetryAttemptsExhausted, Invokes: 3,
+		Response: &DestinationResponse{StatusCode: 200, ExecutedVersion: "$LATEST", FunctionError: "Unhandled"},
+		At:       at, ShardID: "shardId-00000000000000000001-00000001",
+		FirstSeq: "000000000000000000007", LastSeq: "000000000000000000009",
+		FirstArrival: at.Add(-2 * time.Second), LastArrival: at.Add(-time.Second), BatchSize: 2,
+		StreamARN: "arn:aws:dynamodb:local:000000000001:table/t/stream/2026-01-02T03:04:05.000",
+	}))
+}

@@ -64,3 +64,5 @@ func DecodeRecord(data []byte, seq uint64) (event.DynamoDBRecord, error) {
 
 // RecordSubjects is the filter of table id's stream records.
 func RecordSubjects(id string) string { return changePrefix(id) + "*" }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

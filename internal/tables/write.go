@@ -329,7 +329,7 @@ func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
 		return 0, fmt.Errorf("tables: commit reply %q: %w", reply.Data, err)
 	}
 	if ack.Error != nil {
-		if ack.Error.ErrCode == uint16(jetstream.JSErrCodeStreamWrongLastSequence) {
+		if wrongLast(jetstream.ErrorCode(ack.Error.ErrCode)) {
 			return 0, conflict("an item")
 		}
 		return 0, fn.Internal(fmt.Errorf("tables: commit: %s (%d)", ack.Error.Description, ack.Error.ErrCode))
@@ -339,7 +339,7 @@ func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
 
 func publishErr(err error) error {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+	if errors.As(err, &apiErr) && wrongLast(apiErr.ErrorCode) {
 		return conflict("an item")
 	}
 	return fmt.Errorf("tables: publish: %w", err)
@@ -407,3 +407,9 @@ func cloneItem(it attr.Item) attr.Item {
 
 // now is the clock of stream records.
 var now = time.Now
+
+// wrongLast reports the store's refusal of a write whose expected last
+// subject sequence was stale (a concurrent write on another node).
+func wrongLast(c jetstream.ErrorCode) bool {
+	return c == jetstream.JSErrCodeStreamWrongLastSequence || c == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}

@@ -65,12 +65,13 @@ var allowed = map[string][]string{
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
 		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "topic", "fn"},
-	"replay":    {"scheduler", "pool", "runtime", "fn"},
-	"apiclient": {"fn"},
-	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
-	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
-	"compat":    {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
+	"replay":       {"scheduler", "pool", "runtime", "fn"},
+	"apiclient":    {"fn"},
+	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
+	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
+	"compat/fnsdk": {},
+	"compat":       {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

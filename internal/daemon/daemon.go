@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,9 @@ type Daemon struct {
 	qm     *queue.Manager
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
 	tables atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
+	// endpoint is the gateway's address as instances reach it (host:port),
+	// set once it listens; instances started before get no AWS access.
+	endpoint atomic.Pointer[string]
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -158,6 +162,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	pl, err := pool.New(pool.Config{
 		KeepAlive: kaCfg.Fixed, MaxInstances: cfg.MaxInstances, CapacityMB: cfg.FunctionMemoryMB,
 		Policy: scheduler.NewKeepAlive(kaCfg), IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
+		MaxAge: registry.MaxSessionLifetime / 2, // instances' credentials outlive them
 	}, rt)
 	if err != nil {
 		return err
@@ -176,7 +181,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
+	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -210,6 +215,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ctl.RegisterTrigger("queue", maps.QueueTriggers())
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
@@ -222,6 +228,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.gw = gw
+	ep := reachable(gw.Addr())
+	d.endpoint.Store(&ep)
 	d.onClose(gw.Close)
 	if cfg.PprofListen != "" {
 		if err := d.startPprof(cfg.PprofListen); err != nil {
@@ -230,6 +238,28 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.log.Info("updraft started", "listen", gw.Addr(), "data_dir", cfg.DataDir)
 	return nil
+}
+
+// instanceEndpoint is the endpoint's address for instances' AWS SDKs, ""
+// before it listens.
+func (d *Daemon) instanceEndpoint() string {
+	if p := d.endpoint.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// reachable turns a listen address into one a local client dials: an
+// unspecified host (0.0.0.0, ::, "") becomes loopback.
+func reachable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Addr is the HTTP API's actual listen address (host:port).

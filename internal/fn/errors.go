@@ -52,6 +52,7 @@ const (
 	TypeRequestEntityTooLarge  = "RequestEntityTooLargeException"
 	TypeProvisionedConcurrency = "ProvisionedConcurrencyConfigNotFoundException"
 	TypeRequestTimeout         = "RequestTimeoutException"
+	TypeExpiredToken           = "ExpiredTokenException"
 )
 
 // Errorf builds an *Error with a formatted message.

@@ -228,6 +228,16 @@ func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 			wire.Error(w, g.cfg.Log, err)
 			return
 		}
+		p, err := g.principal(r, tenant)
+		if err != nil {
+			wire.Error(w, g.cfg.Log, err)
+			return
+		}
+		r = r.WithContext(wire.WithPrincipal(r.Context(), p))
+		if err := restAuthorize(r); err != nil {
+			wire.Error(w, g.cfg.Log, err)
+			return
+		}
 		h(w, r, tenant)
 	}
 }

@@ -57,10 +57,13 @@ type Mapping struct {
 	WindowSeconds  int  `json:"window_seconds,omitempty"`
 	ReportFailures bool `json:"report_failures,omitempty"`
 	// MaxConcurrency is ScalingConfig.MaximumConcurrency; 0: unset.
-	MaxConcurrency int `json:"max_concurrency,omitempty"`
+	MaxConcurrency int  `json:"max_concurrency,omitempty"`
+	Enabled        bool `json:"enabled"`
 	// Stream is set for a table stream source (Queue is then "").
-	Stream       *Stream   `json:"stream,omitempty"`
-	Enabled      bool      `json:"enabled"`
+	Stream *Stream `json:"stream,omitempty"`
+	// Owner is "yaml" for a mapping its function's updraft.yaml declared
+	// (`type: queue`): a redeploy without it removes it. "" for the API's.
+	Owner        string    `json:"owner,omitempty"`
 	Reason       string    `json:"reason,omitempty"` // StateTransitionReason
 	Created      time.Time `json:"created"`
 	LastModified time.Time `json:"last_modified"`

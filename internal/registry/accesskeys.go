@@ -84,8 +84,13 @@ func (r *Registry) UseMasterKey(path string) error {
 	if err != nil {
 		return fmt.Errorf("registry: sealing key: %w", err)
 	}
+	sk, err := hkdf.Key(sha256.New, master, nil, "updraft session credentials v1", 32)
+	if err != nil {
+		return fmt.Errorf("registry: derive session key: %w", err)
+	}
 	r.keysMu.Lock()
 	r.aead = aead
+	r.sessionKey = sk
 	r.keysMu.Unlock()
 	return nil
 }

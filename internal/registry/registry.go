@@ -50,10 +50,11 @@ type Registry struct {
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
 
-	keysMu sync.RWMutex
-	keys   map[string]string    // sha256 hex of an API key → tenant (known-good keys only)
-	access map[string]accessKey // access key id → tenant and secret (known-good keys only)
-	aead   cipher.AEAD          // seals access key secrets; nil until UseMasterKey
+	keysMu     sync.RWMutex
+	keys       map[string]string    // sha256 hex of an API key → tenant (known-good keys only)
+	access     map[string]accessKey // access key id → tenant and secret (known-good keys only)
+	aead       cipher.AEAD          // seals access key secrets; nil until UseMasterKey
+	sessionKey []byte               // signs session credentials; nil until UseMasterKey
 
 	watcher   jetstream.KeyWatcher
 	done      chan struct{} // closed when the watch goroutine returns

@@ -26,6 +26,13 @@ import (
 type Config struct {
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
+	// Endpoint returns the platform's AWS-compatible endpoint (host:port)
+	// for instances' AWS_ENDPOINT_URL; nil gives instances no AWS access.
+	Endpoint func() string
+	// SessionLifetime is how long an instance's credentials last
+	// (registry.MaxSessionLifetime when 0); the pool retires instances
+	// well before.
+	SessionLifetime time.Duration
 }
 
 // Router is the invoke path: resolve the version, admit the call and take
@@ -137,13 +144,38 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		if err != nil {
 			return runtime.Spec{}, err
 		}
+		access, err := r.awsAccess(f)
+		if err != nil {
+			return runtime.Spec{}, err
+		}
 		return runtime.Spec{
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, LambdaRuntime: f.LambdaRuntime(), Handler: f.Handler,
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
-			EphemeralMB: f.EphemeralStorageMB, Network: f.Network,
+			EphemeralMB: f.EphemeralStorageMB, Network: f.Network, AWS: access,
 		}, nil
 	}
+}
+
+// awsAccess mints the session credentials of a new instance of f: its
+// tenant's, limited to f's permissions, with the endpoint.
+func (r *Router) awsAccess(f *fn.Function) (*runtime.AWSAccess, error) {
+	if r.cfg.Endpoint == nil {
+		return nil, nil
+	}
+	endpoint := r.cfg.Endpoint()
+	if endpoint == "" {
+		return nil, nil
+	}
+	lifetime := r.cfg.SessionLifetime
+	if lifetime <= 0 {
+		lifetime = registry.MaxSessionLifetime
+	}
+	c, err := r.reg.NewSession(registry.Session{Tenant: f.Tenant, Function: f.Name, Permissions: f.Permissions}, lifetime)
+	if err != nil {
+		return nil, fmt.Errorf("router: credentials for %s: %w", f.Name, err)
+	}
+	return &runtime.AWSAccess{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Endpoint: endpoint}, nil
 }
 
 func (r *Router) acquire(ctx context.Context, f *fn.Function, version string, sync bool) (*scheduler.Lease, error) {

@@ -45,6 +45,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("GET /v1/storage", auth(g.storage))
 	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
+	mux.HandleFunc("POST /v1/session", auth(g.createSession))
 	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))

@@ -59,9 +59,10 @@ func (v arith) value(it attr.Item) (attr.Value, error) {
 
 // Apply returns the item the update makes of item (nil: no item yet). The
 // input is never modified. Every SET value is computed from the item as it
-// was before the update; then SET, ADD, DELETE and REMOVE are applied
-// (REMOVEs of list elements from the highest index down, so indexes refer
-// to the original list).
+// was before the update; then SET (list elements in index order, so
+// several appends past the end keep their order), ADD, DELETE and REMOVE
+// are applied (REMOVEs of list elements from the highest index down, so
+// indexes refer to the original list).
 func (u *Update) Apply(item attr.Item) (attr.Item, error) {
 	out := make(attr.Item, len(item)+len(u.sets))
 	for k, v := range item {
@@ -75,8 +76,13 @@ func (u *Update) Apply(item attr.Item) (attr.Item, error) {
 		}
 		vals[i] = v
 	}
-	for i, s := range u.sets {
-		if err := setPath(out, s.path, vals[i]); err != nil {
+	order := make([]int, len(u.sets))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return pathLess(u.sets[order[i]].path, u.sets[order[j]].path) })
+	for _, i := range order {
+		if err := setPath(out, u.sets[i].path, vals[i]); err != nil {
 			return nil, err
 		}
 	}

@@ -18,10 +18,10 @@ type operand interface {
 }
 
 type (
-	andNode     struct{ l, r cond }
-	orNode      struct{ l, r cond }
-	notNode     struct{ x cond }
-	cmpNode     struct {
+	andNode struct{ l, r cond }
+	orNode  struct{ l, r cond }
+	notNode struct{ x cond }
+	cmpNode struct {
 		op   string
 		l, r operand
 	}

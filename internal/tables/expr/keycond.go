@@ -154,3 +154,21 @@ func (k *KeyCondition) Match(sortKey attr.Value) bool {
 	hi, ok := attr.Compare(sortKey, r.Values[1]) // BETWEEN
 	return ok && c >= 0 && hi <= 0
 }
+
+// CheckTypes checks the condition's values against the key attributes'
+// types from the table's schema (rangeType "" when there is no sort key),
+// with DynamoDB's message.
+func (k *KeyCondition) CheckTypes(hashType, rangeType string) error {
+	bad := fn.Validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+	if k.Hash.Type() != hashType {
+		return bad
+	}
+	if k.Range != nil {
+		for _, v := range k.Range.Values {
+			if v.Type() != rangeType {
+				return bad
+			}
+		}
+	}
+	return nil
+}

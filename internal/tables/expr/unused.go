@@ -72,3 +72,46 @@ func isNilExpr(e Expr) bool {
 	}
 	return false
 }
+
+// CheckPlaceholders checks a request's ExpressionAttributeNames and
+// ExpressionAttributeValues themselves, as DynamoDB does before parsing:
+// keys spelled #name and :value, names non-empty, values valid.
+func CheckPlaceholders(names Names, values Values) error {
+	for _, k := range sortedKeys(keySet(names)) {
+		if !placeholder(k, '#') {
+			return fn.Validation("ExpressionAttributeNames contains invalid key: Syntax error; key: %q", k)
+		}
+		if names[k] == "" {
+			return fn.Validation("ExpressionAttributeNames contains invalid value: Empty attribute name; key: %q", k)
+		}
+	}
+	for _, k := range sortedKeys(keySet(values)) {
+		if !placeholder(k, ':') {
+			return fn.Validation("ExpressionAttributeValues contains invalid key: Syntax error; key: %q", k)
+		}
+		if err := values[k].Validate(); err != nil {
+			return fn.Validation("ExpressionAttributeValues contains invalid value: %s for key %s", fn.AsError(err).Message, k)
+		}
+	}
+	return nil
+}
+
+func keySet[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func placeholder(k string, prefix byte) bool {
+	if len(k) < 2 || k[0] != prefix {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		if !isWordChar(k[i]) {
+			return false
+		}
+	}
+	return true
+}

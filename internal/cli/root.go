@@ -90,6 +90,7 @@ without any setup.`,
 		newReplayCmd(a),
 		newQueueCmd(a),
 		newTopicCmd(a),
+		newTableCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -216,6 +216,9 @@ func (s *Store) transact(ctx context.Context, tenant string, ms []Mutation, src 
 		if p.old == nil && nw == nil {
 			continue // deleting what is not there: nothing changes
 		}
+		if nw != nil {
+			nw = canonicalItem(nw)
+		}
 		oldJSON, newJSON, size, err := encodeItems(p.old, nw)
 		if err != nil {
 			return nil, err

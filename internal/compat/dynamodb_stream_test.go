@@ -288,3 +288,120 @@ func TestDynamoDBStreamRestart(t *testing.T) {
 		t.Fatalf("the function got %v across the restart", got)
 	}
 }
+
+// TestDynamoDBStreamBisect: with BisectBatchOnFunctionError a failing
+// batch is split in halves until the record at fault is alone; it goes
+// to the on-failure queue and the records around it are
+// delivered, in order.
+func TestDynamoDBStreamBisect(t *testing.T) {
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, db := p.lambda(), p.ddb()
+	_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("onchange"), Runtime: types.RuntimePython312, Handler: aws.String("app.handler"),
+		Role: aws.String("r"), Code: &types.FunctionCode{ZipFile: streamRecorderZip(t)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := createStreamTable(ctx, t, db, "things")
+	q, err := p.sqs().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ddb-failures")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"x1", "bad", "x2"} {
+		item := map[string]dtypes.AttributeValue{"id": s(id)}
+		if id == "bad" {
+			item["fail"] = &dtypes.AttributeValueMemberBOOL{Value: true}
+		}
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("things"), Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = c.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{
+		EventSourceArn: aws.String(arn), FunctionName: aws.String("onchange"), StartingPosition: types.EventSourcePositionTrimHorizon,
+		BatchSize: aws.Int32(3), MaximumBatchingWindowInSeconds: aws.Int32(1), MaximumRetryAttempts: aws.Int32(0),
+		BisectBatchOnFunctionError: aws.Bool(true),
+		DestinationConfig:          &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:local:" + p.key.AccountID + ":ddb-failures")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := streamRecords(ctx, t, p.api(), "onchange", func(rs []ddbRecord) bool { return len(rs) >= 8 })
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.DynamoDB.Keys["id"]["S"])
+	}
+	if fmt.Sprint(ids) != "[x1 bad x2 x1 bad x2 bad x2]" {
+		t.Fatalf("the function got %v, want the batch, then its halves, then the failing half's halves", ids)
+	}
+	msgs := receiveN(t, ctx, p.sqs(), aws.ToString(q.QueueUrl), 1, sqs.ReceiveMessageInput{})
+	body := aws.ToString(msgs[0].Body)
+	if !strings.Contains(body, `"batchSize":1`) || !strings.Contains(body, `"startSequenceNumber":"`+got[1].DynamoDB.SequenceNumber+`"`) {
+		t.Fatalf("failure record %s", body)
+	}
+}
+
+// TestDynamoDBStreamPartialFailure: with ReportBatchItemFailures the
+// mapping checkpoints before the first reported record and retries from
+// there; when the retries run out, the rest of the batch goes to the
+// on-failure queue.
+func TestDynamoDBStreamPartialFailure(t *testing.T) {
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, db := p.lambda(), p.ddb()
+	_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("onchange"), Runtime: types.RuntimePython312, Handler: aws.String("app.handler"),
+		Role: aws.String("r"), Code: &types.FunctionCode{ZipFile: zipOf(t, map[string]string{"app.py": `import json
+def handler(event, context):
+    failures = []
+    for r in event["Records"]:
+        print("GOT " + json.dumps(r, sort_keys=True))
+        if "fail" in r["dynamodb"].get("NewImage", {}):
+            failures.append({"itemIdentifier": r["dynamodb"]["SequenceNumber"]})
+    return {"batchItemFailures": failures}
+`})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := createStreamTable(ctx, t, db, "things")
+	q, err := p.sqs().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("ddb-failures")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"x1", "bad", "x2"} {
+		item := map[string]dtypes.AttributeValue{"id": s(id)}
+		if id == "bad" {
+			item["fail"] = &dtypes.AttributeValueMemberBOOL{Value: true}
+		}
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("things"), Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = c.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{
+		EventSourceArn: aws.String(arn), FunctionName: aws.String("onchange"), StartingPosition: types.EventSourcePositionTrimHorizon,
+		BatchSize: aws.Int32(3), MaximumBatchingWindowInSeconds: aws.Int32(1), MaximumRetryAttempts: aws.Int32(1),
+		FunctionResponseTypes: []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures},
+		DestinationConfig:     &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:local:" + p.key.AccountID + ":ddb-failures")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := streamRecords(ctx, t, p.api(), "onchange", func(rs []ddbRecord) bool { return len(rs) >= 5 })
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.DynamoDB.Keys["id"]["S"])
+	}
+	if fmt.Sprint(ids) != "[x1 bad x2 bad x2]" {
+		t.Fatalf("the function got %v, want the batch, then the batch from the reported record on", ids)
+	}
+	msgs := receiveN(t, ctx, p.sqs(), aws.ToString(q.QueueUrl), 1, sqs.ReceiveMessageInput{})
+	body := aws.ToString(msgs[0].Body)
+	if !strings.Contains(body, `"batchSize":2`) || !strings.Contains(body, `"startSequenceNumber":"`+got[1].DynamoDB.SequenceNumber+`"`) ||
+		!strings.Contains(body, `"condition":"RetryAttemptsExhausted"`) {
+		t.Fatalf("failure record %s", body)
+	}
+}

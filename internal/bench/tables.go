@@ -88,12 +88,16 @@ func tablesFigures(ctx context.Context, w io.Writer, o Options, c *apiclient.Cli
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}}})
 		return err
 	})
+	streamPut, err := streamPuts(ctx, db, o.Duration)
+	if err != nil {
+		return err
+	}
 	note := fmt.Sprintf("%d SDK clients over the endpoint; baseline: the plain Go server's p50/p99 at %d clients (%.2f/%.2f ms, %.0f req/s); serial fsync'ed appends on the same disk: %.0f/s",
 		tableClients, tableClients, ms(b.Percentile(50)), ms(b.Percentile(99)), b.Throughput(), fsyncs)
 	for _, f := range []struct {
 		name string
 		r    LoadResult
-	}{{"putitem", put}, {"getitem", get}, {"query10", query}} {
+	}{{"putitem", put}, {"putitem_stream", streamPut}, {"getitem", get}, {"query10", query}} {
 		if f.r.Requests == 0 {
 			return fmt.Errorf("bench: %s: no success: %s", f.name, f.r.FirstError)
 		}
@@ -104,11 +108,11 @@ func tablesFigures(ctx context.Context, w io.Writer, o Options, c *apiclient.Cli
 		Emit(w, Figure{Name: "dynamodb_" + f.name + "_p50", Value: ms(f.r.Percentile(50)), Unit: "ms", Baseline: ms(b.Percentile(50)), Note: note})
 		Emit(w, Figure{Name: "dynamodb_" + f.name + "_p99", Value: ms(f.r.Percentile(99)), Unit: "ms", Baseline: ms(b.Percentile(99)), Target: target, Note: note})
 		rb := b.Throughput()
-		if f.name == "putitem" {
+		if f.name == "putitem" || f.name == "putitem_stream" {
 			rb = fsyncs
 		}
 		Emit(w, Figure{Name: "dynamodb_" + f.name + "_rate", Value: f.r.Throughput(), Unit: "req/s", Baseline: rb,
-			Note: fmt.Sprintf("%d errors; baseline: %s", f.r.Errors, map[bool]string{true: "serial fsync'ed appends/s", false: "plain Go server req/s"}[f.name == "putitem"])})
+			Note: fmt.Sprintf("%d errors; baseline: %s", f.r.Errors, map[bool]string{true: "serial fsync'ed appends/s", false: "plain Go server req/s"}[f.name == "putitem" || f.name == "putitem_stream"])})
 	}
 	return nil
 }
@@ -152,4 +156,27 @@ func sdkLoad(ctx context.Context, clients int, d time.Duration, call func(contex
 	r.Requests = len(r.Latencies)
 	sort.Slice(r.Latencies, func(i, j int) bool { return r.Latencies[i] < r.Latencies[j] })
 	return r
+}
+
+// streamPuts measures PutItem into a table with a NEW_AND_OLD_IMAGES
+// stream: each write stores its item and its stream record in one atomic
+// batch.
+func streamPuts(ctx context.Context, db *dynamodb.Client, d time.Duration) (LoadResult, error) {
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("bench-stream"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
+	})
+	if err != nil {
+		return LoadResult{}, fmt.Errorf("bench: create the stream table: %w", err)
+	}
+	var seq atomic.Int64
+	return sdkLoad(ctx, tableClients, d, func(ctx context.Context) error {
+		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("bench-stream"), Item: map[string]types.AttributeValue{
+			"id": &types.AttributeValueMemberS{Value: strconv.FormatInt(seq.Add(1), 10)},
+			"v":  &types.AttributeValueMemberS{Value: "a small item of about a hundred bytes, as a session or a counter"},
+		}})
+		return err
+	}), nil
 }

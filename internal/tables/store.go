@@ -43,6 +43,9 @@ type Store struct {
 	defs    map[string]*defEntry // by "TENANT.NAME"
 	indexes map[string]*index    // by table ID
 
+	commits chan *commitReq // multi-message writes waiting for the committer
+	stopped chan struct{}   // closed when the committer stops
+
 	ready  chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -80,6 +83,7 @@ func Open(ctx context.Context, st *store.Store, log *slog.Logger) (*Store, error
 		log:  log.With("component", "tables"),
 		defs: map[string]*defEntry{}, indexes: map[string]*index{},
 		locks: itemLocks{m: map[string]*itemLock{}}, ready: make(chan struct{}),
+		commits: make(chan *commitReq, 256), stopped: make(chan struct{}),
 	}, nil
 }
 
@@ -96,7 +100,8 @@ func (s *Store) Start(ctx context.Context) error {
 		cancel()
 		return err
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
+	go s.runCommitter(wctx)
 	go s.runReaper(wctx)
 	return nil
 }

@@ -14,9 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nuid"
 
-	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/tables/attr"
 )
 
@@ -292,52 +290,6 @@ func (s *Store) load(ctx context.Context, p *prepared) error {
 		return fmt.Errorf("tables: stored item %s: %w", p.subject, err)
 	}
 	return nil
-}
-
-// publish stores msgs as one atomic batch (a single message as itself)
-// and returns the sequence of the last one.
-func (s *Store) publish(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
-	if len(msgs) == 1 {
-		ack, err := s.js.PublishMsg(ctx, msgs[0])
-		if err != nil {
-			return 0, publishErr(err)
-		}
-		return ack.Sequence, nil
-	}
-	id := nuid.Next()
-	for i, m := range msgs {
-		m.Header.Set("Nats-Batch-Id", id)
-		m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
-		if i < len(msgs)-1 {
-			if err := s.nc.PublishMsg(m); err != nil {
-				return 0, fmt.Errorf("tables: publish: %w", err)
-			}
-		}
-	}
-	last := msgs[len(msgs)-1]
-	last.Header.Set("Nats-Batch-Commit", "1")
-	reply, err := s.nc.RequestMsgWithContext(ctx, last)
-	if err != nil {
-		return 0, fmt.Errorf("tables: commit: %w", err)
-	}
-	var ack struct {
-		Seq   uint64 `json:"seq"`
-		Error *struct {
-			Code        int    `json:"code"`
-			ErrCode     uint16 `json:"err_code"`
-			Description string `json:"description"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(reply.Data, &ack); err != nil {
-		return 0, fmt.Errorf("tables: commit reply %q: %w", reply.Data, err)
-	}
-	if ack.Error != nil {
-		if wrongLast(jetstream.ErrorCode(ack.Error.ErrCode)) {
-			return 0, conflict("an item")
-		}
-		return 0, fn.Internal(fmt.Errorf("tables: commit: %s (%d)", ack.Error.Description, ack.Error.ErrCode))
-	}
-	return ack.Seq, nil
 }
 
 func publishErr(err error) error {

@@ -15,7 +15,7 @@ import (
 // newRecord is the stream record message of one change, stored in the
 // same atomic batch as the item. Its SequenceNumber is its sequence in the
 // data stream, set when it is read.
-func newRecord(t *Table, k itemKey, old, nw attr.Item, src Source) (*nats.Msg, error) {
+func newRecord(t *Table, k itemKey, old, nw attr.Item, src Source, expect uint64) (*nats.Msg, error) {
 	name := "MODIFY"
 	switch {
 	case old == nil:
@@ -41,12 +41,17 @@ func newRecord(t *Table, k itemKey, old, nw attr.Item, src Source) (*nats.Msg, e
 		size += int64(ItemSize(old))
 	}
 	in.SizeBytes = size
-	data, err := json.Marshal(event.NewDynamoDBRecord(in))
+	r, err := json.Marshal(event.NewDynamoDBRecord(in))
 	if err != nil {
 		return nil, fmt.Errorf("tables: record: %w", err)
 	}
-	m := nats.NewMsg(changePrefix(t.ID) + in.EventID)
+	data, err := json.Marshal(envelope{Record: r, Expect: expect, Item: nw})
+	if err != nil {
+		return nil, fmt.Errorf("tables: record: %w", err)
+	}
+	m := nats.NewMsg(t.recordSubject(k))
 	m.Data = data
+	m.Header.Set(hdrEventID, in.EventID)
 	m.Header.Set("Nats-TTL", RecordTTL.String())
 	return m, nil
 }
@@ -54,8 +59,12 @@ func newRecord(t *Table, k itemKey, old, nw attr.Item, src Source) (*nats.Msg, e
 // DecodeRecord reads a stored stream record and sets its SequenceNumber
 // from its sequence in the data stream.
 func DecodeRecord(data []byte, seq uint64) (event.DynamoDBRecord, error) {
+	var env envelope
 	var r event.DynamoDBRecord
-	if err := json.Unmarshal(data, &r); err != nil {
+	if err := json.Unmarshal(data, &env); err != nil {
+		return r, fmt.Errorf("tables: stream record %d: %w", seq, err)
+	}
+	if err := json.Unmarshal(env.Record, &r); err != nil {
 		return r, fmt.Errorf("tables: stream record %d: %w", seq, err)
 	}
 	r.Change.SequenceNumber = seqString(seq)
@@ -63,6 +72,6 @@ func DecodeRecord(data []byte, seq uint64) (event.DynamoDBRecord, error) {
 }
 
 // RecordSubjects is the filter of table id's stream records.
-func RecordSubjects(id string) string { return changePrefix(id) + "*" }
+func RecordSubjects(id string) string { return changePrefix(id) + ">" }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -67,9 +67,9 @@ func Open(ctx context.Context, st *store.Store, log *slog.Logger) (*Store, error
 	}
 	data, err := st.Stream(ctx, jetstream.StreamConfig{
 		Name:               DataStream,
-		Description:        "table items (one message per item subject) and stream records",
+		Description:        "table items (one message per item subject, rolled up) and stream records",
 		Subjects:           []string{"tbl.>"},
-		MaxMsgsPerSubject:  1,
+		AllowRollup:        true, // an item message replaces its subject's ("Nats-Rollup: sub")
 		AllowAtomicPublish: true,
 		AllowMsgTTL:        true,
 		AllowDirect:        true,

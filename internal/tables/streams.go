@@ -88,6 +88,14 @@ func (s *Store) OpenStream(ctx context.Context, id string, after uint64) (*Recor
 			if err != nil {
 				continue
 			}
+			if ok, err := s.waitSettled(rctx, m.Subject(), md.Sequence.Stream, m.Headers().Get(hdrEventID), md.Timestamp); err != nil {
+				if rctx.Err() == nil {
+					rd.errc <- err
+				}
+				return
+			} else if !ok {
+				continue // its write did not happen
+			}
 			rec, err := DecodeRecord(m.Data(), md.Sequence.Stream)
 			if err != nil {
 				s.log.Error("an unreadable stream record is skipped", "seq", md.Sequence.Stream, "err", err)
@@ -152,4 +160,29 @@ func (rd *RecordReader) Close() {
 	rd.cancel()
 	rd.msgs.Stop()
 	<-rd.done
+}
+
+// waitSettled waits until the record at seq is settled: true to deliver
+// it, false when its write did not happen. A record pending longer than
+// settleGrace is settled here.
+func (s *Store) waitSettled(ctx context.Context, subject string, seq uint64, id string, stored time.Time) (bool, error) {
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		deliver, skip, err := s.committed(ctx, subject, seq, id)
+		switch {
+		case err != nil:
+			return false, err
+		case deliver || skip:
+			return deliver, nil
+		case time.Since(stored) > settleGrace:
+			if err := s.settleSubject(ctx, subject); err != nil {
+				return false, err
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }

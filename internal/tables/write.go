@@ -131,6 +131,7 @@ type prepared struct {
 	subject string
 	lastSeq uint64
 	old     attr.Item
+	ref     string // the item message's Tbl-Record-Id
 }
 
 // Write applies one mutation.
@@ -187,6 +188,9 @@ func (s *Store) transact(ctx context.Context, tenant string, ms []Mutation, src 
 		if err := s.load(ctx, p); err != nil {
 			return nil, err
 		}
+		if err := s.settle(ctx, p, settleGrace); err != nil {
+			return nil, err
+		}
 		reasons[i].Code = "None"
 		nw, write, err := m.Change(cloneItem(p.old))
 		if err != nil {
@@ -217,7 +221,7 @@ func (s *Store) transact(ctx context.Context, tenant string, ms []Mutation, src 
 		if nw != nil {
 			nw = canonicalItem(nw)
 		}
-		oldJSON, newJSON, size, err := encodeItems(p.old, nw)
+		oldJSON, newJSON, _, err := encodeItems(p.old, nw)
 		if err != nil {
 			return nil, err
 		}
@@ -226,35 +230,34 @@ func (s *Store) transact(ctx context.Context, tenant string, ms []Mutation, src 
 			continue // the same item: DynamoDB writes no stream record
 		}
 		res[i] = Result{Old: p.old, New: nw, Changed: true}
+		ref := p.ref
+		var rec *nats.Msg
 		if p.t.StreamEnabled() {
-			rec, err := newRecord(p.t, p.key, p.old, nw, src)
+			if rec, err = newRecord(p.t, p.key, p.old, nw, src, p.lastSeq); err != nil {
+				return nil, err
+			}
+			ref = rec.Header.Get(hdrEventID)
+		}
+		im, e, err := itemMessage(p, nw, ref)
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) == 1 && rec != nil {
+			seq, err := s.twoStep(ctx, p, rec, im)
 			if err != nil {
 				return nil, err
 			}
-			msgs = append(msgs, rec)
+			s.applyIndex(p, nw == nil, e, seq)
+			return res, nil
 		}
-		im := nats.NewMsg(p.subject)
-		im.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(p.lastSeq, 10))
-		if nw == nil {
-			im.Header.Set(hdrDeleted, "1")
-		} else {
-			im.Data = newJSON
-			im.Header.Set(hdrSize, strconv.Itoa(size))
-			if exp := expiry(p.t, nw); exp > 0 {
-				im.Header.Set(hdrExpires, strconv.FormatInt(exp, 10))
-			}
+		if rec != nil {
+			msgs = append(msgs, rec)
 		}
 		msgs = append(msgs, im)
 		pos := len(msgs) - 1
-		pp, deleted, e := *p, nw == nil, entry{key: p.key, size: size, expires: expiry(p.t, nw)}
+		pp, deleted := p, nw == nil
 		apply = append(apply, func(last uint64) {
-			seq := last - uint64(len(msgs)-1-pos)
-			if deleted {
-				pp.x.remove(pp.key, seq)
-				return
-			}
-			e.seq = seq
-			pp.x.put(e)
+			s.applyIndex(pp, deleted, e, last-uint64(len(msgs)-1-pos))
 		})
 	}
 	if failed {
@@ -283,6 +286,7 @@ func (s *Store) load(ctx context.Context, p *prepared) error {
 		return fmt.Errorf("tables: read %s: %w", p.subject, err)
 	}
 	p.lastSeq = m.Sequence
+	p.ref = m.Header.Get(hdrRecordID)
 	if m.Header.Get(hdrDeleted) != "" {
 		return nil
 	}

@@ -54,7 +54,7 @@ var allowed = map[string][]string{
 	"tables/expr": {"tables/attr", "fn"},
 	"tables":      {"tables/attr", "tables/expr", "queue", "dispatch", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
 	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
@@ -65,8 +65,10 @@ var allowed = map[string][]string{
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
 		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "topic", "fn"},
-	"replay":       {"scheduler", "pool", "runtime", "fn"},
-	"apiclient":    {"fn"},
+	"replay":    {"scheduler", "pool", "runtime", "fn"},
+	"apiclient": {"fn"},
+	// The dashboard: static files only; it speaks to the APIs from the browser.
+	"web":          {},
 	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},

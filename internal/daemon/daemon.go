@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -100,6 +101,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if _, err := reg.EnsureAdminCredentials(ctx, cfg.AdminCredentialsPath()); err != nil {
 		return err
 	}
+	if err := reg.EnsureTenants(ctx); err != nil {
+		return err
+	}
 
 	dep, err := deploy.New(reg, cfg.CodeDir(), d.log)
 	if err != nil {
@@ -173,6 +177,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(pl.Close)
 
 	sch := scheduler.New(scheduler.Config{
+		TenantQuota: func(t string) int { return reg.Quotas(t).MaxConcurrency },
 		TenantLimit: cfg.TenantConcurrency, SyncWait: cfg.ThrottleWait, Pool: pl,
 		Store: ccStore, Metrics: mx, Log: d.log,
 	})
@@ -181,7 +186,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint}, reg, dep, sch, lg, mt)
+	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint,
+		Quotas: reg.Quotas, Month: mt.NewMonth(time.Minute)}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -216,12 +222,16 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	ctl.RegisterTrigger("queue", maps.QueueTriggers())
+	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps,
+		DeleteTenant: func(r *http.Request, name string, force bool) error {
+			return ctl.DeleteTenant(r.Context(), name, force)
+		},
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
-	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
+	if err := d.mountServices(ctx, gw, services{queues: qm, async: q, ctl: ctl}); err != nil {
 		return err
 	}
 	if err := gw.Start(ctx); err != nil {
@@ -308,4 +318,13 @@ func (d *Daemon) Close(ctx context.Context) error {
 	}
 	d.closers = nil
 	return errors.Join(errs...)
+}
+
+// AuthedRoutes lists the patterns of every REST route behind
+// authentication, for tests that must cover each (the tenancy matrix).
+func (d *Daemon) AuthedRoutes() []string {
+	if d.gw == nil {
+		return nil
+	}
+	return d.gw.AuthedRoutes()
 }

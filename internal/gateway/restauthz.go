@@ -8,11 +8,11 @@ import (
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
 
-// Function credentials with permissions (updraft.yaml permissions:) reach
-// the REST routes too: the Lambda API with Lambda's action names
-// ("lambda:InvokeFunction" on the function's ARN), and the management API
-// /v1 as "updraft:METHOD /v1/PATH-PATTERN" on "*". Tenant keys and
-// functions without permissions are not limited.
+// Every REST request is checked against its key's scope and, for function
+// credentials with permissions (updraft.yaml permissions:), those: the
+// Lambda API with Lambda's action names ("lambda:InvokeFunction" on the
+// function's ARN), the management API /v1 as "updraft:METHOD
+// /v1/PATH-PATTERN" on "*".
 
 // restRule names the Lambda action of a route pattern by its last path
 // elements and method.
@@ -70,7 +70,7 @@ var restRules = []restRule{
 // restAuthorize checks a REST request against its principal's permissions.
 func restAuthorize(r *http.Request) error {
 	p := wire.PrincipalOf(r.Context())
-	if p.Permissions == nil || r.Pattern == "" {
+	if r.Pattern == "" || (p.Unrestricted() && p.Scope == fn.ScopeAdmin) {
 		return nil
 	}
 	return wire.Authorize(r, restAction(r.Pattern), restResource(r, p.Tenant))

@@ -387,4 +387,18 @@ func TestDynamoDBBatchAndTransactions(t *testing.T) {
 	if err != nil || tg.Responses[0].Item == nil || tg.Responses[1].Item != nil || str(t, tg.Responses[2].Item, "n") != "7" {
 		t.Fatalf("after the transaction: %+v %v", tg, err)
 	}
+	// ClientRequestToken: the same request again succeeds without applying
+	// twice (its condition would fail now); another request with the same
+	// token is refused.
+	once := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String("token-1"), TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String("tabA"), Item: item("z", "1"), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}}
+	for range 2 {
+		if _, err := c.TransactWriteItems(ctx, once); err != nil {
+			t.Fatalf("the same transaction with its token: %v", err)
+		}
+	}
+	once.TransactItems[0].Put.Item = item("z", "2")
+	_, err = c.TransactWriteItems(ctx, once)
+	wantAPIError(t, err, "IdempotentParameterMismatchException")
 }

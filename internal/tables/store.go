@@ -46,6 +46,10 @@ type Store struct {
 	commits chan *commitReq // multi-message writes waiting for the committer
 	stopped chan struct{}   // closed when the committer stops
 
+	tokenOnce sync.Once
+	tokenKV   jetstream.KeyValue
+	tokenErr  error
+
 	ready  chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup

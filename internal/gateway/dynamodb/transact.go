@@ -1,6 +1,9 @@
 package dynamodb
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/tables/attr"
 )
@@ -38,6 +41,9 @@ func (a *API) transactWrite(c *call) (any, error) {
 	if len(in.TransactItems) == 0 || len(in.TransactItems) > maxTransact {
 		return nil, tables.Validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length between 1 and %d", maxTransact)
 	}
+	if len(in.ClientRequestToken) > 36 {
+		return nil, tables.Validation("1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
+	}
 	ms := make([]tables.Mutation, len(in.TransactItems))
 	for i, ti := range in.TransactItems {
 		m, err := a.transactMutation(c, ti)
@@ -45,6 +51,14 @@ func (a *API) transactWrite(c *call) (any, error) {
 			return nil, err
 		}
 		ms[i] = m
+	}
+	digest := ""
+	if in.ClientRequestToken != "" {
+		sum := sha256.Sum256(c.in)
+		digest = hex.EncodeToString(sum[:])
+		if seen, err := a.s.SeenToken(c.ctx, c.tenant, in.ClientRequestToken, digest); err != nil || seen {
+			return map[string]any{}, err // done already: the same reply, nothing applied twice
+		}
 	}
 	if _, err := a.s.Transact(c.ctx, c.tenant, ms, ""); err != nil {
 		if cx, ok := err.(*tables.Canceled); ok {
@@ -55,6 +69,11 @@ func (a *API) transactWrite(c *call) (any, error) {
 			}
 		}
 		return nil, err
+	}
+	if digest != "" {
+		if err := a.s.RememberToken(c.ctx, c.tenant, in.ClientRequestToken, digest); err != nil {
+			a.log.Warn("a transaction's client request token could not be stored; a retry would apply it again", "err", err)
+		}
 	}
 	return map[string]any{}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/updraft-dev/updraft/internal/apiclient"
 )
 
 // ddb is the real AWS SDK DynamoDB client pointed at the platform.
@@ -401,4 +403,42 @@ func TestDynamoDBBatchAndTransactions(t *testing.T) {
 	once.TransactItems[0].Put.Item = item("z", "2")
 	_, err = c.TransactWriteItems(ctx, once)
 	wantAPIError(t, err, "IdempotentParameterMismatchException")
+}
+
+// TestDynamoDBTenants: another tenant's tables do not exist for a caller:
+// not listed, ResourceNotFoundException to describe, read or write, and a
+// table of the same name is its own.
+func TestDynamoDBTenants(t *testing.T) {
+	p := start(t)
+	ctx := sqsCtx(t)
+	createRangeTable(t, p.ddb(), "shared")
+	admin := apiclient.New(p.endpoint, p.key.APIKey)
+	if _, err := admin.CreateTenant(ctx, "other", nil); err != nil {
+		t.Fatal(err)
+	}
+	k, err := admin.CreateKey(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := dynamodb.New(dynamodb.Options{
+		Region: "local", BaseEndpoint: aws.String(p.endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""),
+		Retryer:     aws.NopRetryer{},
+	})
+	lt, err := other.ListTables(ctx, &dynamodb.ListTablesInput{})
+	if err != nil || len(lt.TableNames) != 0 {
+		t.Fatalf("the other tenant lists %v, %v", lt.TableNames, err)
+	}
+	_, err = other.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("shared")})
+	wantAPIError(t, err, "ResourceNotFoundException")
+	_, err = other.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("shared"), Item: map[string]types.AttributeValue{"pk": s("x"), "sk": n("1")}})
+	wantAPIError(t, err, "ResourceNotFoundException")
+	createRangeTable(t, other, "shared")
+	if _, err := other.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("shared"), Item: map[string]types.AttributeValue{"pk": s("x"), "sk": n("1")}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := p.ddb().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("shared")})
+	if err != nil || aws.ToInt64(d.Table.ItemCount) != 0 {
+		t.Fatalf("the first tenant's table: %+v %v", d, err)
+	}
 }

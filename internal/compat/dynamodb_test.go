@@ -442,3 +442,24 @@ func TestDynamoDBTenants(t *testing.T) {
 		t.Fatalf("the first tenant's table: %+v %v", d, err)
 	}
 }
+
+// TestDynamoDBFromFunctions: a function's own aws-sdk-go-v2 client, with
+// no endpoint or credential code, reaches the tables with the function's
+// credentials; narrow permissions refuse what they do not name.
+func TestDynamoDBFromFunctions(t *testing.T) {
+	p := start(t)
+	ctx := sqsCtx(t)
+	c := p.lambda()
+	p.deploySDKFunction(ctx, t, "open", "")
+	p.deploySDKFunction(ctx, t, "reader", "permissions:\n  - actions: [\"dynamodb:GetItem\"]\n    resources: [notes]\n")
+	if got, ok := callSDK(ctx, t, c, "open", map[string]any{"op": "ddbput", "name": "notes", "key": "k1", "body": "hello", "create": true}); !ok {
+		t.Fatalf("open: CreateTable and PutItem through its own SDK: %q", got)
+	}
+	if got, ok := callSDK(ctx, t, c, "reader", map[string]any{"op": "ddbget", "name": "notes", "key": "k1"}); !ok || got != "hello" {
+		t.Fatalf("reader: GetItem on its table: ok=%v %q", ok, got)
+	}
+	got, ok := callSDK(ctx, t, c, "reader", map[string]any{"op": "ddbput", "name": "notes", "key": "k2", "body": "x"})
+	if ok || !strings.Contains(got, "AccessDenied") || !strings.Contains(got, "dynamodb:PutItem") {
+		t.Fatalf("reader: PutItem outside its permissions: ok=%v %q, want AccessDenied", ok, got)
+	}
+}

@@ -83,11 +83,22 @@ func (x *index) put(e entry) {
 }
 
 // remove records the deletion of k at seq unless a later change is known.
-func (x *index) remove(k itemKey, seq uint64) {
+// The write path remembers the deletion (gone) until the watch delivers
+// it: the watch runs in stream order, so once it has, no older version
+// of k can come after, and the memory is dropped.
+func (x *index) remove(k itemKey, seq uint64) { x.removeFrom(k, seq, false) }
+
+// removeWatched is remove for the watch's own delivery of a deletion.
+func (x *index) removeWatched(k itemKey, seq uint64) { x.removeFrom(k, seq, true) }
+
+func (x *index) removeFrom(k itemKey, seq uint64, watched bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	id := k.id()
 	if g, ok := x.gone[id]; ok && g >= seq {
+		if watched && g == seq {
+			delete(x.gone, id) // the watch caught up with this deletion
+		}
 		return
 	}
 	p, ok := x.parts[k.hash.canon]
@@ -105,6 +116,10 @@ func (x *index) remove(k itemKey, seq uint64) {
 				x.hashes = append(x.hashes[:j], x.hashes[j+1:]...)
 			}
 		}
+	}
+	if watched {
+		delete(x.gone, id)
+		return
 	}
 	x.gone[id] = seq
 }

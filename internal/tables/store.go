@@ -286,7 +286,7 @@ func (s *Store) applyItem(subject string, seq uint64, h nats.Header, data []byte
 	}
 	x := s.indexOf(parts[1])
 	if h.Get(hdrDeleted) != "" {
-		x.remove(k, seq)
+		x.removeWatched(k, seq)
 		return
 	}
 	e := entry{key: k, seq: seq, size: len(data)}

@@ -95,3 +95,21 @@ func TestWritesRecordsAndRestart(t *testing.T) {
 		t.Fatal(string(b))
 	}
 }
+
+// TestIndexForgetsWatchedDeletes: a deletion the write path applied is
+// remembered (so an older version the watch delivers late cannot bring
+// the item back) only until the watch delivers the deletion itself.
+func TestIndexForgetsWatchedDeletes(t *testing.T) {
+	x := newIndex()
+	k, _ := (&Table{Hash: KeyAttr{Name: "id", Type: "S"}}).key(attr.Item{"id": attr.Str("a")}, true)
+	x.put(entry{key: k, seq: 1})
+	x.remove(k, 2)               // the write path
+	x.put(entry{key: k, seq: 1}) // the watch, late: ignored
+	if n, _ := x.stats(); n != 0 {
+		t.Fatalf("a late older version brought the item back")
+	}
+	x.removeWatched(k, 2)
+	if len(x.gone) != 0 {
+		t.Fatalf("the deletion is still remembered after the watch delivered it: %v", x.gone)
+	}
+}

@@ -92,6 +92,7 @@ without any setup.`,
 		newQueueCmd(a),
 		newTopicCmd(a),
 		newMailCmd(a),
+		newTableCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

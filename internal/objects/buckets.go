@@ -163,3 +163,6 @@ func ARN(bucket, key string) string {
 	}
 	return fmt.Sprintf("arn:aws:s3:::%s/%s", bucket, key)
 }
+
+// Known reports whether any tenant has a bucket called name.
+func (s *Service) Known(name string) bool { return len(s.ix.bucketsNamed(name)) > 0 }

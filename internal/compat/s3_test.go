@@ -46,7 +46,9 @@ func (p *platform) s3Client(id, secret string, virtual bool) *s3.Client {
 	})
 }
 
-func (p *platform) s3() *s3.Client { return p.s3Client(p.key.AccessKeyID, p.key.SecretAccessKey, false) }
+func (p *platform) s3() *s3.Client {
+	return p.s3Client(p.key.AccessKeyID, p.key.SecretAccessKey, false)
+}
 
 // wantS3Error fails unless err is S3's error code with status.
 func wantS3Error(t *testing.T, err error, code string, status int) {

@@ -59,8 +59,8 @@ func TestUnsignedChunkedTrailerChecksum(t *testing.T) {
 	good := base64.StdEncoding.EncodeToString([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
 	body := func(crc string) io.Reader {
 		return &chunkedBody{
-			br:    bufio.NewReader(strings.NewReader("e\r\n" + data + "\r\n0\r\nx-amz-checksum-crc32:" + crc + "\r\n\r\n")),
-			body:  io.NopCloser(nil), trailing: true, trailer: "x-amz-checksum-crc32",
+			br:   bufio.NewReader(strings.NewReader("e\r\n" + data + "\r\n0\r\nx-amz-checksum-crc32:" + crc + "\r\n\r\n")),
+			body: io.NopCloser(nil), trailing: true, trailer: "x-amz-checksum-crc32",
 			check: &checksum{name: "x-amz-checksum-crc32", h: crc32.NewIEEE()},
 		}
 	}

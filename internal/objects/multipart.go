@@ -104,7 +104,7 @@ func (s *Service) Complete(ctx context.Context, tenant, bucket, key, id string, 
 			return nil, invalidPartOrder()
 		}
 	}
-	for i, cp := range list {
+	for _, cp := range list {
 		p := parts[cp.Number]
 		if p == nil {
 			return nil, invalidPart(cp.Number, "was not uploaded")
@@ -112,6 +112,9 @@ func (s *Service) Complete(ctx context.Context, tenant, bucket, key, id string, 
 		if cp.ETag != p.ETag {
 			return nil, invalidPart(cp.Number, "has ETag "+strconv.Quote(p.ETag)+", not "+strconv.Quote(cp.ETag))
 		}
+	}
+	for i, cp := range list {
+		p := parts[cp.Number]
 		if i < len(list)-1 && p.Size < MinPartSize {
 			return nil, entityTooSmall(cp.Number, p.Size)
 		}

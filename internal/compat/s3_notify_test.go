@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -272,3 +273,57 @@ func procStatus(t *testing.T, field string) int64 {
 	return 0
 }
 
+
+// TestS3WithAWSCLI copies and syncs files with `aws s3` when the aws CLI
+// is installed.
+func TestS3WithAWSCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("eight aws CLI runs take about 20 s: not under -short")
+	}
+	cli, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("the aws CLI is not installed")
+	}
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(filepath.Join(src, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("0123456789abcdef", 1<<20) // 16 MiB: the CLI uploads it in parts
+	for name, body := range map[string]string{"a.txt": "alpha", "sub/b.txt": "beta", "big.bin": big} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) string {
+		cmd := exec.CommandContext(ctx, cli, append([]string{"--endpoint-url", p.endpoint, "--region", "local"}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+p.key.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+p.key.SecretAccessKey,
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	run("s3", "mb", "s3://cli")
+	run("s3", "cp", filepath.Join(src, "a.txt"), "s3://cli/one/a.txt")
+	run("s3", "sync", src, "s3://cli/tree")
+	ls := run("s3", "ls", "--recursive", "s3://cli")
+	for _, k := range []string{"one/a.txt", "tree/a.txt", "tree/sub/b.txt", "tree/big.bin"} {
+		if !strings.Contains(ls, k) {
+			t.Errorf("aws s3 ls lacks %s:\n%s", k, ls)
+		}
+	}
+	dst := filepath.Join(dir, "dst")
+	run("s3", "sync", "s3://cli/tree", dst)
+	for name, want := range map[string]string{"a.txt": "alpha", "sub/b.txt": "beta", "big.bin": big} {
+		if got, err := os.ReadFile(filepath.Join(dst, name)); err != nil || string(got) != want {
+			t.Errorf("synced %s back: %d bytes, %v", name, len(got), err)
+		}
+	}
+	run("s3", "rm", "--recursive", "s3://cli")
+	run("s3", "rb", "s3://cli")
+}

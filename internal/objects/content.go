@@ -2,8 +2,10 @@ package objects
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,32 @@ type written struct {
 	file string
 	size int64
 	md5  []byte
+}
+
+// readInline reads a small body of announced size into memory, checking
+// its length and Content-MD5 as writeContent does.
+func readInline(body io.Reader, size int64, wantMD5 []byte) ([]byte, []byte, error) {
+	data := make([]byte, size+1)
+	n, err := io.ReadFull(body, data)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		var fe *fn.Error
+		if errors.As(err, &fe) {
+			return nil, nil, err
+		}
+		return nil, nil, fn.Errorf(400, CodeIncompleteBody, "could not read the request body: %v", err)
+	}
+	if int64(n) > size {
+		return nil, nil, InvalidArgument("the body is longer than its Content-Length %d", size)
+	}
+	if int64(n) < size {
+		return nil, nil, IncompleteBody(int64(n), size)
+	}
+	data = data[:n]
+	sum := md5.Sum(data)
+	if wantMD5 != nil && !bytes.Equal(sum[:], wantMD5) {
+		return nil, nil, BadDigest("Content-MD5")
+	}
+	return data, sum[:], nil
 }
 
 // writeContent streams body into a new content file while hashing it,
@@ -124,9 +152,17 @@ func segFiles(segs []Segment) []string {
 type Content struct {
 	files []*os.File
 	segs  []Segment
+	data  []byte // an inline object's
 }
 
-func (s *Service) open(o *Object) (*Content, error) {
+func (s *Service) open(ctx context.Context, tenant, bucket string, o *Object) (*Content, error) {
+	if o.Inline {
+		data, err := s.inlineData(ctx, tenant, bucket, o)
+		if err != nil {
+			return nil, err
+		}
+		return &Content{data: data}, nil
+	}
 	c := &Content{segs: o.Segments}
 	for _, sg := range o.Segments {
 		f, err := os.Open(s.path(sg.File))
@@ -141,6 +177,9 @@ func (s *Service) open(o *Object) (*Content, error) {
 
 // Range returns a reader of n bytes from off.
 func (c *Content) Range(off, n int64) io.Reader {
+	if c.data != nil {
+		return bytes.NewReader(c.data[off : off+n])
+	}
 	var rs []io.Reader
 	for i, sg := range c.segs {
 		if n <= 0 {
@@ -174,4 +213,24 @@ func multipartETag(md5s [][]byte) string {
 		h.Write(m)
 	}
 	return fmt.Sprintf("%s-%d", hex.EncodeToString(h.Sum(nil)), len(md5s))
+}
+
+// inlineData reads an inline object's bytes from its record in the
+// stream; os.ErrNotExist when the record is no longer o (replaced).
+func (s *Service) inlineData(ctx context.Context, tenant, bucket string, o *Object) ([]byte, error) {
+	m, err := s.stream.GetLastMsgForSubject(ctx, objectSubject(tenant, bucket, o.Key))
+	if err != nil {
+		return nil, fmt.Errorf("objects: read an inline object: %w", err)
+	}
+	var r record
+	if err := json.Unmarshal(m.Data, &r); err != nil {
+		return nil, fmt.Errorf("objects: read an inline object: %w", err)
+	}
+	if r.O == nil || r.O.Deleted || r.O.ETag != o.ETag || !r.O.Modified.Equal(o.Modified) {
+		return nil, os.ErrNotExist
+	}
+	if r.O.Data == nil {
+		return []byte{}, nil
+	}
+	return r.O.Data, nil
 }

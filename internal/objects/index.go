@@ -154,6 +154,7 @@ func (ix *index) apply(r record, seq uint64, caught bool) {
 		if !found {
 			b.keys = slices.Insert(b.keys, i, r.O.Key)
 		}
+		r.O.Data = nil // read from the stream when asked for
 		b.objs[r.O.Key] = r.O
 	case r.U != nil:
 		uk := ixKey(r.Tenant, r.U.ID)

@@ -48,6 +48,18 @@ func (s *Service) Put(ctx context.Context, tenant string, in PutInput) (*Object,
 	if _, ok := s.ix.bucket(tenant, in.Bucket); !ok {
 		return nil, noSuchBucket(in.Bucket)
 	}
+	if in.Size >= 0 && in.Size <= InlineMax {
+		data, sum, err := readInline(in.Body, in.Size, in.ContentMD5)
+		if err != nil {
+			return nil, err
+		}
+		o := &Object{Key: in.Key, Size: in.Size, ETag: hex.EncodeToString(sum), Modified: now(),
+			Headers: in.Headers, Meta: in.Meta, Tags: in.Tags, Inline: true, Data: data}
+		if err := s.commitObject(ctx, tenant, in.Bucket, o, "ObjectCreated:Put", in.Caller); err != nil {
+			return nil, err
+		}
+		return o, nil
+	}
 	w, err := s.writeContent(in.Body, in.Size, in.ContentMD5)
 	if err != nil {
 		return nil, err
@@ -120,7 +132,7 @@ func (s *Service) Get(ctx context.Context, tenant, bucket, key string) (*Object,
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := s.open(o)
+		c, err := s.open(ctx, tenant, bucket, o)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // replaced between the lookup and the open
 		}
@@ -175,11 +187,17 @@ func (s *Service) Copy(ctx context.Context, tenant string, in CopyInput) (*Objec
 	if in.SrcBucket == in.Bucket && in.SrcKey == in.Key && !in.Replace {
 		return nil, invalidRequest("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-	segs, err := s.linkContent(src.Segments)
-	if err != nil {
+	var segs []Segment
+	var data []byte
+	if src.Inline {
+		if data, err = s.inlineData(ctx, tenant, in.SrcBucket, src); err != nil {
+			return nil, err
+		}
+	} else if segs, err = s.linkContent(src.Segments); err != nil {
 		return nil, err
 	}
-	o := &Object{Key: in.Key, Size: src.Size, ETag: src.ETag, Modified: now(), Headers: src.Headers, Meta: src.Meta, Tags: src.Tags, Segments: segs}
+	o := &Object{Key: in.Key, Size: src.Size, ETag: src.ETag, Modified: now(), Headers: src.Headers, Meta: src.Meta, Tags: src.Tags,
+		Segments: segs, Inline: src.Inline, Data: data}
 	if in.Replace {
 		o.Headers, o.Meta, o.Tags = in.Headers, in.Meta, nil
 	}
@@ -210,6 +228,11 @@ func (s *Service) PutTags(ctx context.Context, tenant, bucket, key string, tags 
 	}
 	n := *o
 	n.Tags = tags
+	if o.Inline {
+		if n.Data, err = s.inlineData(ctx, tenant, bucket, o); err != nil {
+			return err
+		}
+	}
 	_, err = s.commit(ctx, recordMsg(objectSubject(tenant, bucket, key), record{Tenant: tenant, Bucket: bucket, O: &n}))
 	return err
 }

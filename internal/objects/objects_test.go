@@ -252,14 +252,22 @@ func TestDeliveryRetriesAndOverwriteRemovesOldContent(t *testing.T) {
 	if err := e.s.PutNotification(ctx, "t1", "bk1", NotificationConfig{Queue: []NotificationTarget{{ID: "q", ARN: "arn:q", Events: []string{"s3:ObjectRemoved:*"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	e.put(t, "bk1", "k", "one")
-	e.put(t, "bk1", "k", "two")
-	if got := e.get(t, "bk1", "k"); got != "two" {
-		t.Fatalf("got %q", got)
+	one, two := strings.Repeat("1", InlineMax+1), strings.Repeat("2", InlineMax+1)
+	e.put(t, "bk1", "k", one)
+	e.put(t, "bk1", "k", two)
+	if got := e.get(t, "bk1", "k"); got != two {
+		t.Fatalf("got %d bytes", len(got))
 	}
 	ents, _ := os.ReadDir(filepath.Join(e.dir, "objects"))
 	if len(ents) != 1 {
 		t.Fatalf("%d content files, want 1 (the replaced one removed)", len(ents))
+	}
+	e.put(t, "bk1", "k", "small") // inline: no content file
+	if got := e.get(t, "bk1", "k"); got != "small" {
+		t.Fatalf("got %q", got)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(e.dir, "objects")); len(ents) != 0 {
+		t.Fatalf("%d content files, want none (the object is inline)", len(ents))
 	}
 	if err := e.s.Delete(ctx, "t1", "bk1", "k", Caller{}); err != nil {
 		t.Fatal(err)

@@ -50,15 +50,16 @@ type Config struct {
 
 // Service is the object storage of every tenant.
 type Service struct {
-	cfg  Config
-	log  *slog.Logger
-	js   jetstream.JetStream
-	nc   *nats.Conn
-	ix   *index
-	keys [256]sync.Mutex  // per object key: commit, then remove replaced files
-	bkts [64]sync.RWMutex // per bucket: object commits (R) vs bucket deletion (W)
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	cfg    Config
+	log    *slog.Logger
+	js     jetstream.JetStream
+	nc     *nats.Conn
+	stream jetstream.Stream
+	ix     *index
+	keys   [256]sync.Mutex  // per object key: commit, then remove replaced files
+	bkts   [64]sync.RWMutex // per bucket: object commits (R) vs bucket deletion (W)
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // New returns the Service; Start opens its stream and builds its index.
@@ -91,6 +92,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("objects: open stream: %w", err)
 	}
+	s.stream = st
 	info, err := st.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("objects: stream info: %w", err)

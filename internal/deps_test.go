@@ -50,11 +50,11 @@ var allowed = map[string][]string{
 	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
 	// State services: object storage and tables, their events on the spine.
 	"objects":     {"queue", "dispatch", "event", "store", "fn"},
-	"tables/attr": {},
+	"tables/attr": {"fn"},
 	"tables/expr": {"tables/attr", "fn"},
 	"tables":      {"tables/attr", "tables/expr", "queue", "dispatch", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
 	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
@@ -67,10 +67,13 @@ var allowed = map[string][]string{
 		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/s3", "objects", "topic", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
-	"cli":       {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
-	"e2e":       {"apiclient", "daemon", "config", "cli", "fn"},
-	"compat":    {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":     {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
+	// The dashboard: static files only; it speaks to the APIs from the browser.
+	"web":          {},
+	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
+	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
+	"compat/fnsdk": {},
+	"compat":       {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

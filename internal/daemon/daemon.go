@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -42,6 +44,9 @@ type Daemon struct {
 	reg    *registry.Registry
 	qm     *queue.Manager
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	// endpoint is the gateway's address as instances reach it (host:port),
+	// set once it listens; instances started before get no AWS access.
+	endpoint atomic.Pointer[string]
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -92,6 +97,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	if _, err := reg.EnsureAdminCredentials(ctx, cfg.AdminCredentialsPath()); err != nil {
+		return err
+	}
+	if err := reg.EnsureTenants(ctx); err != nil {
 		return err
 	}
 
@@ -156,6 +164,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	pl, err := pool.New(pool.Config{
 		KeepAlive: kaCfg.Fixed, MaxInstances: cfg.MaxInstances, CapacityMB: cfg.FunctionMemoryMB,
 		Policy: scheduler.NewKeepAlive(kaCfg), IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
+		MaxAge: registry.MaxSessionLifetime / 2, // instances' credentials outlive them
 	}, rt)
 	if err != nil {
 		return err
@@ -166,6 +175,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(pl.Close)
 
 	sch := scheduler.New(scheduler.Config{
+		TenantQuota: func(t string) int { return reg.Quotas(t).MaxConcurrency },
 		TenantLimit: cfg.TenantConcurrency, SyncWait: cfg.ThrottleWait, Pool: pl,
 		Store: ccStore, Metrics: mx, Log: d.log,
 	})
@@ -174,7 +184,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log}, reg, dep, sch, lg, mt)
+	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint,
+		Quotas: reg.Quotas, Month: mt.NewMonth(time.Minute)}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -208,18 +219,25 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ctl.RegisterTrigger("queue", maps.QueueTriggers())
+	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps,
+		DeleteTenant: func(r *http.Request, name string, force bool) error {
+			return ctl.DeleteTenant(r.Context(), name, force)
+		},
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
-	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
+	if err := d.mountServices(ctx, gw, services{queues: qm, async: q, ctl: ctl}); err != nil {
 		return err
 	}
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
 	d.gw = gw
+	ep := reachable(gw.Addr())
+	d.endpoint.Store(&ep)
 	d.onClose(gw.Close)
 	if cfg.PprofListen != "" {
 		if err := d.startPprof(cfg.PprofListen); err != nil {
@@ -228,6 +246,28 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.log.Info("updraft started", "listen", gw.Addr(), "data_dir", cfg.DataDir)
 	return nil
+}
+
+// instanceEndpoint is the endpoint's address for instances' AWS SDKs, ""
+// before it listens.
+func (d *Daemon) instanceEndpoint() string {
+	if p := d.endpoint.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// reachable turns a listen address into one a local client dials: an
+// unspecified host (0.0.0.0, ::, "") becomes loopback.
+func reachable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Addr is the HTTP API's actual listen address (host:port).
@@ -276,4 +316,13 @@ func (d *Daemon) Close(ctx context.Context) error {
 	}
 	d.closers = nil
 	return errors.Join(errs...)
+}
+
+// AuthedRoutes lists the patterns of every REST route behind
+// authentication, for tests that must cover each (the tenancy matrix).
+func (d *Daemon) AuthedRoutes() []string {
+	if d.gw == nil {
+		return nil
+	}
+	return d.gw.AuthedRoutes()
 }

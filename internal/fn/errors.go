@@ -52,6 +52,7 @@ const (
 	TypeRequestEntityTooLarge  = "RequestEntityTooLargeException"
 	TypeProvisionedConcurrency = "ProvisionedConcurrencyConfigNotFoundException"
 	TypeRequestTimeout         = "RequestTimeoutException"
+	TypeExpiredToken           = "ExpiredTokenException"
 )
 
 // Errorf builds an *Error with a formatted message.
@@ -142,4 +143,11 @@ func InsufficientStorage(format string, args ...any) *Error {
 // resource of another account.
 func AccessDenied(format string, args ...any) *Error {
 	return Errorf(http.StatusForbidden, TypeAccessDenied, format, args...)
+}
+
+// Validation is a 400 ValidationException: a request whose content breaks a
+// rule of the API (DynamoDB's expressions and attribute values use it, with
+// DynamoDB's messages).
+func Validation(format string, args ...any) *Error {
+	return Errorf(http.StatusBadRequest, TypeValidation, format, args...)
 }

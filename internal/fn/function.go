@@ -95,12 +95,18 @@ type Function struct {
 	// Lambda API fields. RuntimeName is the Lambda runtime name the user
 	// gave (python3.12, provided.al2023), "" when they gave a short alias;
 	// Runtime is the engine Updraft runs. LambdaRuntime reports the two.
-	RuntimeName        string            `json:"runtime_name,omitempty"`
-	Description        string            `json:"description,omitempty"`
-	Role               string            `json:"role,omitempty"`
-	EphemeralStorageMB int               `json:"ephemeral_storage_mb,omitempty"` // size of /tmp
-	Network            string            `json:"network,omitempty"`              // "" (host) or NetworkNone
-	Tags               map[string]string `json:"tags,omitempty"`
+	RuntimeName        string `json:"runtime_name,omitempty"`
+	Description        string `json:"description,omitempty"`
+	Role               string `json:"role,omitempty"`
+	EphemeralStorageMB int    `json:"ephemeral_storage_mb,omitempty"` // size of /tmp
+	Network            string `json:"network,omitempty"`              // "" (host) or NetworkNone
+	// Permissions limit what the function's own credentials (its
+	// instances' AWS_ACCESS_KEY_ID…) may do; nil: everything of its tenant.
+	Permissions Permissions `json:"permissions,omitempty"`
+	// Triggers are the event sources updraft.yaml declares (trigger.go);
+	// control applies them on every deploy.
+	Triggers []Trigger         `json:"triggers,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
 	// DeadLetterARN receives the events of asynchronous invocations that
 	// failed for good (Lambda's DeadLetterConfig.TargetArn): a queue or a
 	// topic of the same account; "" for none.
@@ -197,6 +203,7 @@ var reservedEnv = map[string]bool{
 	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
 	"AWS_LAMBDA_LOG_GROUP_NAME": true, "AWS_LAMBDA_LOG_STREAM_NAME": true,
 	"AWS_EXECUTION_ENV": true, "AWS_REGION": true, "AWS_DEFAULT_REGION": true,
+	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
 }
 
 // ValidateName checks a function name the way Lambda does.
@@ -293,6 +300,9 @@ func (f *Function) Validate() error {
 	}
 	if f.EphemeralStorageMB < MinEphemeralMB || f.EphemeralStorageMB > MaxEphemeralMB {
 		return InvalidParameter("ephemeral storage %d MB is out of range: use %d to %d MB", f.EphemeralStorageMB, MinEphemeralMB, MaxEphemeralMB)
+	}
+	if err := f.Permissions.Validate(); err != nil {
+		return err
 	}
 	if f.Network != "" && f.Network != NetworkNone {
 		return InvalidParameter("network %q is invalid: leave it empty for the host's network or use %q", f.Network, NetworkNone)

@@ -50,7 +50,7 @@ func (g *Gateway) authPresigned(r *http.Request) (string, error) {
 		return "", badSignature("X-Amz-Signature is not 64 hex digits")
 	}
 	a.signature = sig
-	tenant, secret, err := g.reg.AccessKey(r.Context(), a.keyID)
+	tenant, secret, err := g.keySecret(r, a.keyID)
 	if err != nil {
 		return "", err
 	}

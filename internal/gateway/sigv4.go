@@ -80,7 +80,7 @@ func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, err
 	if err != nil {
 		return "", err
 	}
-	tenant, secret, err := g.reg.AccessKey(r.Context(), a.keyID)
+	tenant, secret, err := g.keySecret(r, a.keyID)
 	if err != nil {
 		return "", err
 	}

@@ -59,7 +59,7 @@ func (p *Pool) reapGroup(g *group, now time.Time, stop []*member) []*member {
 	for _, m := range g.idle {
 		idle := now.Sub(m.lastUsed)
 		switch {
-		case m.pinned && !alive(m.inst):
+		case (m.pinned && !alive(m.inst)) || p.tooOld(m, now):
 			g.total--
 			p.unpin(g, m)
 			stop = append(stop, m)

@@ -174,3 +174,26 @@ func TestPolicySeesEveryCallEnd(t *testing.T) {
 		t.Fatalf("arrivals %d ends %d, want 2 and 2", pol.arrived, pol.ended)
 	}
 }
+
+// An instance past MaxAge is not reused: the next call gets a new one, and
+// the reaper stops it when idle (its credentials would expire).
+func TestMaxAgeRetiresOldInstances(t *testing.T) {
+	rt := &simRuntime{}
+	p, c := newVirtualPool(t, rt, Config{KeepAlive: time.Hour, MaxAge: 10 * time.Minute})
+	use(t, p, "k", noSpec)
+	c.advance(5 * time.Minute)
+	use(t, p, "k", noSpec)
+	if got := rt.started.Load(); got != 1 {
+		t.Fatalf("started %d instances before MaxAge, want 1 (reuse)", got)
+	}
+	c.advance(6 * time.Minute)
+	use(t, p, "k", noSpec)
+	if got := rt.started.Load(); got != 2 {
+		t.Fatalf("started %d instances, want 2: one past MaxAge must not be reused", got)
+	}
+	c.advance(11 * time.Minute)
+	p.reap()
+	if got := count(p, "k"); got != 0 {
+		t.Fatalf("%d instances left after the reaper passed MaxAge, want 0", got)
+	}
+}

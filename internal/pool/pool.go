@@ -30,7 +30,11 @@ type Config struct {
 	// IdleBudgetMB caps the memory of idle instances; over it the reaper
 	// evicts by Greedy-Dual priority. 0: no budget.
 	IdleBudgetMB int
-	Log          *slog.Logger
+	// MaxAge retires an instance once it is this old, when it is next
+	// idle (a provisioned one is replaced): its session credentials last
+	// a bounded time, as on Lambda. 0: no limit.
+	MaxAge time.Duration
+	Log    *slog.Logger
 }
 
 // SpecFunc produces the spec of a version's instance. It is called only when
@@ -87,6 +91,7 @@ type member struct {
 	memMB    int
 	expires  time.Time // a pre-warmed instance not used yet stops then
 	gdClock  float64   // the Greedy-Dual clock when it became idle
+	born     time.Time // when it started, for MaxAge
 }
 
 type waiter struct {
@@ -194,7 +199,7 @@ func (p *Pool) acquire(ctx context.Context, want Want) (*Lease, error) {
 		m := g.idle[n-1]
 		g.idle[n-1] = nil
 		g.idle = g.idle[:n-1]
-		if !alive(m.inst) {
+		if !alive(m.inst) || p.tooOld(m, p.now()) {
 			g.total--
 			p.unpin(g, m)
 			dead = append(dead, m)
@@ -264,6 +269,11 @@ wait:
 		p.Release(&Lease{m: gr.m}, false)
 	}
 	return nil, err
+}
+
+// tooOld reports whether m has passed Config.MaxAge.
+func (p *Pool) tooOld(m *member, now time.Time) bool {
+	return p.cfg.MaxAge > 0 && !m.born.IsZero() && now.Sub(m.born) > p.cfg.MaxAge
 }
 
 func (p *Pool) lease(m *member) *Lease {
@@ -337,7 +347,7 @@ func (p *Pool) start(g *group) {
 		return
 	}
 	p.cfg.Metrics.InstanceStarted()
-	m := &member{inst: inst, g: g, fresh: true, memMB: spec.MemoryMB}
+	m := &member{inst: inst, g: g, fresh: true, memMB: spec.MemoryMB, born: p.now()}
 	if len(g.waiters) == 0 && !g.warm.expires.IsZero() {
 		// Pre-warmed: its init ran off any call's path, so its first
 		// call is warm.

@@ -136,7 +136,7 @@ func (p *Pool) startPinned(g *group) {
 		if err == nil {
 			// Provisioned: initialised before any call, so no call of it
 			// is a cold start (Lambda reports no Init Duration either).
-			m = &member{inst: inst, g: g, pinned: true, memMB: spec.MemoryMB}
+			m = &member{inst: inst, g: g, pinned: true, memMB: spec.MemoryMB, born: p.now()}
 		}
 	}
 	p.mu.Lock()

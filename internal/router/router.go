@@ -26,6 +26,17 @@ import (
 type Config struct {
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
+	// Endpoint returns the platform's AWS-compatible endpoint (host:port)
+	// for instances' AWS_ENDPOINT_URL; nil gives instances no AWS access.
+	Endpoint func() string
+	// SessionLifetime is how long an instance's credentials last
+	// (registry.MaxSessionLifetime when 0); the pool retires instances
+	// well before.
+	SessionLifetime time.Duration
+	// Quotas returns a tenant's quotas (nil: none); Month counts this
+	// month's usage against them (quota.go).
+	Quotas func(tenant string) fn.Quotas
+	Month  *meter.Month
 }
 
 // Router is the invoke path: resolve the version, admit the call and take
@@ -53,6 +64,9 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, s *scheduler.
 func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error) {
 	f, version, err := r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.checkQuota(ctx, req.Tenant); err != nil {
 		return nil, err
 	}
 	lease, err := r.acquire(ctx, f, version, !req.Async)
@@ -137,13 +151,38 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		if err != nil {
 			return runtime.Spec{}, err
 		}
+		access, err := r.awsAccess(f)
+		if err != nil {
+			return runtime.Spec{}, err
+		}
 		return runtime.Spec{
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, LambdaRuntime: f.LambdaRuntime(), Handler: f.Handler,
 			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
-			EphemeralMB: f.EphemeralStorageMB, Network: f.Network,
+			EphemeralMB: f.EphemeralStorageMB, Network: f.Network, AWS: access,
 		}, nil
 	}
+}
+
+// awsAccess mints the session credentials of a new instance of f: its
+// tenant's, limited to f's permissions, with the endpoint.
+func (r *Router) awsAccess(f *fn.Function) (*runtime.AWSAccess, error) {
+	if r.cfg.Endpoint == nil {
+		return nil, nil
+	}
+	endpoint := r.cfg.Endpoint()
+	if endpoint == "" {
+		return nil, nil
+	}
+	lifetime := r.cfg.SessionLifetime
+	if lifetime <= 0 {
+		lifetime = registry.MaxSessionLifetime
+	}
+	c, err := r.reg.NewSession(registry.Session{Tenant: f.Tenant, Function: f.Name, Permissions: f.Permissions}, lifetime)
+	if err != nil {
+		return nil, fmt.Errorf("router: credentials for %s: %w", f.Name, err)
+	}
+	return &runtime.AWSAccess{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Endpoint: endpoint}, nil
 }
 
 func (r *Router) acquire(ctx context.Context, f *fn.Function, version string, sync bool) (*scheduler.Lease, error) {

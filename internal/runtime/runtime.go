@@ -26,6 +26,19 @@ type Spec struct {
 	// Network is "" for the host's network or fn.NetworkNone for none
 	// at all (the Runtime API is still reachable).
 	Network string
+	// AWS is what the instance's own AWS SDK uses to reach the platform's
+	// services; nil gives it none.
+	AWS *AWSAccess
+}
+
+// AWSAccess is an instance's way to the platform's AWS-compatible
+// services: session credentials scoped to its function, and the endpoint.
+type AWSAccess struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+	// Endpoint is the platform's endpoint as host:port on the host's
+	// network; an instance without network reaches it through a
+	// forwarder inside its namespace.
+	Endpoint string
 }
 
 // Request is one invocation handed to an instance.

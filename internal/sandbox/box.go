@@ -36,6 +36,12 @@ type Spec struct {
 // API: a listener inside its own network namespace, as on Lambda.
 const RuntimeAPIAddr = "127.0.0.1:9001"
 
+// EndpointAddr is where an instance without network finds the platform's
+// AWS-compatible endpoint (its AWS_ENDPOINT_URL): a listener inside its
+// own network namespace whose connections the platform forwards to the
+// real endpoint. It is the only way out.
+const EndpointAddr = "127.0.0.1:9002"
+
 // Box is one contained instance process.
 type Box struct {
 	s       *Sandbox
@@ -47,6 +53,10 @@ type Box struct {
 	// namespace on RuntimeAPIAddr (Spec.NoNetwork only); the caller serves
 	// the Runtime API on it and closes it.
 	Listener net.Listener
+	// EndpointListener accepts connections from inside the instance's
+	// network namespace on EndpointAddr (Spec.NoNetwork only); the caller
+	// forwards them to the platform's endpoint and closes it.
+	EndpointListener net.Listener
 
 	stemMu   sync.Mutex // Attach against Close
 	stem     string     // the task root of a stem instance; "" otherwise
@@ -219,6 +229,16 @@ var pid = os.Getpid()
 
 // spawn runs on its own throwaway thread.
 // The thread is already in the instance's cgroup (see slot).
+// closeListeners closes the listeners into the instance's network.
+func (b *Box) closeListeners() {
+	for _, ln := range []*net.Listener{&b.Listener, &b.EndpointListener} {
+		if *ln != nil {
+			(*ln).Close()
+			*ln = nil
+		}
+	}
+}
+
 func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, v view, noNet bool) error {
 	if s.host.Namespaces {
 		var err error
@@ -227,27 +247,21 @@ func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, v view, noNet bool) error {
 		}
 	}
 	if noNet {
-		ln, err := isolateNetwork()
+		api, endpoint, err := isolateNetwork()
 		if err != nil {
 			return err
 		}
-		b.Listener = ln
+		b.Listener, b.EndpointListener = api, endpoint
 	}
 	if err := dropPrivileges(); err != nil {
 		return err
 	}
 	if err := cmd.Start(); err != nil {
-		if b.Listener != nil {
-			b.Listener.Close()
-			b.Listener = nil
-		}
+		b.closeListeners()
 		return err
 	}
 	if err := s.limitFiles(cmd.Process.Pid, cmd.SysProcAttr.Credential); err != nil {
-		if b.Listener != nil {
-			b.Listener.Close()
-			b.Listener = nil
-		}
+		b.closeListeners()
 		cmd.Process.Kill()
 		cmd.Wait()
 		return err
@@ -337,6 +351,7 @@ func (b *Box) Limited() bool { return b.cg != nil }
 // after the process was reaped.
 func (b *Box) Close() error {
 	b.closeOnce.Do(func() {
+		b.closeListeners() // if the caller did not
 		if b.cg != nil {
 			b.cg.kill()
 			if b.closeErr = b.cg.remove(); b.closeErr == nil {

@@ -64,6 +64,10 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, tenant string) {
 			"The action %q is not valid for this endpoint: Updraft's SNS serves %s", action, strings.Join(a.actions(), ", ")))
 		return
 	}
+	if err := authorize(r, tenant, action); err != nil {
+		a.fail(w, err)
+		return
+	}
 	res, err := o(r, tenant, r.Form)
 	if err != nil {
 		a.fail(w, err)
@@ -77,6 +81,32 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, tenant string) {
 	writeXML(w, http.StatusOK, envelope{
 		XMLName: xml.Name{Local: action + "Response"}, Xmlns: Namespace, Result: res, RequestID: wire.RequestID(w),
 	})
+}
+
+// authorize checks the caller's permissions for action on the topic it
+// names (TopicArn, or the topic of SubscriptionArn / ResourceArn; Name for
+// CreateTopic), "*" for the account-wide actions.
+func authorize(r *http.Request, tenant, action string) error {
+	if wire.PrincipalOf(r.Context()).Unrestricted() {
+		return nil
+	}
+	arn := r.Form.Get("TopicArn")
+	for _, k := range []string{"ResourceArn", "SubscriptionArn"} {
+		if v := r.Form.Get(k); arn == "" && v != "" {
+			arn = v
+		}
+	}
+	if arn == "" {
+		name := r.Form.Get("Name")
+		if name == "" {
+			name = "*"
+		}
+		arn = "arn:aws:sns:" + fn.Region + ":" + fn.AccountID(tenant) + ":" + name
+	}
+	if parts := strings.Split(arn, ":"); len(parts) == 7 { // a subscription: its topic
+		arn = strings.Join(parts[:6], ":")
+	}
+	return wire.Authorize(r, "sns:"+action, arn)
 }
 
 func (a *API) actions() []string {

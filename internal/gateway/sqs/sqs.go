@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -108,6 +109,10 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, tenant string) {
 		writeError(w, a.log, query, sqsErr(codeInvalidAction, "The action %s is not valid for this endpoint: Updraft's SQS serves %s.", c.action, strings.Join(actionNames(), ", ")))
 		return
 	}
+	if err := authorize(r, c); err != nil {
+		writeError(w, a.log, query, err)
+		return
+	}
 	out, err := act(a, c)
 	if err != nil {
 		writeError(w, a.log, query, err)
@@ -125,6 +130,26 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, tenant string) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	writeXMLBody(w, envelope{action: c.action, result: out, requestID: wire.RequestID(w)})
+}
+
+// authorize checks the caller's permissions for the action on the queue it
+// names (QueueUrl or QueueName), "*" for the account-wide actions.
+func authorize(r *http.Request, c *call) error {
+	if wire.PrincipalOf(r.Context()).Unrestricted() {
+		return nil
+	}
+	var in struct{ QueueUrl, QueueName string }
+	if len(c.in) > 0 {
+		_ = json.Unmarshal(c.in, &in) // a malformed input fails in the action
+	}
+	name := in.QueueName
+	if in.QueueUrl != "" {
+		name = path.Base(in.QueueUrl)
+	}
+	if name == "" {
+		name = "*"
+	}
+	return wire.Authorize(r, "sqs:"+c.action, "arn:aws:sqs:"+fn.Region+":"+fn.AccountID(c.tenant)+":"+name)
 }
 
 func actionNames() []string {

@@ -171,6 +171,18 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 		"AWS_REGION="+fn.Region,
 		"AWS_DEFAULT_REGION="+fn.Region,
 	)
+	if a := spec.AWS; a != nil {
+		endpoint := a.Endpoint
+		if spec.Network == fn.NetworkNone {
+			endpoint = sandbox.EndpointAddr // forwarded by the instance (proxy.go)
+		}
+		env = append(env,
+			"AWS_ACCESS_KEY_ID="+a.AccessKeyID,
+			"AWS_SECRET_ACCESS_KEY="+a.SecretAccessKey,
+			"AWS_SESSION_TOKEN="+a.SessionToken,
+			"AWS_ENDPOINT_URL=http://"+endpoint,
+		)
+	}
 	if spec.LambdaRuntime != "" && !cmd.provided {
 		// Lambda's managed runtimes name themselves: AWS_Lambda_python3.12.
 		env = append(env, "AWS_EXECUTION_ENV=AWS_Lambda_"+spec.LambdaRuntime)

@@ -60,6 +60,7 @@ type instance struct {
 	closeErr  error
 	waiterEnd chan struct{}
 	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
+	forward   *forwarder    // to the platform endpoint, for an instance without network; nil otherwise
 
 	// A stem (stem.go): its function arrives on assign; asked is closed
 	// once it asked for it (both nil otherwise); delivered is set once the
@@ -210,6 +211,13 @@ func (in *instance) start(c command, env []string, dir string, sbSpec sandbox.Sp
 	if in.box != nil && in.box.Listener != nil {
 		in.serveEnd = make(chan struct{})
 		go in.serveOwn(in.box.Listener)
+	}
+	if in.box != nil && in.box.EndpointListener != nil {
+		if in.spec.AWS != nil {
+			in.forward = startForwarder(in.box.EndpointListener, in.spec.AWS.Endpoint, in.log)
+		} else {
+			in.box.EndpointListener.Close() // nothing to reach: refuse
+		}
 	}
 	in.log.Debug("instance started", "pid", in.pid)
 	return nil
@@ -391,6 +399,9 @@ func (in *instance) Close(ctx context.Context) error {
 		if in.serveEnd != nil {
 			in.box.Listener.Close()
 			<-in.serveEnd
+		}
+		if in.forward != nil {
+			in.forward.close()
 		}
 		in.logs.close()
 		in.mem.close()

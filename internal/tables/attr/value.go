@@ -64,7 +64,7 @@ func Num(n string) Value           { return Value{N: &n} }
 func Bin(b []byte) Value           { return Value{B: nonNil(b)} }
 func Bool(b bool) Value            { return Value{BOOL: &b} }
 func Null() Value                  { return Value{NULL: true} }
-func Map(m map[string]Value) Value { return Value{M: m, emptyM: m == nil || len(m) == 0} }
+func Map(m map[string]Value) Value { return Value{M: m, emptyM: len(m) == 0} }
 func List(l []Value) Value         { return Value{L: l, emptyL: len(l) == 0} }
 
 func nonNil(b []byte) []byte {

@@ -91,6 +91,8 @@ without any setup.`,
 		newReplayCmd(a),
 		newQueueCmd(a),
 		newTopicCmd(a),
+		newBucketCmd(a),
+		newObjectCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

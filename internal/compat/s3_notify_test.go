@@ -273,7 +273,6 @@ func procStatus(t *testing.T, field string) int64 {
 	return 0
 }
 
-
 // TestS3WithAWSCLI copies and syncs files with `aws s3` when the aws CLI
 // is installed.
 func TestS3WithAWSCLI(t *testing.T) {

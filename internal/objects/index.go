@@ -102,8 +102,8 @@ func (ix *index) waitFor(ctx context.Context, seq uint64) error {
 func (ix *index) wait(ctx context.Context, done func() bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		ix.mu.Lock() // not between a waiter's check and its Wait
-		ix.mu.Unlock()
 		ix.changed.Broadcast()
+		ix.mu.Unlock()
 	})
 	defer stop()
 	ix.mu.RLock()

@@ -93,6 +93,7 @@ without any setup.`,
 		newTopicCmd(a),
 		newBucketCmd(a),
 		newObjectCmd(a),
+		newMailCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -17,6 +17,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
@@ -47,6 +48,7 @@ type Daemon struct {
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
+	smtp     *mail.Server // inbound mail, when --smtp-listen is set
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -206,6 +208,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ml, err := d.openMail(ctx, st, reg, ctl, q)
+	if err != nil {
+		return err
+	}
 	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
 	if err := ctl.Start(ctx); err != nil {
 		return err
@@ -224,7 +230,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml,
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},
@@ -239,6 +245,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	ep := reachable(gw.Addr())
 	d.endpoint.Store(&ep)
 	d.onClose(gw.Close)
+	if err := d.startSMTP(ctx, ml); err != nil {
+		return err
+	}
 	if cfg.PprofListen != "" {
 		if err := d.startPprof(cfg.PprofListen); err != nil {
 			return err

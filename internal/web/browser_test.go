@@ -150,6 +150,9 @@ func TestDashboard(t *testing.T) {
 	if code := getJSON(t, base+"/v1/usage/records", "", nil); code != 401 {
 		t.Errorf("no key: %d, want 401", code)
 	}
+	if _, err := c.CreateTenant(ctx, "other", nil); err != nil {
+		t.Fatal(err)
+	}
 	other, err := c.CreateKey(ctx, "other")
 	if err != nil {
 		t.Fatal(err)

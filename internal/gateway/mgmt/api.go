@@ -7,6 +7,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
@@ -17,6 +18,7 @@ type Config struct {
 	Backup BackupFunc // GET /v1/backup; nil answers 503
 	// DeleteTenant runs DELETE /v1/tenants/{name}; nil answers 503.
 	DeleteTenant TenantDeleter
+	Mail         *mail.Service // /v1/mail; nil: not offered
 }
 
 // API serves /v1/.
@@ -60,6 +62,7 @@ func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+	g.registerMail(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -3,6 +3,7 @@ package compat
 import (
 	"context"
 	"crypto/md5"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/updraft-dev/updraft/internal/apiclient"
@@ -325,4 +327,64 @@ func TestS3WithAWSCLI(t *testing.T) {
 	}
 	run("s3", "rm", "--recursive", "s3://cli")
 	run("s3", "rb", "s3://cli")
+}
+
+// TestS3NotifiesQueuesAndTopics: S3 events reach an SQS queue directly
+// and another through an SNS topic, in S3's record shape.
+func TestS3NotifiesQueuesAndTopics(t *testing.T) {
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	q, c := p.sqs(), p.s3()
+	directURL, directARN := sqsQueue(ctx, t, q, "s3-direct")
+	viaURL, viaARN := sqsQueue(ctx, t, q, "s3-via-topic")
+	tc := p.snsClient(p.key.AccessKeyID, p.key.SecretAccessKey)
+	tp, err := tc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("uploads")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.Subscribe(ctx, &sns.SubscribeInput{TopicArn: tp.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(viaARN),
+		Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	b := aws.String("events")
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: b,
+		NotificationConfiguration: &s3types.NotificationConfiguration{
+			QueueConfigurations: []s3types.QueueConfiguration{{Id: aws.String("q"), QueueArn: aws.String(directARN), Events: []s3types.Event{"s3:ObjectCreated:Put"}}},
+			TopicConfigurations: []s3types.TopicConfiguration{{Id: aws.String("t"), TopicArn: tp.TopicArn, Events: []s3types.Event{"s3:ObjectCreated:*"}}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("report.csv"), Body: strings.NewReader("a,b")}); err != nil {
+		t.Fatal(err)
+	}
+	for name, url := range map[string]string{"queue": directURL, "topic": viaURL} {
+		got := receiveAll(ctx, t, q, url, 5)
+		if len(got) != 1 {
+			t.Fatalf("%s got %d messages", name, len(got))
+		}
+		var ev struct {
+			Records []struct {
+				EventSource, EventName string
+				S3                     struct {
+					ConfigurationID string `json:"configurationId"`
+					Bucket          struct{ Name string }
+					Object          struct {
+						Key  string
+						Size int64
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(got[0]), &ev); err != nil || len(ev.Records) != 1 {
+			t.Fatalf("%s: %q: %v", name, got[0], err)
+		}
+		r := ev.Records[0]
+		if r.EventSource != "aws:s3" || r.EventName != "ObjectCreated:Put" || r.S3.Bucket.Name != "events" || r.S3.Object.Key != "report.csv" || r.S3.Object.Size != 3 {
+			t.Fatalf("%s: %+v", name, r)
+		}
+	}
 }

@@ -49,6 +49,9 @@ func (a *API) uploadPart(c *call) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLength(c.r, maxPartSize); err != nil {
+		return err
+	}
 	md5, err := contentMD5(c.r)
 	if err != nil {
 		return err
@@ -63,6 +66,9 @@ func (a *API) uploadPart(c *call) error {
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }
+
+// maxPartSize is S3's largest part.
+const maxPartSize = 5 << 30
 
 type copyPartResult struct {
 	XMLName      xml.Name `xml:"CopyPartResult"`

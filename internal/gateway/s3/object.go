@@ -62,8 +62,8 @@ func (a *API) putObject(c *call) error {
 	if err != nil {
 		return err
 	}
-	if c.r.ContentLength > objects.MaxObjectSize {
-		return fn.Errorf(http.StatusBadRequest, objects.CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed object size of %d bytes", int64(objects.MaxObjectSize))
+	if err := checkLength(c.r, objects.MaxObjectSize); err != nil {
+		return err
 	}
 	h, meta := headersOf(c.r)
 	o, err := a.svc.Put(c.ctx, c.tenant, objects.PutInput{
@@ -75,6 +75,18 @@ func (a *API) putObject(c *call) error {
 	}
 	c.w.Header().Set("ETag", `"`+o.ETag+`"`)
 	c.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// checkLength requires a body's length (S3 needs it: Content-Length, or
+// X-Amz-Decoded-Content-Length for aws-chunked) and bounds it.
+func checkLength(r *http.Request, limit int64) error {
+	if r.ContentLength < 0 {
+		return fn.Errorf(http.StatusLengthRequired, "MissingContentLength", "You must provide the Content-Length HTTP header (X-Amz-Decoded-Content-Length for an aws-chunked body)")
+	}
+	if r.ContentLength > limit {
+		return fn.Errorf(http.StatusBadRequest, objects.CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size of %d bytes", limit)
+	}
 	return nil
 }
 

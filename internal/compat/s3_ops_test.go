@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/updraft-dev/updraft/internal/apiclient"
 )
 
 // TestS3ReadsWithSDK: ranges (suffix, open, past the end), conditional
@@ -274,4 +277,56 @@ func TestS3MultipartWithSDK(t *testing.T) {
 	}
 	_, err = c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String("small"), UploadId: small.UploadId, PartNumber: aws.Int32(3), Body: strings.NewReader("late")})
 	wantS3Error(t, err, "NoSuchUpload", 404)
+}
+
+// TestS3TenantsAndScopes: another tenant's bucket does not exist for a
+// tenant, which may have its own of the same name; a read-scoped key
+// reads and lists but may not write (AccessDenied).
+func TestS3TenantsAndScopes(t *testing.T) {
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := p.s3()
+	b := aws.String("shared-name")
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("mine"), Body: strings.NewReader("a")}); err != nil {
+		t.Fatal(err)
+	}
+	adminKey, err := os.ReadFile(p.daemon.AdminKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := p.tenantKey(ctx, t, strings.TrimSpace(string(adminKey)), "team-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := p.s3Client(kb.AccessKeyID, kb.SecretAccessKey, false)
+	_, err = other.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: aws.String("mine")})
+	wantS3Error(t, err, "NoSuchBucket", 404)
+	_, err = other.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b})
+	wantS3Error(t, err, "NoSuchBucket", 404)
+	if l, err := other.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil || len(l.Buckets) != 0 {
+		t.Fatalf("team-b lists %+v, %v", l, err)
+	}
+	if _, err := other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatalf("team-b's own bucket of the same name: %v", err)
+	}
+	if out, err := other.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b}); err != nil || *out.KeyCount != 0 {
+		t.Fatalf("team-b's bucket: %+v %v", out, err)
+	}
+
+	rk, err := apiclient.New(p.endpoint, strings.TrimSpace(string(adminKey))).NewKey(ctx, apiclient.KeyRequest{Tenant: "default", Scope: "read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := p.s3Client(rk.AccessKeyID, rk.SecretAccessKey, false)
+	if _, got := getBody(ctx, t, reader, &s3.GetObjectInput{Bucket: b, Key: aws.String("mine")}); got != "a" {
+		t.Fatalf("a read key reads %q", got)
+	}
+	_, err = reader.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("theirs"), Body: strings.NewReader("b")})
+	wantS3Error(t, err, "AccessDenied", 403)
+	_, err = reader.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String("mine")})
+	wantS3Error(t, err, "AccessDenied", 403)
 }

@@ -66,7 +66,7 @@ var allowed = map[string][]string{
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "topic", "mail", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.

@@ -89,7 +89,7 @@ func (r *Runtime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.I
 		return nil, initError(began, "Runtime.OutOfMemory", fmt.Sprintf(
 			"Error: the module needs %d MB of memory to start: the function's memory is %d MB", mod.minBytes>>20, spec.MemoryMB), nil)
 	}
-	if in.dir, err = os.MkdirTemp(r.cfg.ScratchDir, "wasm-tmp-"); err != nil {
+	if in.dir, err = os.MkdirTemp(r.cfg.ScratchDir, tmpPrefix); err != nil {
 		return nil, fmt.Errorf("wasm: /tmp of %s: %w", spec.Function, err)
 	}
 	in.tmp = newTmpFS(in.dir, int64(max(spec.EphemeralMB, fn.MinEphemeralMB))<<20)

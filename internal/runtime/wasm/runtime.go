@@ -31,6 +31,9 @@ type Config struct {
 	Log         *slog.Logger
 }
 
+// tmpPrefix starts the name of every instance's /tmp directory.
+const tmpPrefix = "wasm-tmp-"
+
 // DefaultInitTimeout is Lambda's limit on a function's init phase.
 const DefaultInitTimeout = 10 * time.Second
 
@@ -76,6 +79,13 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	if err := os.MkdirAll(cfg.ScratchDir, 0o700); err != nil {
 		return nil, fmt.Errorf("wasm: scratch dir: %w", err)
+	}
+	// The /tmp of instances a crash left behind.
+	stale, _ := filepath.Glob(filepath.Join(cfg.ScratchDir, tmpPrefix+"*"))
+	for _, dir := range stale {
+		if err := os.RemoveAll(dir); err != nil {
+			cfg.Log.Warn("wasm: could not remove an old instance's /tmp", "dir", dir, "err", err)
+		}
 	}
 	var cache wazero.CompilationCache
 	if cfg.CacheDir != "" {

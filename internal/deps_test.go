@@ -73,7 +73,7 @@ var allowed = map[string][]string{
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},
 	"compat":       {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "runtime/wasm/wasmtest", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

@@ -3,9 +3,9 @@ package wasm
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -38,6 +38,7 @@ type instance struct {
 	mem  *memLimit
 	logs capBuffer
 	env  [][2]string
+	base wazero.ModuleConfig // clocks, randomness, /tmp, the environment
 
 	// cur is the context of the call (or init) running: a guest's sleep
 	// (WASI poll_oneoff) ends when it is done, so a timeout is not held up
@@ -89,12 +90,10 @@ func (r *Runtime) NewInstance(ctx context.Context, spec runtime.Spec) (runtime.I
 		return nil, initError(began, "Runtime.OutOfMemory", fmt.Sprintf(
 			"Error: the module needs %d MB of memory to start: the function's memory is %d MB", mod.minBytes>>20, spec.MemoryMB), nil)
 	}
-	if in.dir, err = os.MkdirTemp(r.cfg.ScratchDir, tmpPrefix); err != nil {
-		return nil, fmt.Errorf("wasm: /tmp of %s: %w", spec.Function, err)
-	}
+	in.dir = filepath.Join(r.cfg.ScratchDir, tmpPrefix+randomHex())
 	in.tmp = newTmpFS(in.dir, int64(max(spec.EphemeralMB, fn.MinEphemeralMB))<<20)
+	in.base = in.baseConfig()
 	if err := r.register(in); err != nil {
-		os.RemoveAll(in.dir)
 		return nil, err
 	}
 	if mod.kind == reactor {
@@ -131,9 +130,9 @@ func environ(spec *runtime.Spec) [][2]string {
 	)
 }
 
-// config is the module configuration of one instantiation: host clocks
-// and randomness, the environment, /tmp and the given streams.
-func (in *instance) config(stdin io.Reader, stdout, stderr io.Writer, extra ...[2]string) wazero.ModuleConfig {
+// baseConfig is what every instantiation of the instance shares: host
+// clocks and randomness, /tmp, the environment, stderr to the log.
+func (in *instance) baseConfig() wazero.ModuleConfig {
 	fsc := wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(in.tmp, "/tmp")
 	c := wazero.NewModuleConfig().
 		WithName("").
@@ -141,14 +140,8 @@ func (in *instance) config(stdin io.Reader, stdout, stderr io.Writer, extra ...[
 		WithSysWalltime().WithSysNanotime().WithNanosleep(in.sleep).
 		WithRandSource(rand.Reader).
 		WithFSConfig(fsc).
-		WithStdout(stdout).WithStderr(stderr)
-	if stdin != nil {
-		c = c.WithStdin(stdin)
-	}
+		WithStderr(&in.logs)
 	for _, kv := range in.env {
-		c = c.WithEnv(kv[0], kv[1])
-	}
-	for _, kv := range extra {
 		c = c.WithEnv(kv[0], kv[1])
 	}
 	return c
@@ -176,7 +169,7 @@ func (in *instance) initReactor(ctx context.Context) error {
 	defer cancel()
 	in.cur.Store(&ctx)
 	defer in.cur.Store(nil)
-	cfg := in.config(nil, &in.logs, &in.logs).WithStartFunctions()
+	cfg := in.base.WithStdout(&in.logs).WithStartFunctions()
 	m, err := in.rt.wz.InstantiateModule(experimental.WithMemoryAllocator(ctx, in.mem), in.mod.compiled, cfg)
 	if err == nil {
 		in.m = m
@@ -208,6 +201,13 @@ func (in *instance) initFailure(ctx context.Context, err error) error {
 		return initError(time.Time{}, "Runtime.OutOfMemory", "Error: Runtime exited with error: out of memory"+in.outOfMemory(), logs)
 	}
 	return initError(time.Time{}, "Runtime.ExitError", "Error: Runtime exited with error: "+describe(err), logs)
+}
+
+// randomHex names an instance's /tmp directory (made on first use).
+func randomHex() string {
+	b := make([]byte, 12)
+	rand.Read(b) // never fails (crypto/rand panics instead)
+	return hex.EncodeToString(b)
 }
 
 func initError(began time.Time, errorType, msg string, logs []byte) *runtime.InitError {

@@ -120,9 +120,9 @@ func errorTypeOf(payload []byte) string {
 // line of stderr); a trap is a crash.
 func (in *instance) invokeCommand(ctx, callCtx context.Context, req *runtime.Request, start time.Time, limit time.Duration) (*runtime.Response, error) {
 	stdout := &capBuffer{max: fn.MaxSyncPayload}
-	cfg := in.config(bytes.NewReader(req.Payload), stdout, &in.logs,
-		[2]string{"AWS_LAMBDA_REQUEST_ID", req.ID},
-		[2]string{"AWS_LAMBDA_DEADLINE_MS", strconv.FormatInt(start.Add(limit).UnixMilli(), 10)})
+	cfg := in.base.WithStdin(bytes.NewReader(req.Payload)).WithStdout(stdout).
+		WithEnv("AWS_LAMBDA_REQUEST_ID", req.ID).
+		WithEnv("AWS_LAMBDA_DEADLINE_MS", strconv.FormatInt(start.Add(limit).UnixMilli(), 10))
 	in.mem.denied.Store(false)
 	m, err := in.rt.wz.InstantiateModule(experimental.WithMemoryAllocator(callCtx, in.mem), in.mod.compiled, cfg)
 	if m != nil {

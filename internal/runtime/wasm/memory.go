@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/experimental"
@@ -12,16 +13,28 @@ import (
 // The guest usually dies of it; denied tells that this was the cause, so
 // the call is reported as Runtime.OutOfMemory. One limit per instance: a
 // command's per-call modules share it, so peak spans the instance's life.
+//
+// A command instantiates a module per call: the memory its last module
+// freed is kept as spare and reused (cleared as it is handed out again), so
+// a call does not allocate, zero and later collect the guest's whole
+// memory.
 type memLimit struct {
 	limit  uint64
 	peak   atomic.Uint64
 	denied atomic.Bool
+
+	mu    sync.Mutex
+	spare []byte
 }
 
 var _ experimental.MemoryAllocator = (*memLimit)(nil)
 
 func (l *memLimit) Allocate(_, _ uint64) experimental.LinearMemory {
-	return &linearMemory{l: l}
+	l.mu.Lock()
+	buf := l.spare
+	l.spare = nil
+	l.mu.Unlock()
+	return &linearMemory{l: l, buf: buf[:0], reused: buf != nil}
 }
 
 // peakMB is the largest memory the instance's modules had, in MB, rounded
@@ -32,8 +45,9 @@ func (l *memLimit) peakMB() int {
 
 // linearMemory is one module's memory.
 type linearMemory struct {
-	l   *memLimit
-	buf []byte
+	l      *memLimit
+	buf    []byte
+	reused bool // buf's capacity holds an earlier module's bytes
 }
 
 // Reallocate grows the memory to size bytes, or returns nil past the limit.
@@ -51,7 +65,11 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 		copy(nb, m.buf)
 		m.buf = nb
 	} else {
+		old := len(m.buf)
 		m.buf = m.buf[:size]
+		if m.reused {
+			clear(m.buf[old:])
+		}
 	}
 	for {
 		p := m.l.peak.Load()
@@ -62,4 +80,12 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 	return m.buf
 }
 
-func (m *linearMemory) Free() { m.buf = nil }
+// Free keeps the memory as its limit's spare, for the next module.
+func (m *linearMemory) Free() {
+	m.l.mu.Lock()
+	if cap(m.buf) > cap(m.l.spare) {
+		m.l.spare = m.buf
+	}
+	m.l.mu.Unlock()
+	m.buf = nil
+}

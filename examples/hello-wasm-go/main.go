@@ -3,7 +3,7 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o examples/hello-wasm-go/hello.wasm ./examples/hello-wasm-go
 //	updraft deploy examples/hello-wasm-go
-//	updraft invoke hello-wasm-go '{"name":"Ada"}'
+//	updraft invoke hello-wasm-go --data '{"name":"Ada"}'
 package main
 
 import (

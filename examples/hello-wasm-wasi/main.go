@@ -6,7 +6,7 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -o examples/hello-wasm-wasi/hello.wasm ./examples/hello-wasm-wasi
 //	updraft deploy examples/hello-wasm-wasi
-//	updraft invoke hello-wasm-wasi '{"name":"Ada"}'
+//	updraft invoke hello-wasm-wasi --data '{"name":"Ada"}'
 package main
 
 import (

@@ -125,6 +125,21 @@ func wasmWarm(ctx context.Context, w io.Writer, o Options, c *apiclient.Client, 
 	}
 	Emit(w, Figure{Name: "wasm_warm_throughput_16clients", Value: p16.Throughput(), Unit: "req/s", Baseline: b16.Throughput(), Target: "ratio >= 0.70",
 		Note: "the Go reactor at 16 clients, as a share of the plain server's throughput"})
+	// The same function on the process runtime, through the same gateway
+	// and router: a minimal Runtime API client in a sandboxed process.
+	raw, err := processTwin(ctx, o, c, srv)
+	if err != nil {
+		return err
+	}
+	r1 := Load(ctx, raw, 1, o.Duration)
+	r16 := Load(ctx, raw, 16, o.Duration)
+	if r1.Errors+r16.Errors > 0 {
+		return fmt.Errorf("process twin: %d errors, first: %s%s", r1.Errors+r16.Errors, r1.FirstError, r16.FirstError)
+	}
+	Emit(w, Figure{Name: "wasm_warm_overhead_p50_1client_vs_process", Value: us(p1.Percentile(50) - b1.Percentile(50)), Unit: "us",
+		Baseline: us(r1.Percentile(50) - b1.Percentile(50)), Note: "p50 added to the plain server's: the Go reactor; baseline: a process function (minimal Runtime API client) in the same run"})
+	Emit(w, Figure{Name: "wasm_warm_throughput_16clients_vs_process", Value: p16.Throughput(), Unit: "req/s", Baseline: r16.Throughput(),
+		Note: "the Go reactor; baseline: the process function, same run"})
 	rig := &warmRig{c: c, callsMade: map[string]int{name: 1 + p1.Calls + p16.Calls}}
 	if err := rig.checkRecords(ctx, w, "_wasm", name); err != nil {
 		return err
@@ -132,35 +147,67 @@ func wasmWarm(ctx context.Context, w io.Writer, o Options, c *apiclient.Client, 
 	return c.DeleteFunction(ctx, name)
 }
 
+// processTwin deploys the minimal Runtime API client as a process function
+// and returns its invoke target.
+func processTwin(ctx context.Context, o Options, c *apiclient.Client, srv *serveProc) (Target, error) {
+	const name = "hello-raw-twin"
+	dir, err := os.MkdirTemp("", "updraft-bench-raw-")
+	if err != nil {
+		return Target{}, err
+	}
+	defer os.RemoveAll(dir)
+	if err := buildGo(o.Root, "./internal/runtime/process/testdata/rawclient", filepath.Join(dir, "bootstrap")); err != nil {
+		return Target{}, err
+	}
+	if err := deployDir(ctx, c, dir, name, "provided", ""); err != nil {
+		return Target{}, err
+	}
+	return Target{
+		URL:    srv.endpoint + "/2015-03-31/functions/" + name + "/invocations",
+		Header: http.Header{"Authorization": {"Bearer " + srv.key}},
+		Body:   []byte(`{}`),
+	}, nil
+}
+
 // wasmRSS is the platform's memory per warm Go reactor instance: serve's
-// RSS growth over n idle instances, which here hold the guest's linear
-// memory and wazero's module instance (the compiled code is shared).
+// RSS growth over n idle instances, one each of n functions of the same
+// code (a reactor answers so fast that a burst to one function starts only
+// a few). An instance holds the guest's linear memory and wazero's module
+// instance, both in serve; the compiled code is shared, and loaded before
+// the first reading.
 func wasmRSS(ctx context.Context, w io.Writer, c *apiclient.Client, srv *serveProc, dir string) error {
-	const n = 50
+	const n = 30
 	const settle = 3 * time.Second
-	if err := deployDir(ctx, c, dir, "rss-wasm", fn.RuntimeWasm, ""); err != nil {
+	names := make([]string, n+1)
+	for i := range names {
+		names[i] = fmt.Sprintf("rss-wasm-%d", i)
+		if err := deployDir(ctx, c, dir, names[i], fn.RuntimeWasm, ""); err != nil {
+			return err
+		}
+	}
+	invoke := func(name string) error {
+		res, err := c.Invoke(ctx, name, []byte(`{}`))
+		if err == nil && res.FunctionError != "" {
+			err = fmt.Errorf("%s: %s", name, res.Payload)
+		}
 		return err
 	}
-	// One instance first: the module's compiled code is loaded once, not
-	// per instance.
-	if _, err := c.Invoke(ctx, "rss-wasm", []byte(`{}`)); err != nil {
+	if err := invoke(names[n]); err != nil { // loads the compiled code
 		return err
 	}
+	pid := srv.cmd.Process.Pid
 	if _, err := liveKiB(ctx, srv.pprof); err != nil {
 		return err
 	}
 	time.Sleep(settle)
-	pid := srv.cmd.Process.Pid
 	before, err := rssKiB(pid)
 	if err != nil {
 		return err
 	}
-	res, started, err := burstDeployed(ctx, c, srv.endpoint, srv.key, "rss-wasm", n)
-	if err != nil {
-		return err
-	}
-	if res.Errors > 0 {
-		return fmt.Errorf("wasm rss probe: %d errors, first: %s", res.Errors, res.FirstError)
+	for _, name := range names[:n] {
+		if err := invoke(name); err != nil {
+			return err
+		}
 	}
 	if _, err := liveKiB(ctx, srv.pprof); err != nil {
 		return err
@@ -170,10 +217,12 @@ func wasmRSS(ctx context.Context, w io.Writer, c *apiclient.Client, srv *servePr
 	if err != nil {
 		return err
 	}
-	if started <= 1 {
-		return fmt.Errorf("wasm rss probe started %d instances", started)
+	Emit(w, Figure{Name: "platform_rss_per_warm_wasm_reactor", Value: float64(after-before) / n, Unit: "KiB",
+		Note: fmt.Sprintf("serve's RSS growth over %d idle warm Go reactor instances (the guest's linear memory included: it lives in serve), read 3 s after two forced GCs", n)})
+	for _, name := range names {
+		if err := c.DeleteFunction(ctx, name); err != nil {
+			return err
+		}
 	}
-	Emit(w, Figure{Name: "platform_rss_per_warm_wasm_reactor", Value: float64(after-before) / float64(started-1), Unit: "KiB",
-		Note: fmt.Sprintf("serve's RSS growth over %d idle warm Go reactor instances (guest memory included: it lives in serve), read 3 s after two forced GCs", started-1)})
-	return c.DeleteFunction(ctx, "rss-wasm")
+	return nil
 }

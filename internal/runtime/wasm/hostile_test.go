@@ -44,7 +44,7 @@ func TestInfiniteLoopTimesOut(t *testing.T) {
 func TestMemoryBombIsOutOfMemory(t *testing.T) {
 	s := spec("reactor.wasm", "membomb")
 	inst := start(t, newRuntime(t), s)
-	resp := call(t, inst, `{}`, 10*time.Second)
+	resp := call(t, inst, `{}`, time.Minute)
 	wantFailure(t, resp, fn.OutcomeCrash, "Runtime.OutOfMemory", true)
 	if resp.MaxMemoryMB > s.MemoryMB || resp.MaxMemoryMB < s.MemoryMB/2 {
 		t.Errorf("MaxMemoryMB %d: want at most the limit %d, and near it", resp.MaxMemoryMB, s.MemoryMB)
@@ -144,7 +144,7 @@ func TestDeepRecursionTraps(t *testing.T) {
 	if resp := call(t, inst, `{}`, 5*time.Second); resp.FunctionError != "" || string(resp.Payload) != "{}" {
 		t.Fatalf("first call: %+v %s", resp, resp.Payload)
 	}
-	resp := call(t, inst, `1`, 5*time.Second)
+	resp := call(t, inst, `1`, time.Minute)
 	wantFailure(t, resp, fn.OutcomeCrash, "Runtime.ExitError", true)
 	if !strings.Contains(string(resp.Payload), "stack overflow") {
 		t.Errorf("payload %s: want the trap named", resp.Payload)
@@ -211,5 +211,36 @@ func TestHostEnvironmentAndClock(t *testing.T) {
 		if d := time.Since(time.Unix(out.Now, 0)); d < -2*time.Second || d > 2*time.Second {
 			t.Errorf("the guest's clock is %v off the host's", d)
 		}
+	}
+}
+
+// TestCloseDuringCall: closing an instance (the platform shutting down)
+// stops its running call, which fails, and frees its memory only after the
+// guest stopped; the runtime lives on.
+func TestCloseDuringCall(t *testing.T) {
+	r := newRuntime(t)
+	for _, module := range []string{"reactor.wasm", "command.wasm"} {
+		inst := start(t, r, spec(module, "sleep"))
+		done := make(chan error, 1)
+		go func() {
+			_, err := inst.Invoke(context.Background(), &runtime.Request{ID: "x", Payload: []byte(`{"ms":60000}`), Deadline: time.Now().Add(time.Minute)})
+			done <- err
+		}()
+		time.Sleep(200 * time.Millisecond) // the guest is asleep by now, or soon
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := inst.Close(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: Close during a call: %v", module, err)
+		}
+		if err := <-done; err == nil {
+			t.Errorf("%s: the call survived Close", module)
+		}
+		if !inst.stopped() {
+			t.Errorf("%s: still running after Close", module)
+		}
+	}
+	if resp := call(t, start(t, r, spec("reactor.wasm", "echo")), `{"a":1}`, 5*time.Second); resp.FunctionError != "" {
+		t.Fatalf("a new instance after: %s", resp.Payload)
 	}
 }

@@ -56,6 +56,8 @@ type instance struct {
 	mu       sync.Mutex
 	initLogs []byte
 	closed   bool
+	inflight chan struct{}      // closed when the running call (or init) returns; nil when none
+	cancel   context.CancelFunc // stops the running call
 	broken   atomic.Bool
 }
 
@@ -167,6 +169,10 @@ func (in *instance) sleep(ns int64) {
 func (in *instance) initReactor(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, in.rt.cfg.InitTimeout)
 	defer cancel()
+	if !in.begin(cancel) {
+		return fmt.Errorf("wasm: start of %s: the runtime closed", in.spec.Function)
+	}
+	defer in.end()
 	in.cur.Store(&ctx)
 	defer in.cur.Store(nil)
 	cfg := in.base.WithStdout(&in.logs).WithStartFunctions()
@@ -254,7 +260,36 @@ func (in *instance) Alive() bool {
 	return !in.closed && !in.broken.Load()
 }
 
-// Close closes the module and removes /tmp. Safe to call twice.
+// begin marks a call (or the init) as running, stoppable by cancel; it
+// fails once the instance is closed.
+func (in *instance) begin(cancel context.CancelFunc) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return false
+	}
+	in.inflight, in.cancel = make(chan struct{}), cancel
+	return true
+}
+
+// end marks the running call as returned.
+func (in *instance) end() {
+	in.mu.Lock()
+	close(in.inflight)
+	in.inflight, in.cancel = nil, nil
+	in.mu.Unlock()
+}
+
+// isClosed reports whether Close was called.
+func (in *instance) isClosed() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.closed
+}
+
+// Close stops a running call and waits for it to return (its module's
+// memory must not be unmapped under it), then closes the module, frees the
+// memory and removes /tmp. Safe to call twice.
 func (in *instance) Close(ctx context.Context) error {
 	in.mu.Lock()
 	if in.closed {
@@ -262,13 +297,26 @@ func (in *instance) Close(ctx context.Context) error {
 		return nil
 	}
 	in.closed = true
-	m := in.m
+	running := in.inflight
+	if in.cancel != nil {
+		in.cancel()
+	}
 	in.mu.Unlock()
 	in.rt.unregister(in)
+	if running != nil {
+		select {
+		case <-running:
+		case <-ctx.Done():
+			// Its module and memory stay: freeing them under a running
+			// guest would crash the platform.
+			return fmt.Errorf("wasm: instance of %s: the running call did not stop: %w", in.spec.Function, ctx.Err())
+		}
+	}
 	var errs []error
-	if m != nil {
+	if m := in.m; m != nil {
 		errs = append(errs, m.Close(ctx))
 	}
+	in.mem.release()
 	if err := os.RemoveAll(in.dir); err != nil {
 		errs = append(errs, fmt.Errorf("wasm: remove /tmp of %s: %w", in.spec.Function, err))
 	}

@@ -21,12 +21,6 @@ import (
 // (wazero closes the module when the context is done) and the instance is
 // then Broken, as after a trap or a reactor's exit.
 func (in *instance) Invoke(ctx context.Context, req *runtime.Request) (*runtime.Response, error) {
-	in.mu.Lock()
-	closed := in.closed
-	in.mu.Unlock()
-	if closed {
-		return nil, fmt.Errorf("wasm: invoke %s: instance closed", in.spec.Function)
-	}
 	if in.broken.Load() {
 		return nil, fmt.Errorf("wasm: invoke %s: instance is broken by an earlier call", in.spec.Function)
 	}
@@ -34,6 +28,10 @@ func (in *instance) Invoke(ctx context.Context, req *runtime.Request) (*runtime.
 	limit := in.timeout(req, start)
 	callCtx, cancel := context.WithDeadline(ctx, start.Add(limit))
 	defer cancel()
+	if !in.begin(cancel) {
+		return nil, fmt.Errorf("wasm: invoke %s: instance closed", in.spec.Function)
+	}
+	defer in.end()
 	in.cur.Store(&callCtx)
 	defer in.cur.Store(nil)
 	if in.mod.kind == reactor {
@@ -178,6 +176,9 @@ func (in *instance) failed(ctx context.Context, req *runtime.Request, err error,
 	case ctx.Err() != nil:
 		in.logs.take()
 		return nil, fmt.Errorf("wasm: invoke %s: %w", in.spec.Function, context.Cause(ctx))
+	case in.isClosed():
+		in.logs.take()
+		return nil, fmt.Errorf("wasm: invoke %s: the instance was closed during the call", in.spec.Function)
 	case isExit && exit.ExitCode() >= sys.ExitCodeDeadlineExceeded, time.Since(start) >= limit && !in.mem.denied.Load():
 		secs := limit
 		if in.spec.Timeout > 0 {

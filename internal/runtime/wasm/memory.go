@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/sys/unix"
 )
 
 // memLimit holds an instance's linear memory to the function's memory
@@ -14,27 +15,50 @@ import (
 // the call is reported as Runtime.OutOfMemory. One limit per instance: a
 // command's per-call modules share it, so peak spans the instance's life.
 //
-// A command instantiates a module per call: the memory its last module
-// freed is kept as spare and reused (cleared as it is handed out again), so
-// a call does not allocate, zero and later collect the guest's whole
-// memory.
+// A memory is an anonymous mapping of the whole limit, reserved up front
+// outside the Go heap: growing it never copies, untouched pages cost no
+// RAM, and freeing it gives the pages back to the OS at once. A command
+// instantiates a module per call: the mapping its last module freed is kept
+// as spare and reused, its used pages dropped (they read as zeros again).
 type memLimit struct {
 	limit  uint64
 	peak   atomic.Uint64
 	denied atomic.Bool
 
-	mu    sync.Mutex
-	spare []byte
+	mu       sync.Mutex
+	spare    *mapping
+	released bool // the instance closed: a freed mapping is unmapped
 }
 
 var _ experimental.MemoryAllocator = (*memLimit)(nil)
 
-func (l *memLimit) Allocate(_, _ uint64) experimental.LinearMemory {
+// mapping is a reserved range of memory and how much of it was handed out.
+type mapping struct {
+	mem  []byte // len: the reservation
+	used uint64
+}
+
+// Allocate reserves the memory of one module: up to the limit, or the
+// module's own maximum if that is lower. If the reservation fails (the
+// address space is exhausted), the memory cannot grow at all and the
+// module fails to start.
+func (l *memLimit) Allocate(_, maxBytes uint64) experimental.LinearMemory {
+	size := min(l.limit, maxBytes)
 	l.mu.Lock()
-	buf := l.spare
+	m := l.spare
 	l.spare = nil
 	l.mu.Unlock()
-	return &linearMemory{l: l, buf: buf[:0], reused: buf != nil}
+	if m != nil && uint64(len(m.mem)) >= size {
+		if m.used > 0 {
+			unix.Madvise(m.mem[:pageAlign(m.used)], unix.MADV_DONTNEED)
+			m.used = 0
+		}
+		return &linearMemory{l: l, m: m}
+	}
+	if m != nil {
+		unix.Munmap(m.mem)
+	}
+	return &linearMemory{l: l, reserve: size}
 }
 
 // peakMB is the largest memory the instance's modules had, in MB, rounded
@@ -43,49 +67,71 @@ func (l *memLimit) peakMB() int {
 	return int((l.peak.Load() + 1<<20 - 1) >> 20)
 }
 
+// release unmaps the spare memory, and any freed from now on: the
+// instance is closing.
+func (l *memLimit) release() {
+	l.mu.Lock()
+	m := l.spare
+	l.spare, l.released = nil, true
+	l.mu.Unlock()
+	if m != nil {
+		unix.Munmap(m.mem)
+	}
+}
+
+func pageAlign(n uint64) uint64 {
+	const page = 4096
+	return (n + page - 1) &^ (page - 1)
+}
+
 // linearMemory is one module's memory.
 type linearMemory struct {
-	l      *memLimit
-	buf    []byte
-	reused bool // buf's capacity holds an earlier module's bytes
+	l       *memLimit
+	m       *mapping
+	reserve uint64 // what to map on the first Reallocate, when m is nil
 }
 
 // Reallocate grows the memory to size bytes, or returns nil past the limit.
-// Capacity grows by a quarter at a time (up to the limit), so a guest that
-// grows page by page is not copied on every step; bytes past the length
-// were never handed out and are still zero.
-func (m *linearMemory) Reallocate(size uint64) []byte {
-	if size > m.l.limit {
-		m.l.denied.Store(true)
+func (lm *linearMemory) Reallocate(size uint64) []byte {
+	if size > lm.l.limit {
+		lm.l.denied.Store(true)
 		return nil
 	}
-	if size > uint64(cap(m.buf)) {
-		c := max(size, min(uint64(cap(m.buf))*5/4, m.l.limit))
-		nb := make([]byte, size, c)
-		copy(nb, m.buf)
-		m.buf = nb
-	} else {
-		old := len(m.buf)
-		m.buf = m.buf[:size]
-		if m.reused {
-			clear(m.buf[old:])
+	if lm.m == nil {
+		mem, err := unix.Mmap(-1, 0, int(max(pageAlign(lm.reserve), 4096)), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+		if err != nil {
+			return nil
 		}
+		lm.m = &mapping{mem: mem}
 	}
+	if size > uint64(len(lm.m.mem)) {
+		return nil // past the module's own maximum: wazero checks it first
+	}
+	lm.m.used = max(lm.m.used, size)
 	for {
-		p := m.l.peak.Load()
-		if size <= p || m.l.peak.CompareAndSwap(p, size) {
+		p := lm.l.peak.Load()
+		if size <= p || lm.l.peak.CompareAndSwap(p, size) {
 			break
 		}
 	}
-	return m.buf
+	return lm.m.mem[:size:size]
 }
 
-// Free keeps the memory as its limit's spare, for the next module.
-func (m *linearMemory) Free() {
-	m.l.mu.Lock()
-	if cap(m.buf) > cap(m.l.spare) {
-		m.l.spare = m.buf
+// Free keeps the mapping as its limit's spare, for the next module.
+func (lm *linearMemory) Free() {
+	if lm.m == nil {
+		return
 	}
-	m.l.mu.Unlock()
-	m.buf = nil
+	lm.l.mu.Lock()
+	old := lm.l.spare
+	if lm.l.released {
+		old = lm.m
+	} else {
+		lm.l.spare = lm.m
+	}
+	lm.l.mu.Unlock()
+	if old != nil {
+		unix.Munmap(old.mem)
+	}
+	lm.m = nil
 }

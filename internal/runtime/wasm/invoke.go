@@ -85,6 +85,9 @@ func (in *instance) invokeReactor(ctx, callCtx context.Context, req *runtime.Req
 	}
 	if status != 0 && resp.ErrorType == "" {
 		resp.ErrorType = errorTypeOf(resp.Payload)
+		if resp.ErrorType == "Runtime.UnknownError" { // not Lambda's error JSON: wrap it
+			resp.Payload = errorJSON(resp.ErrorType, string(resp.Payload))
+		}
 	}
 	if resp.ErrorType != "" {
 		resp.FunctionError, resp.Outcome = "Unhandled", fn.OutcomeError

@@ -62,6 +62,12 @@ type Config struct {
 	// AllowDegraded starts on a store the start check found damaged,
 	// logging and accepting the losses, instead of refusing to start.
 	AllowDegraded bool
+	// SMTPListen is the inbound mail (SMTP) address; "" (the default):
+	// no SMTP server. SMTPTLSCert and SMTPTLSKey (PEM files) enable
+	// STARTTLS; SMTPMaxBytes is the largest message accepted.
+	SMTPListen              string
+	SMTPTLSCert, SMTPTLSKey string
+	SMTPMaxBytes            int64
 }
 
 // Default returns the embedded single-machine defaults.
@@ -85,6 +91,7 @@ func Default() Config {
 		BodyGrace:     10 * time.Second,
 		BodyMinRate:   4 << 10,
 		MaxConnsPerIP: 256,
+		SMTPMaxBytes:  10 << 20,
 	}
 }
 
@@ -175,6 +182,17 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnsPerIP < 0 {
 		return fmt.Errorf("config: max connections per IP %d must not be negative (0: no cap)", c.MaxConnsPerIP)
+	}
+	if c.SMTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
+			return fmt.Errorf("config: SMTP address %q is not host:port (e.g. 127.0.0.1:2525): %w", c.SMTPListen, err)
+		}
+	}
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		return fmt.Errorf("config: STARTTLS needs both --smtp-tls-cert and --smtp-tls-key")
+	}
+	if c.SMTPMaxBytes <= 0 {
+		return fmt.Errorf("config: SMTP max bytes %d must be positive (default 10485760)", c.SMTPMaxBytes)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

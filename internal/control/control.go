@@ -49,6 +49,9 @@ type Control struct {
 
 	msg Messaging // eventconfig.go
 
+	triggers  map[string]TriggerKind // by updraft.yaml type:, under mu (triggers.go)
+	tenantRes []TenantResources      // under mu (tenants.go)
+
 	kick chan struct{} // asks collectLoop for a collection (gc.go)
 	gcMu sync.Mutex    // one collection at a time
 
@@ -70,8 +73,10 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Ro
 	if cfg.CollectEvery <= 0 {
 		cfg.CollectEvery = DefaultCollectEvery
 	}
-	return &Control{cfg: cfg, reg: reg, dep: dep, router: rt, sched: s, pool: p, prov: map[string]*provState{},
+	c := &Control{cfg: cfg, reg: reg, dep: dep, router: rt, sched: s, pool: p, prov: map[string]*provState{},
 		kick: make(chan struct{}, 1)}
+	dep.SetTriggerCheck(c.CheckTriggers)
+	return c
 }
 
 // Start follows the registry's changes (retiring old instances, forgetting
@@ -188,11 +193,19 @@ func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request,
 			return nil, false, err
 		}
 	}
+	if err := c.checkStored(ctx, tenant, req); err != nil {
+		return nil, false, err
+	}
 	f, created, err := c.dep.Deploy(ctx, tenant, req)
 	if err != nil {
 		return nil, false, err
 	}
 	c.cfg.Log.Info("deployed", "tenant", tenant, "fn", f.Name, "revision", f.Revision, "code_changed", f.CodeChanged)
+	if !req.IgnoreManifest {
+		if err := c.applyTriggers(ctx, f); err != nil {
+			return nil, created, err
+		}
+	}
 	if publish {
 		if f, err = c.dep.Publish(ctx, tenant, f.Name, f.CodeSHA256, nil); err != nil {
 			return nil, created, err
@@ -222,6 +235,9 @@ func (c *Control) Delete(ctx context.Context, tenant, name string) error {
 		if err := c.msg.DeleteFunction(ctx, tenant, name); err != nil {
 			return err
 		}
+	}
+	if err := c.removeTriggers(ctx, tenant, name); err != nil {
+		return err
 	}
 	c.cfg.Log.Info("deleted", "tenant", tenant, "fn", name)
 	return nil

@@ -50,6 +50,10 @@ type Request struct {
 
 // Deployer deploys functions and keeps the local cache of unpacked code.
 type Deployer struct {
+	// checkTriggers refuses a deploy whose triggers are invalid before
+	// anything is stored (SetTriggerCheck); nil accepts them all.
+	checkTriggers func(ctx context.Context, f *fn.Function) error
+
 	reg      *registry.Registry
 	cacheDir string
 	log      *slog.Logger
@@ -158,6 +162,11 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 			return nil, false, err
 		}
 	}
+	if d.checkTriggers != nil && len(next.Triggers) > 0 {
+		if err := d.checkTriggers(ctx, next); err != nil {
+			return nil, false, err
+		}
+	}
 	sum := sha256.Sum256(req.Zip)
 	next.CodeSHA256 = hex.EncodeToString(sum[:])
 	next.CodeSize = int64(len(req.Zip))
@@ -182,6 +191,9 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 		}
 		if !req.IgnoreManifest {
 			keepLambdaFields(next, prev, req)
+		} else {
+			// The Lambda API cannot express what updraft.yaml set.
+			next.Network, next.Permissions, next.Triggers = prev.Network, prev.Permissions, prev.Triggers
 		}
 	}
 	codeChanged := prev == nil || prev.CodeSHA256 != next.CodeSHA256
@@ -239,6 +251,12 @@ func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error 
 	return d.reg.PutCode(ctx, sha, zip)
 }
 
+// SetTriggerCheck makes Deploy refuse functions whose updraft.yaml
+// triggers check refuses, before storing anything. Call before Deploy.
+func (d *Deployer) SetTriggerCheck(check func(ctx context.Context, f *fn.Function) error) {
+	d.checkTriggers = check
+}
+
 // merge builds tenant's function from req over the manifest m, with defaults
 // applied and validated.
 func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
@@ -251,6 +269,7 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		TimeoutSec:  pick(req.TimeoutSec, m.Timeout),
 		Network:     m.Network,
 		Permissions: m.Permissions,
+		Triggers:    m.Triggers,
 
 		Description:        req.Description,
 		Role:               req.Role,
@@ -330,7 +349,8 @@ func sameConfig(a, b *fn.Function) bool {
 		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
 		a.RuntimeName == b.RuntimeName && a.Description == b.Description && a.Role == b.Role &&
 		a.EphemeralStorageMB == b.EphemeralStorageMB && a.Network == b.Network && maps.Equal(a.Tags, b.Tags) &&
-		a.DeadLetterARN == b.DeadLetterARN && reflect.DeepEqual(a.Permissions, b.Permissions)
+		a.DeadLetterARN == b.DeadLetterARN && reflect.DeepEqual(a.Permissions, b.Permissions) &&
+		fn.SameTriggers(a.Triggers, b.Triggers)
 }
 
 // lock serialises deploys of the function key and returns its unlock.

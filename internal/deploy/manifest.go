@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -23,7 +24,7 @@ type Manifest struct {
 	Env      map[string]string `yaml:"env"`
 	Network  string            `yaml:"network"`           // "" or "none"
 	Storage  int               `yaml:"ephemeral_storage"` // MB of /tmp
-	Triggers yaml.Node         `yaml:"triggers"`          // read by the trigger packages
+	Triggers []fn.Trigger      `yaml:"-"`                 // triggers:, each entry by its type:
 	// Permissions limit what the function's own credentials may do; nil
 	// when absent (everything of the tenant).
 	Permissions fn.Permissions `yaml:"permissions"`
@@ -129,7 +130,11 @@ func (m *Manifest) set(k, v *yaml.Node) error {
 			m.Env[name.Value] = s
 		}
 	case "triggers":
-		m.Triggers = *v
+		t, err := parseTriggers(v)
+		if err != nil {
+			return err
+		}
+		m.Triggers = t
 	case "permissions":
 		var p fn.Permissions
 		if v.Kind != yaml.SequenceNode || v.Decode(&p) != nil {
@@ -150,4 +155,33 @@ func (m *Manifest) set(k, v *yaml.Node) error {
 		return fn.InvalidParameter("%s: the keys are %s", msg, strings.Join(manifestKeys, ", "))
 	}
 	return nil
+}
+
+// parseTriggers reads `triggers:`: a list of mappings, each with a type:
+// naming its kind. The rest of each entry is the kind's to check (at deploy,
+// before anything is stored) and apply.
+func parseTriggers(v *yaml.Node) ([]fn.Trigger, error) {
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		return nil, nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, fn.InvalidParameter("%s line %d: triggers must be a list of entries, each with a type: (http, schedule, queue, mail, …)", ManifestFile, v.Line)
+	}
+	out := make([]fn.Trigger, 0, len(v.Content))
+	for _, e := range v.Content {
+		var entry map[string]any
+		if e.Kind != yaml.MappingNode || e.Decode(&entry) != nil {
+			return nil, fn.InvalidParameter("%s line %d: a trigger must be a mapping with a type:, e.g. {type: schedule, expression: rate(5 minutes)}", ManifestFile, e.Line)
+		}
+		kind, _ := entry["type"].(string)
+		if kind == "" {
+			return nil, fn.InvalidParameter("%s line %d: this trigger has no type: (http, schedule, queue, mail, …)", ManifestFile, e.Line)
+		}
+		spec, err := json.Marshal(entry)
+		if err != nil {
+			return nil, fn.InvalidParameter("%s line %d: trigger of type %s: %v", ManifestFile, e.Line, kind, err)
+		}
+		out = append(out, fn.Trigger{Kind: kind, Spec: spec})
+	}
+	return out, nil
 }

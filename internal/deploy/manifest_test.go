@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
@@ -22,7 +20,8 @@ env:
   N: 42
   B: true
 triggers:
-  - cron: "*/5 * * * *"
+  - type: schedule
+    expression: cron(0/5 * * * ? *)
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -33,8 +32,14 @@ triggers:
 	if m.Env["A"] != "x" || m.Env["N"] != "42" || m.Env["B"] != "true" {
 		t.Fatalf("env %v", m.Env)
 	}
-	if m.Triggers.Kind != yaml.SequenceNode || len(m.Triggers.Content) != 1 {
+	if len(m.Triggers) != 1 || m.Triggers[0].Kind != "schedule" ||
+		string(m.Triggers[0].Spec) != `{"expression":"cron(0/5 * * * ? *)","type":"schedule"}` {
 		t.Fatalf("triggers %+v", m.Triggers)
+	}
+	for _, bad := range []string{"triggers: {type: http}\n", "triggers:\n  - route: GET /\n", "triggers:\n  - just a string\n"} {
+		if _, err := ParseManifest([]byte(bad)); err == nil || !strings.Contains(err.Error(), "type") {
+			t.Errorf("%q: err = %v, want one about type:", bad, err)
+		}
 	}
 	for _, empty := range []string{"", "# nothing\n", "~\n"} {
 		if m, err := ParseManifest([]byte(empty)); err != nil || m.Name != "" {

@@ -144,3 +144,10 @@ func InsufficientStorage(format string, args ...any) *Error {
 func AccessDenied(format string, args ...any) *Error {
 	return Errorf(http.StatusForbidden, TypeAccessDenied, format, args...)
 }
+
+// Validation is a 400 ValidationException: a request whose content breaks a
+// rule of the API (DynamoDB's expressions and attribute values use it, with
+// DynamoDB's messages).
+func Validation(format string, args ...any) *Error {
+	return Errorf(http.StatusBadRequest, TypeValidation, format, args...)
+}

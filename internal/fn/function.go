@@ -107,8 +107,11 @@ type Function struct {
 	Network            string `json:"network,omitempty"`              // "" (host) or NetworkNone
 	// Permissions limit what the function's own credentials (its
 	// instances' AWS_ACCESS_KEY_ID…) may do; nil: everything of its tenant.
-	Permissions Permissions       `json:"permissions,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"`
+	Permissions Permissions `json:"permissions,omitempty"`
+	// Triggers are the event sources updraft.yaml declares (trigger.go);
+	// control applies them on every deploy.
+	Triggers []Trigger         `json:"triggers,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
 	// DeadLetterARN receives the events of asynchronous invocations that
 	// failed for good (Lambda's DeadLetterConfig.TargetArn): a queue or a
 	// topic of the same account; "" for none.

@@ -34,7 +34,8 @@ func TestWasmFunctions(t *testing.T) {
 	}
 	p := start(t)
 	c := p.lambda()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Generous: compiling a Go guest takes seconds, minutes under -race.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	create := func(name string, module []byte) error {
 		_, err := c.CreateFunction(ctx, &lambda.CreateFunctionInput{

@@ -83,6 +83,20 @@ func TestWasmFunctions(t *testing.T) {
 			t.Fatalf("Invoke Event %s: %v, status %d", name, err, ev.StatusCode)
 		}
 	}
+	// A published version and an alias run the same module.
+	pub, err := c.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("reactor")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String("reactor"), Name: aws.String("live"), FunctionVersion: pub.Version}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{aws.ToString(pub.Version), "live"} {
+		out, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("reactor"), Qualifier: aws.String(q), Payload: []byte(`{"name":"V"}`)})
+		if err != nil || out.FunctionError != nil || !strings.Contains(string(out.Payload), "hello, V") {
+			t.Fatalf("invoke reactor:%s: %v %s", q, err, out.Payload)
+		}
+	}
 	// The async calls ran: their log lines arrive.
 	api := apiclient.New(p.endpoint, p.key.APIKey)
 	for _, name := range []string{"reactor", "command"} {
@@ -105,7 +119,7 @@ func TestWasmFunctions(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	err := create("bad", wasmtest.UnknownImportCommand())
+	err = create("bad", wasmtest.UnknownImportCommand())
 	wantAPIError(t, err, "InvalidParameterValueException")
 	if !strings.Contains(err.Error(), "env.launch_missiles") {
 		t.Errorf("refusal %v: want the import named", err)

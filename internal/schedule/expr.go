@@ -121,8 +121,7 @@ func (e *Expression) Next(after time.Time, loc *time.Location, anchor time.Time)
 		k := after.Sub(anchor)/e.rate + 1
 		return anchor.Add(k * e.rate), true
 	case KindAt:
-		a := e.at
-		t := time.Date(a[0], time.Month(a[1]), a[2], a[3], a[4], a[5], 0, loc)
+		t := e.At(loc)
 		return t, t.After(after)
 	default:
 		return e.cron.next(after, loc)
@@ -132,5 +131,13 @@ func (e *Expression) Next(after time.Time, loc *time.Location, anchor time.Time)
 // At is the instant of an at() expression in loc.
 func (e *Expression) At(loc *time.Location) time.Time {
 	a := e.at
-	return time.Date(a[0], time.Month(a[1]), a[2], a[3], a[4], a[5], 0, loc)
+	t := time.Date(a[0], time.Month(a[1]), a[2], a[3], a[4], a[5], 0, loc)
+	if t.Hour() == a[3] && t.Minute() == a[4] {
+		return t
+	}
+	// In a spring-forward gap: read the wall time with the offset in
+	// force before the gap, which lands as far past it.
+	naive := time.Date(a[0], time.Month(a[1]), a[2], a[3], a[4], a[5], 0, time.UTC)
+	_, off := naive.Add(-12 * time.Hour).In(loc).Zone()
+	return naive.Add(-time.Duration(off) * time.Second)
 }

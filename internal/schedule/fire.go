@@ -121,8 +121,10 @@ func (s *Service) tick(ctx context.Context, k string, now time.Time) error {
 		return err
 	}
 	if len(st.Pending) > 0 {
-		// Claimed and not confirmed: a delivery under way, or a crash.
-		if st.Owner != s.cfg.Node && now.Before(st.LeaseUntil) {
+		// Claimed and not confirmed: a delivery under way (this node's
+		// too: its lease is not renewed by anyone but the one delivering),
+		// a delivery that failed and released its lease, or a crash.
+		if now.Before(st.LeaseUntil) {
 			return nil
 		}
 		st.Owner, st.LeaseUntil = s.cfg.Node, now.Add(s.cfg.Lease)
@@ -173,6 +175,11 @@ func (s *Service) deliver(ctx context.Context, tenant string, sc *Schedule, st f
 		}
 		err := s.cfg.Deliver(ctx, Delivery{Tenant: tenant, Function: sc.Function, Qualifier: sc.Qualifier, ID: id, Payload: payload})
 		if err != nil {
+			// Release the lease: the next scan (of any node) tries again.
+			st.LeaseUntil = time.Time{}
+			if _, werr := s.writeState(ctx, key(tenant, sc.Name), st, rev); werr != nil && !errors.Is(werr, errLost) {
+				err = errors.Join(err, werr)
+			}
 			return fmt.Errorf("deliver tick %s to %s: %w", t.UTC().Format(time.RFC3339), sc.Function, err)
 		}
 		s.log.Info("schedule fired", "tenant", tenant, "schedule", sc.Name, "fn", sc.Function, "tick", t.UTC(), "request_id", id)

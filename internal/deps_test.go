@@ -36,6 +36,9 @@ var allowed = map[string][]string{
 	"meter":                     {"store", "fn"},
 	// Pure messaging semantics: SNS filter policies and AWS event shapes.
 	"topic": {"queue", "store", "fn", "event"},
+	// Schedules: expressions, definitions, the firing loop; ticks leave
+	// through a Deliver func (the daemon hands them to async).
+	"schedule": {"event", "store", "fn"},
 	"event": {"fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
@@ -57,14 +60,14 @@ var allowed = map[string][]string{
 	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
-	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "fn"},
+	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "schedule", "fn"},
 	"gateway/furl":     {"gateway/wire", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
 	"gateway/sqs":      {"gateway/wire", "queue", "event", "fn"},
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "schedule", "fn"},
 	"replay":       {"scheduler", "pool", "runtime", "fn"},
 	"apiclient":    {"fn"},
 	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},

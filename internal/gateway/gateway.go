@@ -47,6 +47,8 @@ type Config struct {
 	// Mappings serves Lambda's event source mapping operations (nil: not
 	// offered).
 	Mappings *control.Mappings
+	// Schedules serves /v1/schedules (nil: not offered).
+	Schedules mgmt.Schedules
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -84,7 +86,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, Schedules: cfg.Schedules}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

@@ -15,6 +15,8 @@ import (
 type Config struct {
 	Log    *slog.Logger
 	Backup BackupFunc // GET /v1/backup; nil answers 503
+	// Schedules serves /v1/schedules (nil: not offered).
+	Schedules Schedules
 }
 
 // API serves /v1/.
@@ -50,6 +52,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+	g.registerSchedules(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

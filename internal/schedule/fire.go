@@ -41,6 +41,7 @@ type fireState struct {
 	LeaseUntil time.Time   `json:"lease_until,omitzero"`
 	Fired      int64       `json:"fired,omitempty"`
 	Skipped    int64       `json:"skipped,omitempty"`
+	Dropped    int64       `json:"dropped,omitempty"` // ticks of a function that did not exist
 }
 
 // Start runs the firing loop until Close.
@@ -161,7 +162,23 @@ func (s *Service) tick(ctx context.Context, k string, now time.Time) error {
 
 // deliver hands the claimed ticks to the queue and confirms them.
 func (s *Service) deliver(ctx context.Context, tenant string, sc *Schedule, st fireState, rev uint64) error {
+	gone := false
+	if s.cfg.FunctionExists != nil {
+		err := s.cfg.FunctionExists(ctx, tenant, sc.Function)
+		if err != nil && !fn.IsNotFound(err) {
+			return err
+		}
+		gone = err != nil
+	}
 	for _, t := range st.Pending {
+		if gone {
+			// The function was deleted: the tick fails, its failure path
+			// went with the function, and the schedule moves on.
+			s.log.Warn("schedule's function does not exist: the tick is dropped (delete the schedule, or deploy the function again)",
+				"tenant", tenant, "schedule", sc.Name, "fn", sc.Function, "tick", t.UTC())
+			st.Dropped++
+			continue
+		}
 		id := TickID(tenant, sc, t)
 		payload := []byte(sc.Input)
 		if len(payload) == 0 {
@@ -184,7 +201,9 @@ func (s *Service) deliver(ctx context.Context, tenant string, sc *Schedule, st f
 		}
 		s.log.Info("schedule fired", "tenant", tenant, "schedule", sc.Name, "fn", sc.Function, "tick", t.UTC(), "request_id", id)
 	}
-	st.Fired += int64(len(st.Pending))
+	if !gone {
+		st.Fired += int64(len(st.Pending))
+	}
 	st.Pending, st.Owner, st.LeaseUntil = nil, "", time.Time{}
 	if _, err := s.writeState(ctx, key(tenant, sc.Name), st, rev); err != nil {
 		return ignoreLost(err)

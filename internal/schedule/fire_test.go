@@ -378,3 +378,32 @@ func TestFailedDeliveryIsRetriedOnTheNextScan(t *testing.T) {
 		t.Fatalf("after a failed delivery: fired %v, want the tick once", got)
 	}
 }
+
+func TestTicksOfADeletedFunctionAreDropped(t *testing.T) {
+	st := openStore(t)
+	var c clock
+	c.set(t0)
+	r := &recorder{}
+	exists := atomic.Bool{}
+	exists.Store(true)
+	s, err := Open(context.Background(), st, Config{Deliver: r.deliver, Now: c.now, Log: quiet,
+		FunctionExists: func(_ context.Context, tenant, name string) error {
+			if !exists.Load() {
+				return fn.FunctionNotFound(tenant, name)
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, s, Schedule{Name: "n", Expression: "rate(1 hour)"})
+	exists.Store(false)
+	ctx := context.Background()
+	s.scan(ctx, c.now())
+	c.advance(time.Hour)
+	s.scan(ctx, c.now())
+	stt, _, err := s.readState(ctx, key("default", "n"))
+	if err != nil || len(r.all()) != 0 || stt.Dropped != 2 || len(stt.Pending) != 0 || !stt.Last.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("state %+v, deliveries %d: want two ticks dropped and the schedule moving on", stt, len(r.all()))
+	}
+}

@@ -36,9 +36,6 @@ var allowed = map[string][]string{
 	"meter":                     {"store", "fn"},
 	// Pure messaging semantics: SNS filter policies and AWS event shapes.
 	"topic": {"queue", "store", "fn", "event"},
-	// Schedules: expressions, definitions, the firing loop; ticks leave
-	// through a Deliver func (the daemon hands them to async).
-	"schedule": {"event", "store", "fn"},
 	"event": {"fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
@@ -51,6 +48,7 @@ var allowed = map[string][]string{
 	"dispatch": {"queue", "fn"},
 	"async":    {"dispatch", "queue", "event", "store", "fn"},
 	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
+	"schedule": {"event", "store", "fn"}, // ticks leave through a Deliver func (async)
 	// State services: object storage and tables, their events on the spine.
 	"objects":     {"queue", "dispatch", "event", "store", "fn"},
 	"tables/attr": {"fn"},

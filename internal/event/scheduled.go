@@ -21,8 +21,8 @@ type ScheduledEvent struct {
 
 // ScheduledInput is what a schedule knows of one tick.
 type ScheduledInput struct {
-	ID          string    // the tick's request id
-	Account     string    // the schedule's account id
+	ID          string // the tick's request id
+	Account     string // the schedule's account id
 	Region      string
 	At          time.Time // the scheduled time of the tick
 	ScheduleARN string    // arn:aws:scheduler:REGION:ACCOUNT:schedule/GROUP/NAME

@@ -338,7 +338,7 @@ func flexDelay(tenant string, sc *Schedule, t time.Time) time.Duration {
 	}
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s/%s/%d", tenant, sc.Name, t.UnixNano())))
 	window := time.Duration(sc.FlexibleWindow) * time.Minute
-	return time.Duration(binary.BigEndian.Uint64(h[:8]) % uint64(window/time.Second)) * time.Second
+	return time.Duration(binary.BigEndian.Uint64(h[:8])%uint64(window/time.Second)) * time.Second
 }
 
 // TickID is the request id of one tick of a schedule: the same on every

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +245,37 @@ func TestScheduleYAMLTrigger(t *testing.T) {
 	list, _ = api.ListSchedules(ctx)
 	if len(list) != 1 || list[0].Name != "by-hand" {
 		t.Fatalf("after the function's deletion: %+v (the API-made schedule stays)", list)
+	}
+}
+
+// examples/nightly-report deploys with its two schedules and makes its
+// report from a Scheduled Event.
+func TestNightlyReportExample(t *testing.T) {
+	api, _ := daemonAt(t, t.TempDir())
+	ctx := context.Background()
+	dir := filepath.Join("..", "..", "examples", "nightly-report")
+	files := map[string]string{}
+	for _, name := range []string{"app.py", "updraft.yaml"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(b)
+	}
+	if _, _, err := api.Deploy(ctx, apiclient.DeployRequest{Zip: zipOf(t, files)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := api.ListSchedules(ctx)
+	if err != nil || len(list) != 2 || list[0].Name != "nightly-report" || list[1].Name != "weekly-summary" ||
+		list[0].NextTick == nil || list[0].NextTick.Minute() != 0 || string(list[1].Input) != `{"report":"weekly"}` {
+		t.Fatalf("the example's schedules: %+v %v", list, err)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	if h := list[0].NextTick.In(berlin).Hour(); h != 2 {
+		t.Fatalf("next nightly tick at %s, want 02:00 in Berlin", list[0].NextTick.In(berlin))
+	}
+	res, err := api.Invoke(ctx, "nightly-report", []byte(`{"version":"0","detail-type":"Scheduled Event","source":"aws.scheduler","time":"2026-03-08T01:00:00Z","resources":["arn:aws:scheduler:local:1:schedule/default/nightly-report"],"detail":{}}`))
+	if err != nil || !strings.Contains(string(res.Payload), `"day": "2026-03-07"`) {
+		t.Fatalf("invoke: %v %+v", err, res)
 	}
 }

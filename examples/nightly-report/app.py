@@ -24,5 +24,5 @@ def handler(event, context):
         "schedule": (event.get("resources") or [None])[0] if isinstance(event, dict) else None,
         "request": context.aws_request_id,
     }
-    print("REPORT " + json.dumps(report))
+    print("RESULT " + json.dumps(report))
     return report

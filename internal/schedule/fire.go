@@ -57,21 +57,22 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the loop and waits for a scan in progress.
+// Close stops the loop, waiting for a scan in progress, and the watches.
 func (s *Service) Close(ctx context.Context) error {
 	s.mu.Lock()
 	cancel, done := s.cancel, s.done
 	s.mu.Unlock()
-	if cancel == nil {
-		return nil
+	if cancel != nil {
+		cancel()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return fmt.Errorf("schedule: close: %w", ctx.Err())
+		}
 	}
-	cancel()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("schedule: close: %w", ctx.Err())
-	}
+	s.stopWatch()
+	s.watchers.Wait()
+	return nil
 }
 
 func (s *Service) loop(ctx context.Context) {
@@ -88,16 +89,9 @@ func (s *Service) loop(ctx context.Context) {
 	}
 }
 
-// scan fires every schedule's due ticks as of now.
+// scan fires the due ticks as of now of the schedules the cache names.
 func (s *Service) scan(ctx context.Context, now time.Time) {
-	keys, err := s.names(ctx, "")
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("listing schedules failed; retrying on the next scan", "err", err)
-		}
-		return
-	}
-	for _, k := range keys {
+	for _, k := range s.candidates(now) {
 		if ctx.Err() != nil {
 			return
 		}
@@ -117,10 +111,12 @@ func (s *Service) tick(ctx context.Context, k string, now time.Time) error {
 	} else if err != nil {
 		return err
 	}
+	s.cache.putDef(k, &sc, sc.revision)
 	st, rev, err := s.readState(ctx, k)
 	if err != nil {
 		return err
 	}
+	s.cache.putState(k, st, rev)
 	if len(st.Pending) > 0 {
 		// Claimed and not confirmed: a delivery under way (this node's
 		// too: its lease is not renewed by anyone but the one delivering),
@@ -223,12 +219,13 @@ func (s *Service) complete(ctx context.Context, tenant, name string) error {
 		}
 		sc.State, sc.LastModified = StateCompleted, s.cfg.Now().UTC()
 		data, _ := json.Marshal(sc)
-		_, err = s.defs.Update(ctx, key(tenant, name), data, sc.revision)
+		rev, err := s.defs.Update(ctx, key(tenant, name), data, sc.revision)
 		if isWrongRevision(err) {
 			continue
 		} else if err != nil {
 			return fmt.Errorf("schedule: complete %s: %w", name, err)
 		}
+		s.cache.putDef(key(tenant, name), &sc, rev)
 		s.log.Info("one-time schedule completed", "tenant", tenant, "schedule", name)
 		return nil
 	}
@@ -384,6 +381,7 @@ func (s *Service) writeState(ctx context.Context, k string, st fireState, rev ui
 	} else if err != nil {
 		return 0, fmt.Errorf("schedule: write state of %s: %w", k, err)
 	}
+	s.cache.putState(k, st, n)
 	return n, nil
 }
 

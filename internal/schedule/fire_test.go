@@ -79,6 +79,7 @@ func openService(t *testing.T, st *store.Store, c *clock, r *recorder, node stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	return s
 }
 
@@ -311,6 +312,7 @@ func TestCRUDAndValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	ctx := context.Background()
 	create(t, s, Schedule{Name: "a", Expression: "rate(1 hour)", Timezone: "Europe/Berlin"})
 	for _, c := range []struct {
@@ -398,6 +400,7 @@ func TestTicksOfADeletedFunctionAreDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
 	create(t, s, Schedule{Name: "n", Expression: "rate(1 hour)"})
 	exists.Store(false)
 	ctx := context.Background()

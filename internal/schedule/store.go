@@ -65,6 +65,10 @@ type Service struct {
 	state jetstream.KeyValue
 	log   *slog.Logger
 
+	cache     cache
+	watchers  sync.WaitGroup
+	stopWatch context.CancelFunc
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -103,7 +107,15 @@ func Open(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schedule: state: %w", err)
 	}
-	return &Service{cfg: cfg, defs: defs, state: state, log: cfg.Log.With("component", "schedule", "node", cfg.Node)}, nil
+	s := &Service{cfg: cfg, defs: defs, state: state, log: cfg.Log.With("component", "schedule", "node", cfg.Node)}
+	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopWatch = stop
+	if err := s.watch(ctx, wctx); err != nil {
+		stop()
+		s.watchers.Wait()
+		return nil, err
+	}
+	return s, nil
 }
 
 func key(tenant, name string) string { return tenant + "." + name }
@@ -139,6 +151,7 @@ func (s *Service) Create(ctx context.Context, tenant string, sc Schedule) (Sched
 		return Schedule{}, fmt.Errorf("schedule: create %s: %w", sc.Name, err)
 	}
 	sc.revision = rev
+	s.cache.putDef(key(tenant, sc.Name), &sc, rev)
 	s.log.Info("schedule created", "tenant", tenant, "schedule", sc.Name, "expression", sc.Expression, "fn", sc.Function)
 	return s.withStatus(ctx, tenant, sc), nil
 }
@@ -276,6 +289,7 @@ func (s *Service) change(ctx context.Context, tenant, name string, f func(*Sched
 			return Schedule{}, fmt.Errorf("schedule: update %s: %w", name, err)
 		}
 		sc.revision = rev
+		s.cache.putDef(key(tenant, name), &sc, rev)
 		s.log.Info("schedule changed", "tenant", tenant, "schedule", name, "state", sc.State, "expression", sc.Expression)
 		return s.withStatus(ctx, tenant, sc), nil
 	}

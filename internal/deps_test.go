@@ -64,8 +64,11 @@ var allowed = map[string][]string{
 	"gateway/sqs":      {"gateway/wire", "queue", "event", "fn"},
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
+
+	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
+
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "schedule", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/scheduler", "topic", "schedule", "fn"},
 	"replay":       {"scheduler", "pool", "runtime", "fn"},
 	"apiclient":    {"fn"},
 	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},

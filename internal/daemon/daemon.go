@@ -225,6 +225,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps, Schedules: scheds,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
+	d.mountScheduler(gw, scheds)
 	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
 		return err
 	}

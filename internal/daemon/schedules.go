@@ -6,6 +6,8 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/control"
+	"github.com/updraft-dev/updraft/internal/gateway"
+	schedulerapi "github.com/updraft-dev/updraft/internal/gateway/scheduler"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/schedule"
 	"github.com/updraft-dev/updraft/internal/store"
@@ -43,4 +45,9 @@ func (d *Daemon) startSchedules(ctx context.Context, svc *schedule.Service) erro
 	}
 	d.onClose(svc.Close)
 	return nil
+}
+
+// mountScheduler serves EventBridge Scheduler's API on the endpoint.
+func (d *Daemon) mountScheduler(gw *gateway.Gateway, svc *schedule.Service) {
+	gw.Mount(gateway.Service{Name: "scheduler", Handler: schedulerapi.New(svc, d.log).Serve})
 }

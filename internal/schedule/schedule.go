@@ -48,6 +48,7 @@ type Schedule struct {
 	CatchUp        string `json:"catch_up,omitempty"`
 	State          string `json:"state,omitempty"`
 	Owner          string `json:"owner,omitempty"` // "yaml:FUNCTION" when declared in updraft.yaml
+	Description    string `json:"description,omitempty"`
 
 	ARN          string    `json:"arn,omitempty"`
 	Created      time.Time `json:"created,omitzero"`
@@ -92,6 +93,9 @@ func (s *Schedule) Validate() (*Expression, *time.Location, error) {
 	if err != nil || s.Timezone == "Local" {
 		return nil, nil, fn.Validation("schedule %s: time zone %q is not an IANA time zone name (e.g. America/New_York, Europe/Berlin, UTC)", s.Name, s.Timezone)
 	}
+	if len(s.Description) > 512 {
+		return nil, nil, fn.Validation("schedule %s: the description is longer than 512 characters", s.Name)
+	}
 	if len(s.Input) > 0 && !json.Valid(s.Input) {
 		return nil, nil, fn.Validation("schedule %s: the input is not valid JSON", s.Name)
 	}
@@ -128,5 +132,5 @@ func sameDefinition(a, b *Schedule) bool {
 	return a.Expression == b.Expression && a.Function == b.Function && a.Qualifier == b.Qualifier &&
 		string(a.Input) == string(b.Input) && a.Timezone == b.Timezone && eqTime(a.Start, b.Start) &&
 		eqTime(a.End, b.End) && a.FlexibleWindow == b.FlexibleWindow && a.CatchUp == b.CatchUp &&
-		a.State == b.State && a.Owner == b.Owner
+		a.State == b.State && a.Owner == b.Owner && a.Description == b.Description
 }

@@ -142,8 +142,23 @@ func TestScheduleDeliversScheduledEventAndInput(t *testing.T) {
 		}
 		return len(list) == 2 && list[0].State == "COMPLETED" && list[1].State == "COMPLETED" && list[0].Fired == 1 && list[1].Fired == 1
 	})
+	// Another tenant sees none of them.
+	k, err := api.CreateKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := apiclient.New(api.Endpoint, k.APIKey)
+	if _, err := acme.GetSchedule(ctx, "soon"); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("another tenant's GetSchedule: %v", err)
+	}
+	if list, err := acme.ListSchedules(ctx); err != nil || len(list) != 0 {
+		t.Errorf("another tenant's ListSchedules: %+v %v", list, err)
+	}
+	if err := acme.DeleteSchedule(ctx, "soon"); err == nil {
+		t.Error("another tenant deleted the schedule")
+	}
 	// Bad input is refused with what is wrong.
-	_, err := api.CreateSchedule(ctx, apiclient.Schedule{Name: "bad", Expression: "cron(0 12 * * * *)", Function: "tick"})
+	_, err = api.CreateSchedule(ctx, apiclient.Schedule{Name: "bad", Expression: "cron(0 12 * * * *)", Function: "tick"})
 	if err == nil || !strings.Contains(err.Error(), "exactly one of day-of-month") {
 		t.Errorf("a bad cron: %v", err)
 	}

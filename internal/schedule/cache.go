@@ -64,6 +64,13 @@ func (c *cache) putDef(k string, def *Schedule, rev uint64) {
 	}
 }
 
+// forget drops k (a schedule found deleted).
+func (c *cache) forget(k string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
+}
+
 // putState records a firing state at rev unless newer is known.
 func (c *cache) putState(k string, st fireState, rev uint64) {
 	c.mu.Lock()
@@ -73,6 +80,9 @@ func (c *cache) putState(k string, st fireState, rev uint64) {
 		return
 	}
 	e.st, e.stRev = st, rev
+	if e.def == nil && len(st.Pending) == 0 && st.Last.IsZero() {
+		delete(c.m, k) // both records gone: a deleted schedule
+	}
 }
 
 // watch feeds the cache from the buckets until wctx ends; it returns once

@@ -107,6 +107,7 @@ func (s *Service) tick(ctx context.Context, k string, now time.Time) error {
 	tenant, name := splitKey(k)
 	sc, err := s.get(ctx, tenant, name)
 	if fn.IsNotFound(err) {
+		s.cache.forget(k)
 		return nil
 	} else if err != nil {
 		return err

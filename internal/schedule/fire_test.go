@@ -412,3 +412,33 @@ func TestTicksOfADeletedFunctionAreDropped(t *testing.T) {
 		t.Fatalf("state %+v, deliveries %d: want two ticks dropped and the schedule moving on", stt, len(r.all()))
 	}
 }
+
+// A node learns of schedules made on another through the watches.
+func TestNodeFiresScheduleMadeElsewhere(t *testing.T) {
+	st := openStore(t)
+	var c clock
+	c.set(t0)
+	r := &recorder{}
+	a, b := openService(t, st, &c, &recorder{}, "a"), openService(t, st, &c, r, "b")
+	create(t, a, Schedule{Name: "made-on-a", Expression: "rate(1 hour)"})
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(r.all()) == 0 && time.Now().Before(deadline) {
+		b.scan(ctx, c.now())
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := r.ticks(t, "made-on-a"); fmt.Sprint(got) != fmt.Sprint([]string{t0.Format(time.RFC3339)}) {
+		t.Fatalf("node b fired %v", got)
+	}
+	// Deleted on a: b stops looking at it.
+	if err := a.Delete(ctx, "default", "made-on-a"); err != nil {
+		t.Fatal(err)
+	}
+	for time.Now().Before(deadline) {
+		if len(b.candidates(c.now().Add(2*time.Hour))) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("node b still considers a deleted schedule")
+}

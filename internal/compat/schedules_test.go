@@ -220,14 +220,16 @@ func TestScheduleYAMLTrigger(t *testing.T) {
 	}
 	const head = "name: report\nruntime: python3.11\nhandler: app.handler\n"
 	expr, _ := atIn(2 * time.Second)
-	err := deploy(head + "triggers:\n  - type: schedule\n    expression: cron(0 2 * * ? *)\n    timezone: Europe/Berlin\n" +
+	err := deploy(head + "triggers:\n  - type: schedule\n    expression: cron(0 2 * * ? *)\n    timezone: Europe/Berlin\n    start: 2026-01-01T00:00:00Z\n    end: 2199-01-01T00:00:00+01:00\n    flexible_window: 10\n    catch_up: all\n" +
 		"  - type: schedule\n    name: soon\n    expression: " + expr + "\n    input: {\"input\": \"from-yaml\"}\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	list, err := api.ListSchedules(ctx)
 	if err != nil || len(list) != 2 || list[0].Name != "report-1" || list[1].Name != "soon" ||
-		list[0].Owner != "yaml:report" || list[0].Timezone != "Europe/Berlin" || list[0].NextTick == nil {
+		list[0].Owner != "yaml:report" || list[0].Timezone != "Europe/Berlin" || list[0].NextTick == nil ||
+		list[0].Start == nil || !list[0].Start.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) ||
+		list[0].End == nil || list[0].End.Year() != 2198 || list[0].FlexibleWindow != 10 || list[0].CatchUp != "all" {
 		t.Fatalf("after deploy: %+v %v", list, err)
 	}
 	waitFor(t, "the yaml schedule's input", func() bool {

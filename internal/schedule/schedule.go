@@ -102,6 +102,12 @@ func (s *Schedule) Validate() (*Expression, *time.Location, error) {
 	if len(s.Input) > fn.MaxAsyncPayload {
 		return nil, nil, fn.Validation("schedule %s: the input is larger than %d bytes", s.Name, fn.MaxAsyncPayload)
 	}
+	for _, t := range []**time.Time{&s.Start, &s.End} {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
+	}
 	if s.Start != nil && s.End != nil && !s.End.After(*s.Start) {
 		return nil, nil, fn.Validation("schedule %s: end %s is not after start %s", s.Name, s.End.Format(time.RFC3339), s.Start.Format(time.RFC3339))
 	}

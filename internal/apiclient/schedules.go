@@ -32,6 +32,8 @@ type Schedule struct {
 	LastTick     *time.Time `json:"last_tick,omitempty"`
 	NextTick     *time.Time `json:"next_tick,omitempty"`
 	Fired        int64      `json:"fired,omitempty"`
+	Skipped      int64      `json:"skipped,omitempty"` // missed ticks the catch-up policy did not fire
+	Dropped      int64      `json:"dropped,omitempty"` // ticks when the function did not exist
 }
 
 func schedulePath(name, suffix string) string {

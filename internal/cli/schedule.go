@@ -214,6 +214,12 @@ func (a *app) printSchedule(s *apiclient.Schedule) error {
 	row("last tick", when(s.LastTick))
 	row("next tick", when(s.NextTick))
 	row("fired", fmt.Sprint(s.Fired))
+	if s.Skipped > 0 {
+		row("skipped", fmt.Sprintf("%d (missed while down; --catch-up %s)", s.Skipped, s.CatchUp))
+	}
+	if s.Dropped > 0 {
+		row("dropped", fmt.Sprintf("%d (the function did not exist)", s.Dropped))
+	}
 	return tw.Flush()
 }
 

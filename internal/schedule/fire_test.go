@@ -154,6 +154,9 @@ func TestCatchUpPolicies(t *testing.T) {
 	s.scan(ctx, c.now())
 	s.scan(ctx, c.now())
 	at := func(h int) string { return t0.Add(time.Duration(h) * time.Hour).Format(time.RFC3339) }
+	if sc, err := s.Get(ctx, "default", "hourly-none"); err != nil || sc.Skipped != 5 || sc.Fired != 1 {
+		t.Errorf("catch-up none status: %+v %v, want 5 skipped", sc, err)
+	}
 	for p, want := range map[string][]string{
 		CatchUpNone: {at(0)},
 		CatchUpOne:  {at(0), at(5)},
@@ -407,6 +410,9 @@ func TestTicksOfADeletedFunctionAreDropped(t *testing.T) {
 	s.scan(ctx, c.now())
 	c.advance(time.Hour)
 	s.scan(ctx, c.now())
+	if sc, err := s.Get(ctx, "default", "n"); err != nil || sc.Dropped != 2 {
+		t.Errorf("status %+v %v, want 2 dropped", sc, err)
+	}
 	stt, _, err := s.readState(ctx, key("default", "n"))
 	if err != nil || len(r.all()) != 0 || stt.Dropped != 2 || len(stt.Pending) != 0 || !stt.Last.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("state %+v, deliveries %d: want two ticks dropped and the schedule moving on", stt, len(r.all()))

@@ -138,7 +138,7 @@ func (s *Service) Create(ctx context.Context, tenant string, sc Schedule) (Sched
 	now := s.cfg.Now().UTC()
 	sc.ARN = ARN(tenant, sc.Name)
 	sc.Created, sc.LastModified, sc.Since = now, now, now
-	sc.LastTick, sc.NextTick, sc.Fired = nil, nil, 0
+	sc.LastTick, sc.NextTick, sc.Fired, sc.Skipped, sc.Dropped = nil, nil, 0, 0, 0
 	// A state left by an earlier schedule of the name goes first.
 	if err := s.state.Delete(ctx, key(tenant, sc.Name)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return Schedule{}, fmt.Errorf("schedule: create %s: %w", sc.Name, err)
@@ -280,7 +280,7 @@ func (s *Service) change(ctx context.Context, tenant, name string, f func(*Sched
 		}
 		now := s.cfg.Now().UTC()
 		sc.LastModified, sc.Since = now, now
-		sc.LastTick, sc.NextTick, sc.Fired = nil, nil, 0
+		sc.LastTick, sc.NextTick, sc.Fired, sc.Skipped, sc.Dropped = nil, nil, 0, 0, 0
 		data, _ := json.Marshal(sc)
 		rev, err = s.defs.Update(ctx, key(tenant, name), data, rev)
 		if isWrongRevision(err) {
@@ -321,7 +321,7 @@ func (s *Service) withStatus(ctx context.Context, tenant string, sc Schedule) Sc
 		last := st.Last
 		sc.LastTick = &last
 	}
-	sc.Fired = st.Fired
+	sc.Fired, sc.Skipped, sc.Dropped = st.Fired, st.Skipped, st.Dropped
 	if sc.State == StateEnabled {
 		if e, loc, err := sc.Validate(); err == nil {
 			if ticks := upcoming(&sc, e, loc, st, 1); len(ticks) > 0 {

@@ -141,14 +141,14 @@ func newScheduleLsCmd(a *app) *cobra.Command {
 		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tEXPRESSION\tFUNCTION\tSTATE\tLAST TICK\tNEXT TICK")
 		for _, s := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Expression, target(&s), s.State, when(s.LastTick), when(s.NextTick))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Expression, scheduleTarget(&s), s.State, when(s.LastTick), when(s.NextTick))
 		}
 		return tw.Flush()
 	})
 	return cmd
 }
 
-func target(s *apiclient.Schedule) string {
+func scheduleTarget(s *apiclient.Schedule) string {
 	if s.Qualifier != "" {
 		return s.Function + ":" + s.Qualifier
 	}
@@ -197,7 +197,7 @@ func (a *app) printSchedule(s *apiclient.Schedule) error {
 	row("arn", s.ARN)
 	row("expression", s.Expression)
 	row("timezone", s.Timezone)
-	row("function", target(s))
+	row("function", scheduleTarget(s))
 	row("input", string(s.Input))
 	row("state", s.State)
 	row("catch-up", s.CatchUp)

@@ -7,6 +7,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
@@ -15,6 +16,9 @@ import (
 type Config struct {
 	Log    *slog.Logger
 	Backup BackupFunc // GET /v1/backup; nil answers 503
+	// DeleteTenant runs DELETE /v1/tenants/{name}; nil answers 503.
+	DeleteTenant TenantDeleter
+	Mail         *mail.Service // /v1/mail; nil: not offered
 	// Schedules serves /v1/schedules (nil: not offered).
 	Schedules Schedules
 }
@@ -37,21 +41,30 @@ func New(cfg Config, reg *registry.Registry, ctl *control.Control, l *logs.Logs,
 }
 
 // Register adds the /v1/ routes to mux.
-func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("POST /v1/functions", auth(g.deployFunction))
 	mux.HandleFunc("GET /v1/functions", auth(g.listFunctions))
 	mux.HandleFunc("GET /v1/functions/{name}", auth(g.getFunction))
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("GET /v1/usage/records", auth(g.usageRecords)) // dashboard.go
 	mux.HandleFunc("GET /v1/storage", auth(g.storage))
 	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
+	mux.HandleFunc("GET /v1/keys", auth(g.listKeys))
+	mux.HandleFunc("DELETE /v1/keys/{id}", auth(g.revokeKey))
+	mux.HandleFunc("POST /v1/tenants", auth(g.createTenant))
+	mux.HandleFunc("GET /v1/tenants", auth(g.listTenants))
+	mux.HandleFunc("GET /v1/tenants/{name}", auth(g.getTenant))
+	mux.HandleFunc("PUT /v1/tenants/{name}/quotas", auth(g.putTenantQuotas))
+	mux.HandleFunc("DELETE /v1/tenants/{name}", auth(g.deleteTenant))
 	mux.HandleFunc("POST /v1/session", auth(g.createSession))
 	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+	g.registerMail(mux, auth)
 	g.registerSchedules(mux, auth)
 }
 

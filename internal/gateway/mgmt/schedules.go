@@ -23,17 +23,17 @@ type Schedules interface {
 var _ Schedules = (*schedule.Service)(nil)
 
 // registerSchedules adds /v1/schedules when schedules are served.
-func (g *API) registerSchedules(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) registerSchedules(mux wire.Mux, auth wire.Auth) {
 	if g.cfg.Schedules == nil {
 		return
 	}
 	mux.HandleFunc("POST /v1/schedules", auth(g.createSchedule))
 	mux.HandleFunc("GET /v1/schedules", auth(g.listSchedules))
-	mux.HandleFunc("GET /v1/schedules/{name}", auth(g.getSchedule))
-	mux.HandleFunc("PUT /v1/schedules/{name}", auth(g.putSchedule))
-	mux.HandleFunc("DELETE /v1/schedules/{name}", auth(g.deleteSchedule))
-	mux.HandleFunc("POST /v1/schedules/{name}/pause", auth(g.setScheduleState(schedule.StateDisabled)))
-	mux.HandleFunc("POST /v1/schedules/{name}/resume", auth(g.setScheduleState(schedule.StateEnabled)))
+	mux.HandleFunc("GET /v1/schedules/{schedule}", auth(g.getSchedule))
+	mux.HandleFunc("PUT /v1/schedules/{schedule}", auth(g.putSchedule))
+	mux.HandleFunc("DELETE /v1/schedules/{schedule}", auth(g.deleteSchedule))
+	mux.HandleFunc("POST /v1/schedules/{schedule}/pause", auth(g.setScheduleState(schedule.StateDisabled)))
+	mux.HandleFunc("POST /v1/schedules/{schedule}/resume", auth(g.setScheduleState(schedule.StateEnabled)))
 }
 
 // decodeSchedule reads a schedule from the body; the function may be
@@ -75,7 +75,7 @@ func (g *API) listSchedules(w http.ResponseWriter, r *http.Request, tenant strin
 }
 
 func (g *API) getSchedule(w http.ResponseWriter, r *http.Request, tenant string) {
-	sc, err := g.cfg.Schedules.Get(r.Context(), tenant, r.PathValue("name"))
+	sc, err := g.cfg.Schedules.Get(r.Context(), tenant, r.PathValue("schedule"))
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
@@ -85,11 +85,11 @@ func (g *API) getSchedule(w http.ResponseWriter, r *http.Request, tenant string)
 
 func (g *API) putSchedule(w http.ResponseWriter, r *http.Request, tenant string) {
 	sc, err := decodeSchedule(w, r)
-	if err == nil && sc.Name != "" && sc.Name != r.PathValue("name") {
-		err = fn.Validation("the body names schedule %s, the path %s: a schedule is not renamed", sc.Name, r.PathValue("name"))
+	if err == nil && sc.Name != "" && sc.Name != r.PathValue("schedule") {
+		err = fn.Validation("the body names schedule %s, the path %s: a schedule is not renamed", sc.Name, r.PathValue("schedule"))
 	}
 	if err == nil {
-		sc, err = g.cfg.Schedules.Update(r.Context(), tenant, r.PathValue("name"), sc)
+		sc, err = g.cfg.Schedules.Update(r.Context(), tenant, r.PathValue("schedule"), sc)
 	}
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
@@ -99,7 +99,7 @@ func (g *API) putSchedule(w http.ResponseWriter, r *http.Request, tenant string)
 }
 
 func (g *API) deleteSchedule(w http.ResponseWriter, r *http.Request, tenant string) {
-	if err := g.cfg.Schedules.Delete(r.Context(), tenant, r.PathValue("name")); err != nil {
+	if err := g.cfg.Schedules.Delete(r.Context(), tenant, r.PathValue("schedule")); err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
@@ -108,7 +108,7 @@ func (g *API) deleteSchedule(w http.ResponseWriter, r *http.Request, tenant stri
 
 func (g *API) setScheduleState(state string) func(http.ResponseWriter, *http.Request, string) {
 	return func(w http.ResponseWriter, r *http.Request, tenant string) {
-		sc, err := g.cfg.Schedules.SetState(r.Context(), tenant, r.PathValue("name"), state)
+		sc, err := g.cfg.Schedules.SetState(r.Context(), tenant, r.PathValue("schedule"), state)
 		if err != nil {
 			wire.Error(w, g.cfg.Log, err)
 			return

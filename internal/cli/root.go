@@ -93,6 +93,7 @@ without any setup.`,
 		newQueueCmd(a),
 		newTopicCmd(a),
 		newMailCmd(a),
+		newTableCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -28,6 +28,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
+	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/topic"
 )
 
@@ -45,6 +46,7 @@ type Daemon struct {
 	reg    *registry.Registry
 	qm     *queue.Manager
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	tables atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]

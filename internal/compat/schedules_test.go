@@ -143,6 +143,9 @@ func TestScheduleDeliversScheduledEventAndInput(t *testing.T) {
 		return len(list) == 2 && list[0].State == "COMPLETED" && list[1].State == "COMPLETED" && list[0].Fired == 1 && list[1].Fired == 1
 	})
 	// Another tenant sees none of them.
+	if _, err := api.CreateTenant(ctx, "acme", nil); err != nil {
+		t.Fatal(err)
+	}
 	k, err := api.CreateKey(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +159,25 @@ func TestScheduleDeliversScheduledEventAndInput(t *testing.T) {
 	}
 	if err := acme.DeleteSchedule(ctx, "soon"); err == nil {
 		t.Error("another tenant deleted the schedule")
+	}
+	// A tenant with a schedule is deleted only with everything it owns.
+	if _, err := acme.CreateSchedule(ctx, apiclient.Schedule{Name: "x", Expression: "rate(1 day)", Function: "tick"}); err == nil {
+		t.Error("acme made a schedule of a function it does not have")
+	}
+	if _, _, err := acme.Deploy(ctx, apiclient.DeployRequest{Name: "f", Runtime: "python3.11", Handler: "app.handler", Zip: eventLogger(t, "")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acme.CreateSchedule(ctx, apiclient.Schedule{Name: "x", Expression: "rate(1 day)", Function: "f", State: "DISABLED"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := api.DeleteFunction(ctx, "f"); err == nil {
+		t.Error("the default tenant deleted acme's function")
+	}
+	if err := api.DeleteTenant(ctx, "acme", false); err == nil || !strings.Contains(err.Error(), "1 schedules") {
+		t.Errorf("deleting a tenant that has a schedule: %v", err)
+	}
+	if err := api.DeleteTenant(ctx, "acme", true); err != nil {
+		t.Errorf("deleting a tenant with --force: %v", err)
 	}
 	// Bad input is refused with what is wrong.
 	_, err = api.CreateSchedule(ctx, apiclient.Schedule{Name: "bad", Expression: "cron(0 12 * * * *)", Function: "tick"})

@@ -35,6 +35,7 @@ func (d *Daemon) openSchedules(ctx context.Context, st *store.Store, reg *regist
 		return nil, err
 	}
 	ctl.RegisterTrigger("schedule", svc.Trigger())
+	ctl.RegisterTenantResources(svc.TenantResources())
 	return svc, nil
 }
 

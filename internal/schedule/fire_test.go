@@ -448,3 +448,29 @@ func TestNodeFiresScheduleMadeElsewhere(t *testing.T) {
 	}
 	t.Fatal("node b still considers a deleted schedule")
 }
+
+func TestTenantResources(t *testing.T) {
+	st := openStore(t)
+	var c clock
+	c.set(t0)
+	s := openService(t, st, &c, &recorder{}, "a")
+	ctx := context.Background()
+	create(t, s, Schedule{Name: "a", Expression: "rate(1 day)"})
+	create(t, s, Schedule{Name: "b", Expression: "rate(1 day)"})
+	if _, err := s.Create(ctx, "other", Schedule{Name: "a", Expression: "rate(1 day)", Function: "f"}); err != nil {
+		t.Fatal(err)
+	}
+	tr := s.TenantResources()
+	if n, err := tr.Count(ctx, "default"); err != nil || n != 2 || tr.Kind() != "schedules" {
+		t.Fatalf("count %d %v", n, err)
+	}
+	if err := tr.DeleteAll(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := tr.Count(ctx, "default"); n != 0 {
+		t.Fatalf("%d schedules left after DeleteAll", n)
+	}
+	if n, _ := tr.Count(ctx, "other"); n != 1 {
+		t.Fatalf("another tenant's schedules: %d, want 1 kept", n)
+	}
+}

@@ -160,3 +160,34 @@ func (t *Trigger) removeOwned(ctx context.Context, tenant, owner string, keep ma
 	}
 	return nil
 }
+
+// Tenant is the schedules of a tenant as one kind of resource (a
+// control.TenantResources): deleting a tenant refuses while it has any,
+// or with force deletes them.
+type Tenant struct{ s *Service }
+
+// TenantResources is the service's schedules per tenant.
+func (s *Service) TenantResources() Tenant { return Tenant{s: s} }
+
+// Kind names the resources.
+func (Tenant) Kind() string { return "schedules" }
+
+// Count is how many schedules tenant has.
+func (t Tenant) Count(ctx context.Context, tenant string) (int, error) {
+	names, err := t.s.names(ctx, tenant)
+	return len(names), err
+}
+
+// DeleteAll deletes tenant's schedules.
+func (t Tenant) DeleteAll(ctx context.Context, tenant string) error {
+	names, err := t.s.names(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if err := t.s.Delete(ctx, tenant, n); err != nil && !fn.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}

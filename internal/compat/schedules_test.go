@@ -190,9 +190,10 @@ func TestScheduleDeliversScheduledEventAndInput(t *testing.T) {
 	}
 }
 
-// A tick that comes while no server runs fires once after the restart
-// (catch-up one), and never again.
-func TestScheduleFiresOnceAcrossARestart(t *testing.T) {
+// A tick that comes while no server runs follows the schedule's catch-up
+// policy after the restart: one fires it once (and never again), none
+// skips it; both one-time schedules end COMPLETED.
+func TestScheduleCatchUpAcrossARestart(t *testing.T) {
 	dir := t.TempDir()
 	api, stop := daemonAt(t, dir)
 	ctx := context.Background()
@@ -200,18 +201,21 @@ func TestScheduleFiresOnceAcrossARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	expr, at := atIn(3 * time.Second)
-	if _, err := api.CreateSchedule(ctx, apiclient.Schedule{Name: "while-down", Expression: expr, Function: "tick"}); err != nil {
-		t.Fatal(err)
+	for name, catchUp := range map[string]string{"one": "one", "none": "none"} {
+		if _, err := api.CreateSchedule(ctx, apiclient.Schedule{Name: name, Expression: expr, Function: "tick", CatchUp: catchUp}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	stop()
-	time.Sleep(time.Until(at) + 2*time.Second) // the tick passes while down
+	// The tick passes while down, and is missed: more than 10 s late.
+	time.Sleep(time.Until(at) + 11*time.Second)
 	api, _ = daemonAt(t, dir)
-	waitFor(t, "the missed tick to complete", func() bool {
-		s, err := api.GetSchedule(ctx, "while-down")
+	waitFor(t, "both schedules to complete", func() bool {
+		list, err := api.ListSchedules(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s.State == "COMPLETED"
+		return len(list) == 2 && list[0].State == "COMPLETED" && list[1].State == "COMPLETED"
 	})
 	var got []scheduledEvent
 	waitFor(t, "the missed tick's event", func() bool {
@@ -221,12 +225,13 @@ func TestScheduleFiresOnceAcrossARestart(t *testing.T) {
 	// A few more scans find nothing more to fire.
 	time.Sleep(3 * time.Second)
 	got = logged[scheduledEvent](ctx, t, api, "tick", "EVENT ")
-	if len(got) != 1 || got[0].Time != at.Format(time.RFC3339) {
-		t.Fatalf("after the restart the function got %+v, want the missed tick once", got)
+	if len(got) != 1 || got[0].Time != at.Format(time.RFC3339) || got[0].Resources[0] != "arn:aws:scheduler:local:"+fn.AccountID("default")+":schedule/default/one" {
+		t.Fatalf("after the restart the function got %+v, want the missed tick of schedule one, once", got)
 	}
-	s, _ := api.GetSchedule(ctx, "while-down")
-	if s.Fired != 1 || s.LastTick == nil || !s.LastTick.Equal(at) {
-		t.Fatalf("status %+v", s)
+	one, _ := api.GetSchedule(ctx, "one")
+	none, _ := api.GetSchedule(ctx, "none")
+	if one.Fired != 1 || one.LastTick == nil || !one.LastTick.Equal(at) || none.Fired != 0 || none.Skipped != 1 {
+		t.Fatalf("status: one %+v, none %+v", one, none)
 	}
 }
 

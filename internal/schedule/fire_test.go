@@ -167,7 +167,7 @@ func TestCatchUpPolicies(t *testing.T) {
 		}
 	}
 	// The next tick fires on time for all three.
-	c.advance(31 * time.Minute)
+	c.advance(30*time.Minute + 5*time.Second)
 	s.scan(ctx, c.now())
 	for _, p := range []string{CatchUpNone, CatchUpOne, CatchUpAll} {
 		got := r.ticks(t, "hourly-"+p)

@@ -51,7 +51,8 @@ type Config struct {
 	// may deliver them (default 30 s).
 	Lease time.Duration
 	// Grace is how late a tick may be and still count as on time rather
-	// than missed (default 1 minute, EventBridge Scheduler's precision).
+	// than missed (default 10 s: ten scans; a tick later than that was
+	// due while no node ran).
 	Grace time.Duration
 	// Node names this node in leases (default random).
 	Node string
@@ -89,7 +90,7 @@ func Open(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		cfg.Lease = 30 * time.Second
 	}
 	if cfg.Grace <= 0 {
-		cfg.Grace = time.Minute
+		cfg.Grace = 10 * time.Second
 	}
 	if cfg.Node == "" {
 		var b [6]byte

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway"
 	"github.com/updraft-dev/updraft/internal/gateway/dynamodb"
@@ -13,7 +14,7 @@ import (
 
 // mountTables opens the tables, rebuilds their indexes and mounts the
 // DynamoDB API on the one endpoint.
-func (d *Daemon) mountTables(ctx context.Context, gw *gateway.Gateway) error {
+func (d *Daemon) mountTables(ctx context.Context, gw *gateway.Gateway, ctl *control.Control) error {
 	ts, err := tables.Open(ctx, d.st, d.log)
 	if err != nil {
 		return err
@@ -23,6 +24,7 @@ func (d *Daemon) mountTables(ctx context.Context, gw *gateway.Gateway) error {
 	}
 	d.onClose(ts.Close)
 	d.tables.Store(ts)
+	ctl.RegisterTenantResources(tableResources{ts})
 	gw.Mount(gateway.Service{Name: "dynamodb", TargetPrefixes: []string{dynamodb.TargetPrefix}, Handler: dynamodb.New(ts, d.log).Serve})
 	return nil
 }

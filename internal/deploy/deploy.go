@@ -50,9 +50,9 @@ type Request struct {
 
 // Deployer deploys functions and keeps the local cache of unpacked code.
 type Deployer struct {
-	// checkTriggers refuses a deploy whose triggers are invalid before
-	// anything is stored (SetTriggerCheck); nil accepts them all.
-	checkTriggers func(ctx context.Context, f *fn.Function) error
+	// checks refuse a deploy before anything is stored (AddCheck): its
+	// triggers, the secrets its environment names.
+	checks []func(ctx context.Context, f *fn.Function) error
 
 	reg      *registry.Registry
 	cacheDir string
@@ -155,8 +155,8 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	if err := checkCode(a, next); err != nil {
 		return nil, false, err
 	}
-	if d.checkTriggers != nil && len(next.Triggers) > 0 {
-		if err := d.checkTriggers(ctx, next); err != nil {
+	for _, check := range d.checks {
+		if err := check(ctx, next); err != nil {
 			return nil, false, err
 		}
 	}
@@ -244,10 +244,10 @@ func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error 
 	return d.reg.PutCode(ctx, sha, zip)
 }
 
-// SetTriggerCheck makes Deploy refuse functions whose updraft.yaml
-// triggers check refuses, before storing anything. Call before Deploy.
-func (d *Deployer) SetTriggerCheck(check func(ctx context.Context, f *fn.Function) error) {
-	d.checkTriggers = check
+// AddCheck makes Deploy refuse functions check refuses, before storing
+// anything. Call before Deploy.
+func (d *Deployer) AddCheck(check func(ctx context.Context, f *fn.Function) error) {
+	d.checks = append(d.checks, check)
 }
 
 // merge builds tenant's function from req over the manifest m, with defaults

@@ -103,6 +103,9 @@ type Function struct {
 	// Permissions limit what the function's own credentials (its
 	// instances' AWS_ACCESS_KEY_ID…) may do; nil: everything of its tenant.
 	Permissions Permissions `json:"permissions,omitempty"`
+	// SealedEnv is Env as stored (registry: sealed under the master key);
+	// never set on a definition in memory once the key is loaded.
+	SealedEnv []byte `json:"sealed_env,omitempty"`
 	// Triggers are the event sources updraft.yaml declares (trigger.go);
 	// control applies them on every deploy.
 	Triggers []Trigger         `json:"triggers,omitempty"`

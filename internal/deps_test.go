@@ -70,7 +70,7 @@ var allowed = map[string][]string{
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "topic", "mail", "gateway/scheduler", "schedule", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.

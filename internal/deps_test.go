@@ -27,6 +27,8 @@ var allowed = map[string][]string{
 	"sandbox":                   {"fn"},
 	"runtime/process":           {"runtime", "runtime/process/bootstrap", "sandbox", "fn"},
 	"runtime/runtimetest":       {"runtime", "fn"},
+	"runtime/wasm":              {"runtime", "fn"},
+	"runtime/wasm/wasmtest":     {},
 	"metrics":                   {},
 	"pool":                      {"runtime", "metrics", "fn"},
 	"scheduler":                 {"pool", "runtime", "metrics", "fn"},
@@ -70,7 +72,7 @@ var allowed = map[string][]string{
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.
@@ -79,7 +81,7 @@ var allowed = map[string][]string{
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},
 	"compat":       {"gateway", "daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "sandbox", "fn"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "sandbox", "runtime/wasm/wasmtest", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

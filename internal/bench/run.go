@@ -26,7 +26,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso", "tables", "s3" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso", "tables", "s3", "wasm" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -110,6 +110,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "s3" {
 		return s3Figures(ctx, w, o, c, endpoint, tmp)
 	}
+	if o.Only == "wasm" {
+		return wasmFigures(ctx, w, o, c, srv, tmp)
+	}
 	// of-watchdog's equivalent: a reverse proxy in front of the baseline.
 	proxyAddr, proxyPID, stopProxy, err := startProxy(ctx, o.Self, base.URL)
 	if err != nil {
@@ -154,6 +157,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := rssPerInstance(ctx, w, c, srv, rawDir, plat); err != nil {
+		return err
+	}
+	if err := wasmFigures(ctx, w, o, c, srv, tmp); err != nil {
 		return err
 	}
 	sandboxed, err := cold(ctx, w, c, o, goHello)

@@ -149,6 +149,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(rt.Close)
+	runtimes, err := d.startWasm(ctx, cfg, dep, rt)
+	if err != nil {
+		return err
+	}
 
 	mx := metrics.New()
 	mx.StemCells(func() []metrics.StemCell {
@@ -170,7 +174,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		KeepAlive: kaCfg.Fixed, MaxInstances: cfg.MaxInstances, CapacityMB: cfg.FunctionMemoryMB,
 		Policy: scheduler.NewKeepAlive(kaCfg), IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
 		MaxAge: registry.MaxSessionLifetime / 2, // instances' credentials outlive them
-	}, rt)
+	}, runtimes)
 	if err != nil {
 		return err
 	}

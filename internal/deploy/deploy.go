@@ -63,6 +63,8 @@ type Deployer struct {
 	locks    map[string]*fnLock              // tenant/name → deploy in progress
 	uses     map[string]map[string]time.Time // UseKey → sha → handed out by CodeDir (prune.go)
 	useGrace time.Duration                   // defaultUseGrace; tests shorten it
+
+	moduleCheck ModuleCheck // runtime wasm's deploy-time compile (wasm.go)
 }
 
 // flight is one unpack that concurrent callers for the same code wait on.
@@ -154,6 +156,11 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	}
 	if err := checkCode(a, next); err != nil {
 		return nil, false, err
+	}
+	if next.Runtime == fn.RuntimeWasm {
+		if err := d.checkWasm(ctx, a, next); err != nil {
+			return nil, false, err
+		}
 	}
 	for _, check := range d.checks {
 		if err := check(ctx, next); err != nil {
@@ -285,7 +292,7 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of %s; or python3, node, provided, go)", ManifestFile, strings.Join(fn.RuntimeNames(), ", "))
 	}
 	f.ApplyDefaults()
-	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && f.Handler == "" {
+	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && rt != fn.RuntimeWasm && f.Handler == "" {
 		return nil, fn.InvalidParameter("no handler: runtime %s needs one such as app.handler: pass --handler or set handler: in %s", rt, ManifestFile)
 	}
 	if err := f.Validate(); err != nil {

@@ -35,6 +35,7 @@ func (d *Daemon) startObjects(ctx context.Context, gw *gateway.Gateway, s servic
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
+	s.ctl.RegisterTenantResources(bucketResources{svc})
 	api := s3api.New(svc, s3api.Config{Log: d.log, Hosts: func() []string {
 		host, _, _ := net.SplitHostPort(d.Addr())
 		return []string{host}

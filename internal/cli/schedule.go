@@ -17,7 +17,7 @@ func newScheduleCmd(a *app) *cobra.Command {
 		Use:   "schedule",
 		Short: "Run functions on a schedule: add, ls, get, rm, pause, resume",
 		Long: `Schedules invoke a function at times given by an expression, with EventBridge
-Scheduler's semantics (see docs/TRIGGERS.md):
+Scheduler's semantics (see docs/SCHEDULES.md):
 
   rate(VALUE minute|minutes|hour|hours|day|days)   e.g. rate(5 minutes), rate(1 hour)
   cron(MIN HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR)

@@ -52,6 +52,7 @@ var allowed = map[string][]string{
 	"dispatch": {"queue", "fn"},
 	"async":    {"dispatch", "queue", "event", "store", "fn"},
 	"mapping":  {"dispatch", "queue", "event", "store", "fn"},
+	"schedule": {"event", "store", "fn"}, // ticks leave through a Deliver func (async)
 	// State services: object storage and tables, their events on the spine.
 	"objects":     {"queue", "dispatch", "event", "store", "fn"},
 	"tables/attr": {"fn"},
@@ -61,14 +62,17 @@ var allowed = map[string][]string{
 	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "mail", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
-	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "fn"},
+	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "schedule", "fn"},
 	"gateway/furl":     {"gateway/wire", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
 	"gateway/sqs":      {"gateway/wire", "queue", "event", "fn"},
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
+
+	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
+
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.

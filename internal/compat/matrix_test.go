@@ -76,6 +76,9 @@ func TestTenancyMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := alpha.CreateSchedule(ctx, apiclient.Schedule{Name: "victim", Expression: "rate(1 day)", Function: "victim"}); err != nil {
+		t.Fatal(err)
+	}
 	params := map[string]string{
 		"name": "victim", "alias": "live", "uuid": m.UUID, "id": keys[fn.ScopeRead].AccessKeyID,
 		"arn": fn.ARN("alpha", "victim", ""), "recipient": "victim@example.com",

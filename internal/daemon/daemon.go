@@ -220,6 +220,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
+	scheds, err := d.openSchedules(ctx, st, reg, ctl, q)
+	if err != nil {
+		return err
+	}
 	if err := ctl.Start(ctx); err != nil {
 		return err
 	}
@@ -228,6 +232,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(q.Close)
+	if err := d.startSchedules(ctx, scheds); err != nil {
+		return err
+	}
 	maps, err := d.startMappings(ctx, st, reg, qm, rtr)
 	if err != nil {
 		return err
@@ -237,11 +244,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds,
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
+	d.mountScheduler(gw, scheds)
 	if err := d.mountServices(ctx, gw, services{queues: qm, async: q, ctl: ctl}); err != nil {
 		return err
 	}

@@ -54,6 +54,8 @@ type Config struct {
 	Mappings *control.Mappings
 	// Mail serves /v1/mail (nil: not offered).
 	Mail *mail.Service
+	// Schedules serves /v1/schedules (nil: not offered).
+	Schedules mgmt.Schedules
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -92,7 +94,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

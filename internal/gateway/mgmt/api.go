@@ -19,6 +19,8 @@ type Config struct {
 	// DeleteTenant runs DELETE /v1/tenants/{name}; nil answers 503.
 	DeleteTenant TenantDeleter
 	Mail         *mail.Service // /v1/mail; nil: not offered
+	// Schedules serves /v1/schedules (nil: not offered).
+	Schedules Schedules
 }
 
 // API serves /v1/.
@@ -66,6 +68,7 @@ func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
 	g.registerMail(mux, auth)
+	g.registerSchedules(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -78,6 +78,8 @@ overrides the defaults.`,
 	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
 	maxConnsPerIP := f.Int("max-conns-per-ip", def.MaxConnsPerIP, "most connections one client address (an IPv6 /64) may hold at once; more are closed at once (0: no cap; raise it behind a reverse proxy on this machine)")
 	allowDegraded := f.Bool("allow-degraded", false, "start even when the store check finds data lost or damaged (logged and accepted); see `updraft admin check`")
+	routesListen := f.String("routes-listen", def.RoutesListen, "HTTP API routes address, host:port, or off (see `updraft route --help`)")
+	routesDomain := f.String("routes-domain", def.RoutesDomain, "base domain of tenants' routes: tenant T's are served at T.<domain>, the default tenant's at any other host")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -110,6 +112,7 @@ overrides the defaults.`,
 		cfg.BodyMinRate = *bodyMinRate << 10
 		cfg.MaxConnsPerIP = *maxConnsPerIP
 		cfg.AllowDegraded = *allowDegraded
+		cfg.RoutesListen, cfg.RoutesDomain = *routesListen, *routesDomain
 		return a.serve(ctx, cfg)
 	})
 	return cmd

@@ -15,6 +15,8 @@ import (
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
+	gwhttpapi "github.com/updraft-dev/updraft/internal/gateway/httpapi"
+	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
@@ -38,11 +40,13 @@ type Daemon struct {
 	// closers run in reverse order of start.
 	closers []func(context.Context) error
 
-	st     *store.Store
-	gw     *gateway.Gateway
-	reg    *registry.Registry
-	qm     *queue.Manager
-	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	st        *store.Store
+	gw        *gateway.Gateway
+	reg       *registry.Registry
+	qm        *queue.Manager
+	routes    *httpapi.Service              // routes.go
+	routesSrv *gwhttpapi.Server             // nil when the routes listener is off
+	topics    atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
@@ -200,6 +204,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if d.routes, err = d.startRoutes(ctx, st, ctl, dep, rtr); err != nil {
+		return err
+	}
 	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
 	if err := ctl.Start(ctx); err != nil {
 		return err
@@ -216,7 +223,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Routes: d.routes,
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
 		return err

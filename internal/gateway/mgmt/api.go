@@ -6,6 +6,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/registry"
@@ -15,6 +16,8 @@ import (
 type Config struct {
 	Log    *slog.Logger
 	Backup BackupFunc // GET /v1/backup; nil answers 503
+	// Routes serves /v1/routes and /v1/route-keys (nil: not offered).
+	Routes *httpapi.Service
 }
 
 // API serves /v1/.
@@ -50,6 +53,7 @@ func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+	g.routeRoutes(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

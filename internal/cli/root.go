@@ -90,6 +90,7 @@ without any setup.`,
 		newReplayCmd(a),
 		newQueueCmd(a),
 		newTopicCmd(a),
+		newRouteCmd(a),
 		newAdminCmd(a),
 		newVersionCmd(a),
 	)

@@ -63,9 +63,11 @@ func (s *Service) CreateKey(ctx context.Context, tenant string, plan APIKey) (Ne
 	if err != nil {
 		return NewAPIKey{}, fmt.Errorf("httpapi: encode key: %w", err)
 	}
-	if _, err := s.keys.Create(ctx, hashKey(value), data); err != nil {
+	hash := hashKey(value)
+	if _, err := s.keys.Create(ctx, hash, data); err != nil {
 		return NewAPIKey{}, fmt.Errorf("httpapi: store key: %w", err)
 	}
+	s.awaitApplied(ctx, func() bool { return (*s.apiKeys.Load())[hash] != nil })
 	return NewAPIKey{APIKey: k, Value: value}, nil
 }
 
@@ -95,7 +97,7 @@ func (s *Service) DeleteKey(ctx context.Context, tenant, id string) error {
 }
 
 // keyChanged applies one change of the keys bucket to the cache.
-func (s *Service) keyChanged(hash string, value []byte) {
+func (s *Service) keyChanged(hash string, value []byte, _ uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := *s.apiKeys.Load()

@@ -48,6 +48,8 @@ type Service struct {
 	mu      sync.Mutex                      // the watch's state below
 	byTen   map[string]map[string]*Compiled // tenant → key → route
 	apiKeys atomic.Pointer[map[string]*APIKey]
+	// appliedRev is the last routes bucket revision in the tables.
+	appliedRev atomic.Uint64
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -157,9 +159,11 @@ func (s *Service) Put(ctx context.Context, r Route) (Route, error) {
 	if err != nil {
 		return Route{}, fmt.Errorf("httpapi: encode route: %w", err)
 	}
-	if _, err := s.routes.Put(ctx, routeKV(r.Tenant, r.Key), data); err != nil {
+	rev, err := s.routes.Put(ctx, routeKV(r.Tenant, r.Key), data)
+	if err != nil {
 		return Route{}, fmt.Errorf("httpapi: store route %s: %w", r.Key, err)
 	}
+	s.awaitApplied(ctx, func() bool { return s.appliedRev.Load() >= rev })
 	return r, nil
 }
 
@@ -191,7 +195,25 @@ func (s *Service) Delete(ctx context.Context, tenant, key string) error {
 	if err := s.routes.Purge(ctx, routeKV(tenant, r.Key)); err != nil {
 		return fmt.Errorf("httpapi: delete route %s: %w", r.Key, err)
 	}
+	s.awaitApplied(ctx, func() bool {
+		for _, c := range s.Table(tenant).Routes() {
+			if c.Key == r.Key {
+				return false
+			}
+		}
+		return true
+	})
 	return nil
+}
+
+// awaitApplied waits (briefly) until done reports that this node's table
+// reflects a change just stored, so that a request right after the API
+// call that made a route finds it here. Other nodes see it a moment later.
+func (s *Service) awaitApplied(ctx context.Context, done func() bool) {
+	deadline := time.Now().Add(2 * time.Second)
+	for !done() && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // List returns tenant's routes sorted by path, then method.
@@ -226,7 +248,8 @@ func (s *Service) List(ctx context.Context, tenant string) ([]Route, error) {
 }
 
 // routeChanged applies one change of the routes bucket to the tables.
-func (s *Service) routeChanged(key string, value []byte) {
+func (s *Service) routeChanged(key string, value []byte, rev uint64) {
+	defer s.appliedRev.Store(rev)
 	tenant, enc, ok := strings.Cut(key, ".")
 	if !ok {
 		return
@@ -279,7 +302,7 @@ func (s *Service) routeChanged(key string, value []byte) {
 // watch passes every entry of kv to f (value nil: deleted), first the
 // existing ones, then every change; it returns once the existing ones
 // were passed.
-func watch(ctx context.Context, s *Service, kv jetstream.KeyValue, f func(key string, value []byte)) error {
+func watch(ctx context.Context, s *Service, kv jetstream.KeyValue, f func(key string, value []byte, rev uint64)) error {
 	w, err := kv.WatchAll(ctx)
 	if err != nil {
 		return fmt.Errorf("httpapi: watch: %w", err)
@@ -310,10 +333,10 @@ func watch(ctx context.Context, s *Service, kv jetstream.KeyValue, f func(key st
 					continue
 				}
 				if e.Operation() != jetstream.KeyValuePut {
-					f(e.Key(), nil)
+					f(e.Key(), nil, e.Revision())
 					continue
 				}
-				f(e.Key(), e.Value())
+				f(e.Key(), e.Value(), e.Revision())
 			}
 		}
 	}()

@@ -177,11 +177,32 @@ func newTable(routes []*Compiled) *Table {
 	return t
 }
 
-// CORSFor is the CORS configuration of the route a request with method
-// to escapedPath would take: a preflight's answer (nil: none).
+// CORSFor is the CORS configuration a preflight for method to
+// escapedPath gets: that of the route the request would take, else that
+// of the most specific route of the path with any method (a browser asks
+// before a method the route may not have), nil when none has one.
 func (t *Table) CORSFor(method, escapedPath string) *CORS {
-	if m, ok := t.Match(method, escapedPath); ok {
+	if m, ok := t.Match(method, escapedPath); ok && m.Route.CORS != nil {
 		return m.Route.CORS
+	}
+	if t == nil {
+		return nil
+	}
+	segs, ok := splitPath(escapedPath)
+	if !ok {
+		return nil
+	}
+	var best *Compiled
+	for _, c := range t.routes {
+		if c.CORS != nil && c.key.matches(segs) && (best == nil || c.key.moreSpecific(best.key)) {
+			best = c
+		}
+	}
+	if best != nil {
+		return best.CORS
+	}
+	if t.def != nil {
+		return t.def.CORS
 	}
 	return nil
 }

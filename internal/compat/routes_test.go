@@ -298,3 +298,84 @@ func waitRoute(t *testing.T, p *routesPlatform, method, path string, status int)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRoutesFromUpdraftYAML: `type: http` triggers are applied at deploy
+// (inline and file schemas, CORS, auth), replaced by a redeploy that lists
+// others, removed when no longer declared, and a CLI route beside them is
+// left alone.
+func TestRoutesFromUpdraftYAML(t *testing.T) {
+	p := startRoutes(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	deploy := func(yaml string) error {
+		_, _, err := p.api.Deploy(ctx, apiclient.DeployRequest{Zip: zipOf(t, map[string]string{
+			"app.py": echoPy, "updraft.yaml": yaml,
+			"schemas/item.json": `{"type":"object","required":["name"]}`,
+		})})
+		return err
+	}
+	const head = "name: shop\nruntime: python3.12\nhandler: app.handler\ntriggers:\n"
+	if err := deploy(head + `  - type: http
+    route: GET /items/{id}
+  - type: http
+    route: POST /items
+    schema: schemas/item.json
+    cors: {origins: ["https://app.example"], methods: [POST]}
+  - type: http
+    route: PUT /items/{id}
+    auth: jwt
+    jwt: {secret: abcdefabcdefabcdefabcdefabcdefab, issuer: me, audience: api}
+    schema: {type: object, required: [qty]}
+`); err != nil {
+		t.Fatal(err)
+	}
+	p.deploy(p.api, "other", map[string]string{"app.py": echoPy})
+	p.route(p.api, apiclient.Route{RouteKey: "GET /cli", Function: "other"})
+	if r := p.do("GET", "/items/3", nil, nil); r.status != 200 || r.json(t)["pathParameters"].(map[string]any)["id"] != "3" {
+		t.Fatalf("yaml route: %d %s", r.status, r.body)
+	}
+	p.do("POST", "/items", []byte(`{}`), map[string]string{"Content-Type": "application/json"}).wantMessage(t, 400, "Invalid request")
+	p.do("PUT", "/items/3", []byte(`{"qty":1}`), nil).wantMessage(t, 401, "Unauthorized")
+	routes, err := p.api.ListRoutes(ctx)
+	if err != nil || len(routes) != 4 {
+		t.Fatalf("routes: %+v %v", routes, err)
+	}
+	for _, r := range routes {
+		if want := map[bool]string{true: "", false: "yaml:shop"}[r.RouteKey == "GET /cli"]; r.Owner != want {
+			t.Errorf("%s owner %q, want %q", r.RouteKey, r.Owner, want)
+		}
+	}
+
+	// Bad declarations are refused before anything changes.
+	for yaml, want := range map[string]string{
+		head + "  - type: http\n    route: GET /x\n    schema: {type: 12}\n": "schema",
+		head + "  - type: http\n    route: FETCH /x\n":                       "method FETCH",
+		head + "  - type: http\n    route: GET /x\n    color: red\n":          "unknown field",
+		head + "  - type: http\n    route: GET /x\n  - type: http\n    route: get /x\n": "twice",
+	} {
+		if err := deploy(yaml); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("deploy %q: %v, want %q", yaml, err, want)
+		}
+	}
+	if r := p.do("GET", "/items/3", nil, nil); r.status != 200 {
+		t.Fatalf("a refused deploy changed the routes: %d", r.status)
+	}
+
+	if err := deploy(head + "  - type: http\n    route: GET /v2/items/{id}\n"); err != nil {
+		t.Fatal(err)
+	}
+	p.do("GET", "/items/3", nil, nil).wantMessage(t, 404, "Not Found")
+	if r := p.do("GET", "/v2/items/3", nil, nil); r.status != 200 {
+		t.Fatalf("redeployed route: %d %s", r.status, r.body)
+	}
+	if err := deploy("name: shop\nruntime: python3.12\nhandler: app.handler\n"); err != nil {
+		t.Fatal(err)
+	}
+	p.do("GET", "/v2/items/3", nil, nil).wantMessage(t, 404, "Not Found")
+	if r := p.do("GET", "/cli", nil, nil); r.status != 200 {
+		t.Fatalf("the CLI route went with the yaml ones: %d", r.status)
+	}
+	if routes, err := p.api.ListRoutes(ctx); err != nil || len(routes) != 1 {
+		t.Fatalf("after removing the triggers: %+v %v", routes, err)
+	}
+}

@@ -26,7 +26,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "warm", "burst", "cold", "rss", "messaging" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss", "messaging", "routes" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -102,6 +102,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "messaging" {
 		return messaging(ctx, w, o, c, endpoint, key, tmp, base)
 	}
+	if o.Only == "routes" {
+		return routesFigures(ctx, w, o, tmp, goHello, base)
+	}
 	// of-watchdog's equivalent: a reverse proxy in front of the baseline.
 	proxyAddr, proxyPID, stopProxy, err := startProxy(ctx, o.Self, base.URL)
 	if err != nil {
@@ -137,6 +140,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := messaging(ctx, w, o, c, endpoint, key, tmp, base); err != nil {
+		return err
+	}
+	if err := routesFigures(ctx, w, o, tmp, goHello, base); err != nil {
 		return err
 	}
 	if err := rssPerInstance(ctx, w, c, srv, rawDir, plat); err != nil {

@@ -378,4 +378,18 @@ func TestRoutesFromUpdraftYAML(t *testing.T) {
 	if routes, err := p.api.ListRoutes(ctx); err != nil || len(routes) != 1 {
 		t.Fatalf("after removing the triggers: %+v %v", routes, err)
 	}
+	// Deleting the function removes the routes it declared.
+	if err := deploy(head + "  - type: http\n    route: GET /gone\n"); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.do("GET", "/gone", nil, nil); r.status != 200 {
+		t.Fatalf("GET /gone: %d", r.status)
+	}
+	if err := p.api.DeleteFunction(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	waitRoute(t, p, "GET", "/gone", 404)
+	if routes, err := p.api.ListRoutes(ctx); err != nil || len(routes) != 1 || routes[0].RouteKey != "GET /cli" {
+		t.Fatalf("after deleting the function: %+v %v", routes, err)
+	}
 }

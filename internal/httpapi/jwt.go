@@ -36,6 +36,7 @@ func unauthorized() *Invalid { return invalid(http.StatusUnauthorized, "Unauthor
 type jwksSet struct {
 	source string
 	client *http.Client
+	retry  time.Duration // jwksRetry; tests shorten it
 
 	mu      sync.Mutex
 	keys    *jose.JSONWebKeySet
@@ -45,12 +46,13 @@ type jwksSet struct {
 // jwksCache holds every JWKS source in use, shared by the routes naming it.
 type jwksCache struct {
 	client *http.Client
+	retry  time.Duration
 	mu     sync.Mutex
 	sets   map[string]*jwksSet
 }
 
 func newJWKSCache() *jwksCache {
-	return &jwksCache{client: &http.Client{Timeout: 5 * time.Second}, sets: map[string]*jwksSet{}}
+	return &jwksCache{client: &http.Client{Timeout: 5 * time.Second}, retry: jwksRetry, sets: map[string]*jwksSet{}}
 }
 
 func (c *jwksCache) get(source string) *jwksSet {
@@ -58,7 +60,7 @@ func (c *jwksCache) get(source string) *jwksSet {
 	defer c.mu.Unlock()
 	s, ok := c.sets[source]
 	if !ok {
-		s = &jwksSet{source: source, client: c.client}
+		s = &jwksSet{source: source, client: c.client, retry: c.retry}
 		c.sets[source] = s
 	}
 	return s
@@ -69,7 +71,7 @@ func (s *jwksSet) key(ctx context.Context, kid string) ([]jose.JSONWebKey, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	stale := s.keys == nil || time.Since(s.fetched) > jwksTTL
-	if !stale && kid != "" && len(s.keys.Key(kid)) == 0 && time.Since(s.fetched) > jwksRetry {
+	if !stale && kid != "" && len(s.keys.Key(kid)) == 0 && time.Since(s.fetched) >= s.retry {
 		stale = true
 	}
 	if stale {

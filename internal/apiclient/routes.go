@@ -154,3 +154,45 @@ func (c *Client) DeleteRouteKey(ctx context.Context, id string) error {
 	}
 	return resp.Body.Close()
 }
+
+// RouteCORSSettings returns the API-wide CORS configuration (nil: none).
+func (c *Client) RouteCORSSettings(ctx context.Context) (*RouteCORS, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, "/v1/route-cors", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		CORS *RouteCORS `json:"cors"`
+	}
+	if _, err := c.doJSON(req, &out, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return out.CORS, nil
+}
+
+// SetRouteCORS sets the API-wide CORS configuration (nil removes it): it
+// applies to every route without one of its own.
+func (c *Client) SetRouteCORS(ctx context.Context, cors *RouteCORS) error {
+	if cors == nil {
+		req, err := c.newRequest(ctx, http.MethodDelete, "/v1/route-cors", nil, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := c.do(req, http.StatusNoContent)
+		if err != nil {
+			return err
+		}
+		return resp.Body.Close()
+	}
+	body, err := json.Marshal(cors)
+	if err != nil {
+		return fmt.Errorf("apiclient: set route CORS: %w", err)
+	}
+	req, err := c.newRequest(ctx, http.MethodPut, "/v1/route-cors", nil, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	_, err = c.doJSON(req, nil, http.StatusOK)
+	return err
+}

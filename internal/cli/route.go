@@ -29,7 +29,8 @@ wins; an unmatched request gets 404 {"message":"Not Found"}.
 Authorizers: --auth apikey (header x-api-key, keys made with "route key
 create" and their usage plans), --auth jwt (HS256 secret or a JWKS file or
 http URL), --auth function:NAME (a Lambda authorizer with simple responses).
-See docs/TRIGGERS-routes.md.`,
+CORS is per route (--cors-origin) or API-wide ("route cors set"). See
+docs/TRIGGERS-routes.md.`,
 		Example: `  updraft route add "GET /items/{id}" items
   updraft route add "ANY /admin/{proxy+}" admin:live --auth jwt --jwt-jwks ./jwks.json --jwt-issuer me --jwt-audience api
   updraft route add "POST /orders" orders --schema order.schema.json --cors-origin https://app.example
@@ -38,7 +39,7 @@ See docs/TRIGGERS-routes.md.`,
   updraft route rm "GET /items/{id}"
   curl http://127.0.0.1:8088/items/7`,
 	}
-	cmd.AddCommand(newRouteAddCmd(a), newRouteLsCmd(a), newRouteRmCmd(a), newRouteKeyCmd(a))
+	cmd.AddCommand(newRouteAddCmd(a), newRouteLsCmd(a), newRouteRmCmd(a), newRouteKeyCmd(a), newRouteCORSCmd(a))
 	return cmd
 }
 

@@ -251,3 +251,34 @@ func TestRoutesSchemaAndCORS(t *testing.T) {
 	// Without CORS on the route, OPTIONS is an ordinary (here unmatched) request.
 	p.do("OPTIONS", "/elsewhere", nil, map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}).wantMessage(t, 404, "Not Found")
 }
+
+// TestRoutesAPIWideCORS: the API-wide configuration answers preflights of
+// any path and decorates routes without their own; a route's own wins.
+func TestRoutesAPIWideCORS(t *testing.T) {
+	p := startRoutes(t, t.TempDir())
+	p.deploy(p.api, "echo", map[string]string{"app.py": echoPy})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.api.SetRouteCORS(ctx, &apiclient.RouteCORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	pre := p.do("OPTIONS", "/not/a/route", nil, map[string]string{"Origin": "https://x.example", "Access-Control-Request-Method": "DELETE", "Access-Control-Request-Headers": "x-a"})
+	if pre.status != 204 || pre.header.Get("Access-Control-Allow-Origin") != "*" || pre.header.Get("Access-Control-Allow-Methods") != "DELETE" ||
+		pre.header.Get("Access-Control-Allow-Headers") != "x-a" {
+		t.Fatalf("API-wide preflight: %d %v", pre.status, pre.header)
+	}
+	p.route(p.api, apiclient.Route{RouteKey: "GET /open", Function: "echo"})
+	p.route(p.api, apiclient.Route{RouteKey: "GET /own", Function: "echo", CORS: &apiclient.RouteCORS{AllowOrigins: []string{"https://only.example"}}})
+	if r := p.do("GET", "/open", nil, map[string]string{"Origin": "https://x.example"}); r.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("API-wide CORS on a route without its own: %v", r.header)
+	}
+	if r := p.do("GET", "/own", nil, map[string]string{"Origin": "https://x.example"}); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("a route's own CORS did not win: %v", r.header)
+	}
+	if err := p.api.SetRouteCORS(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.do("GET", "/open", nil, map[string]string{"Origin": "https://x.example"}); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("removed API-wide CORS still applies: %v", r.header)
+	}
+}

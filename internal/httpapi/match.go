@@ -16,6 +16,7 @@ type Compiled struct {
 type Table struct {
 	routes []*Compiled
 	def    *Compiled // $default
+	cors   *CORS     // the API-wide CORS configuration (api.go)
 }
 
 // Match is a matched route and its path parameters.
@@ -179,30 +180,36 @@ func newTable(routes []*Compiled) *Table {
 
 // CORSFor is the CORS configuration a preflight for method to
 // escapedPath gets: that of the route the request would take, else that
-// of the most specific route of the path with any method (a browser asks
-// before a method the route may not have), nil when none has one.
+// of the most specific route of the path with CORS (a browser asks before
+// a method the route may not have), else the API-wide one; nil when none.
 func (t *Table) CORSFor(method, escapedPath string) *CORS {
-	if m, ok := t.Match(method, escapedPath); ok && m.Route.CORS != nil {
-		return m.Route.CORS
-	}
 	if t == nil {
 		return nil
 	}
-	segs, ok := splitPath(escapedPath)
-	if !ok {
-		return nil
+	if m, ok := t.Match(method, escapedPath); ok && m.Route.CORS != nil {
+		return m.Route.CORS
 	}
-	var best *Compiled
-	for _, c := range t.routes {
-		if c.CORS != nil && c.key.matches(segs) && (best == nil || c.key.moreSpecific(best.key)) {
-			best = c
+	if segs, ok := splitPath(escapedPath); ok {
+		var best *Compiled
+		for _, c := range t.routes {
+			if c.CORS != nil && c.key.matches(segs) && (best == nil || c.key.moreSpecific(best.key)) {
+				best = c
+			}
+		}
+		if best != nil {
+			return best.CORS
 		}
 	}
-	if best != nil {
-		return best.CORS
-	}
-	if t.def != nil {
+	if t.def != nil && t.def.CORS != nil {
 		return t.def.CORS
 	}
-	return nil
+	return t.cors
+}
+
+// CORSOf is route c's CORS configuration: its own, else the API-wide one.
+func (t *Table) CORSOf(c *Compiled) *CORS {
+	if c.CORS != nil || t == nil {
+		return c.CORS
+	}
+	return t.cors
 }

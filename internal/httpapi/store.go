@@ -47,6 +47,7 @@ type Service struct {
 	tables  atomic.Pointer[map[string]*Table]
 	mu      sync.Mutex                      // the watch's state below
 	byTen   map[string]map[string]*Compiled // tenant → key → route
+	apiCORS map[string]*CORS                // tenant → API-wide CORS (api.go)
 	apiKeys atomic.Pointer[map[string]*APIKey]
 	// appliedRev is the last routes bucket revision in the tables.
 	appliedRev atomic.Uint64
@@ -78,7 +79,7 @@ func Open(ctx context.Context, st *store.Store, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("httpapi: usage: %w", err)
 	}
 	s := &Service{cfg: cfg, routes: routes, keys: keys, usage: usage, jwks: newJWKSCache(), authz: newAuthorizerCache(),
-		byTen: map[string]map[string]*Compiled{}}
+		byTen: map[string]map[string]*Compiled{}, apiCORS: map[string]*CORS{}}
 	s.meter = newUsageMeter(usage, cfg.Log, cfg.Now)
 	empty := map[string]*Table{}
 	s.tables.Store(&empty)
@@ -250,6 +251,10 @@ func (s *Service) List(ctx context.Context, tenant string) ([]Route, error) {
 // routeChanged applies one change of the routes bucket to the tables.
 func (s *Service) routeChanged(key string, value []byte, rev uint64) {
 	defer s.appliedRev.Store(rev)
+	if tenant, ok := strings.CutPrefix(key, apiPrefix); ok {
+		s.apiChanged(tenant, value)
+		return
+	}
 	tenant, enc, ok := strings.Cut(key, ".")
 	if !ok {
 		return
@@ -282,6 +287,13 @@ func (s *Service) routeChanged(key string, value []byte, rev uint64) {
 			m[c.Key] = c
 		}
 	}
+	s.rebuildLocked(tenant)
+}
+
+// rebuildLocked replaces tenant's table from its routes and API settings.
+// s.mu is held.
+func (s *Service) rebuildLocked(tenant string) {
+	m := s.byTen[tenant]
 	list := make([]*Compiled, 0, len(m))
 	for _, c := range m {
 		list = append(list, c)
@@ -291,10 +303,13 @@ func (s *Service) routeChanged(key string, value []byte, rev uint64) {
 	for t, tb := range old {
 		next[t] = tb
 	}
-	if len(list) == 0 {
+	cors := s.apiCORS[tenant]
+	if len(list) == 0 && cors == nil {
 		delete(next, tenant)
 	} else {
-		next[tenant] = newTable(list)
+		tb := newTable(list)
+		tb.cors = cors
+		next[tenant] = tb
 	}
 	s.tables.Store(&next)
 }

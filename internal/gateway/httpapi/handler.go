@@ -105,28 +105,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	authz, err := h.routes.Authorize(r.Context(), tenant, route, r, in)
 	if err != nil {
-		h.refuse(w, r, route, err)
+		h.refuse(w, r, table, route, err)
 		return
 	}
 	in.Authorizer = authz
 	if err := route.Validate(r.URL.Query(), r.Header, body); err != nil {
-		h.refuse(w, r, route, err)
+		h.refuse(w, r, table, route, err)
 		return
 	}
 	payload, err := event.Encode(event.NewHTTPRequest(r, in))
 	if err != nil {
-		h.refuse(w, r, route, err)
+		h.refuse(w, r, table, route, err)
 		return
 	}
 	res, err := h.inv.Invoke(r.Context(), &fn.Request{RequestID: reqID, Tenant: tenant, Function: route.Function,
 		Qualifier: route.Qualifier, Payload: payload, TraceID: r.Header.Get("X-Amzn-Trace-Id")})
 	if err != nil {
-		h.invokeFailed(w, r, route, tenant, err)
+		h.invokeFailed(w, r, table, route, tenant, err)
 		return
 	}
 	defer h.inv.Finish(res)
 	if res.FunctionError != "" {
-		decorate(w, r, route)
+		decorate(w, r, table, route)
 		if bytes.Contains(res.Payload, []byte(`"Sandbox.Timedout"`)) {
 			message(w, http.StatusGatewayTimeout, "Endpoint request timed out")
 			return
@@ -136,27 +136,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, out, err := event.ParseHTTPResponse(res.Payload)
 	if err != nil {
-		decorate(w, r, route)
+		decorate(w, r, table, route)
 		message(w, http.StatusBadGateway, "Internal Server Error")
 		return
 	}
 	writeResponse(w, resp, out)
-	decorate(w, r, route)
+	decorate(w, r, table, route)
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(out)
 }
 
 // decorate sets the route's CORS headers on the reply to a cross-origin
 // request.
-func decorate(w http.ResponseWriter, r *http.Request, route *httpapi.Compiled) {
-	if origin := r.Header.Get("Origin"); route.CORS != nil && origin != "" {
-		route.CORS.Decorate(w.Header(), origin)
+func decorate(w http.ResponseWriter, r *http.Request, table *httpapi.Table, route *httpapi.Compiled) {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if cors := table.CORSOf(route); cors != nil {
+			cors.Decorate(w.Header(), origin)
+		}
 	}
 }
 
 // refuse answers a request stopped before its function ran.
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, route *httpapi.Compiled, err error) {
-	decorate(w, r, route)
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, table *httpapi.Table, route *httpapi.Compiled, err error) {
+	decorate(w, r, table, route)
 	var inv *httpapi.Invalid
 	if errors.As(err, &inv) {
 		message(w, inv.Status, inv.Message, inv.Errors...)
@@ -169,8 +171,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, route *httpapi.
 // invokeFailed maps an invocation the platform could not run: throttling
 // is 429, a payload over the function's limit 413, anything else 500
 // (API Gateway's answer to an integration failure).
-func (h *Handler) invokeFailed(w http.ResponseWriter, r *http.Request, route *httpapi.Compiled, tenant string, err error) {
-	decorate(w, r, route)
+func (h *Handler) invokeFailed(w http.ResponseWriter, r *http.Request, table *httpapi.Table, route *httpapi.Compiled, tenant string, err error) {
+	decorate(w, r, table, route)
 	e := fn.AsError(err)
 	switch e.Status {
 	case http.StatusTooManyRequests:

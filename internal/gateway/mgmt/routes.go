@@ -24,6 +24,44 @@ func (g *API) routeRoutes(mux *http.ServeMux, auth wire.Auth) {
 	mux.HandleFunc("GET /v1/route-keys", auth(g.listRouteKeys))
 	mux.HandleFunc("POST /v1/route-keys", auth(g.createRouteKey))
 	mux.HandleFunc("DELETE /v1/route-keys/{id}", auth(g.deleteRouteKey))
+	mux.HandleFunc("GET /v1/route-cors", auth(g.getRouteCORS))
+	mux.HandleFunc("PUT /v1/route-cors", auth(g.putRouteCORS))
+	mux.HandleFunc("DELETE /v1/route-cors", auth(g.deleteRouteCORS))
+}
+
+// getRouteCORS is GET /v1/route-cors: the API-wide CORS configuration
+// ({"cors": null} when none).
+func (g *API) getRouteCORS(w http.ResponseWriter, r *http.Request, tenant string) {
+	a, err := g.cfg.Routes.Settings(r.Context(), tenant)
+	if err != nil {
+		wire.Error(w, g.cfg.Log, err)
+		return
+	}
+	wire.JSON(w, http.StatusOK, map[string]any{"cors": a.CORS})
+}
+
+// putRouteCORS is PUT /v1/route-cors with a CORS configuration: it applies
+// to every route without one of its own.
+func (g *API) putRouteCORS(w http.ResponseWriter, r *http.Request, tenant string) {
+	var c httpapi.CORS
+	if err := decodeBody(w, r, 64<<10, &c); err != nil {
+		wire.Error(w, g.cfg.Log, err)
+		return
+	}
+	if err := g.cfg.Routes.SetCORS(r.Context(), tenant, &c); err != nil {
+		wire.Error(w, g.cfg.Log, err)
+		return
+	}
+	wire.JSON(w, http.StatusOK, map[string]any{"cors": c})
+}
+
+// deleteRouteCORS is DELETE /v1/route-cors.
+func (g *API) deleteRouteCORS(w http.ResponseWriter, r *http.Request, tenant string) {
+	if err := g.cfg.Routes.SetCORS(r.Context(), tenant, nil); err != nil {
+		wire.Error(w, g.cfg.Log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {

@@ -46,11 +46,11 @@ docs/TRIGGERS-routes.md.`,
 func newRouteAddCmd(a *app) *cobra.Command {
 	var (
 		auth, jwtSecret, jwtJWKS, jwtIssuer, schema string
-		jwtAudience, corsOrigins, corsMethods      []string
-		corsHeaders, corsExpose, identity          []string
-		requiredQuery, requiredHeaders             []string
-		corsMaxAge, authTTL                        int
-		corsCredentials                            bool
+		jwtAudience, corsOrigins, corsMethods       []string
+		corsHeaders, corsExpose, identity           []string
+		requiredQuery, requiredHeaders              []string
+		corsMaxAge, authTTL                         int
+		corsCredentials                             bool
 	)
 	cmd := &cobra.Command{
 		Use:   `add "METHOD /path" FUNCTION[:ALIAS]`,

@@ -348,9 +348,9 @@ func TestRoutesFromUpdraftYAML(t *testing.T) {
 
 	// Bad declarations are refused before anything changes.
 	for yaml, want := range map[string]string{
-		head + "  - type: http\n    route: GET /x\n    schema: {type: 12}\n": "schema",
-		head + "  - type: http\n    route: FETCH /x\n":                       "method FETCH",
-		head + "  - type: http\n    route: GET /x\n    color: red\n":          "unknown field",
+		head + "  - type: http\n    route: GET /x\n    schema: {type: 12}\n":            "schema",
+		head + "  - type: http\n    route: FETCH /x\n":                                  "method FETCH",
+		head + "  - type: http\n    route: GET /x\n    color: red\n":                    "unknown field",
 		head + "  - type: http\n    route: GET /x\n  - type: http\n    route: get /x\n": "twice",
 	} {
 		if err := deploy(yaml); err == nil || !strings.Contains(err.Error(), want) {

@@ -135,6 +135,9 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		created = " (created)"
 	}
 	fmt.Fprintf(stderr, "updraft listening on http://%s\nadmin API key: %s%s\n", d.Addr(), d.AdminKeyPath(), created)
+	if ra := d.RoutesAddr(); ra != "" {
+		fmt.Fprintf(stderr, "HTTP API routes on http://%s\n", ra)
+	}
 
 	<-ctx.Done()
 	timeout := cfg.ShutdownTimeout

@@ -86,7 +86,11 @@ type HTTPRequestInput struct {
 	// DropAuthorization leaves the Authorization header out (function
 	// URLs with AWS_IAM hold a signature there).
 	DropAuthorization bool
-	Now               time.Time
+	// Forwarded adds the X-Forwarded-For, -Proto and -Port headers API
+	// Gateway adds (the client's address appended to any X-Forwarded-For
+	// it sent).
+	Forwarded bool
+	Now       time.Time
 }
 
 // TimeLayout is requestContext.time's format (the CLF date).
@@ -117,6 +121,25 @@ func NewHTTPRequest(r *http.Request, in HTTPRequestInput) *HTTPRequest {
 		headers[lk] = strings.Join(vs, ",")
 	}
 	headers["host"] = r.Host
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	if in.Forwarded {
+		if xff := headers["x-forwarded-for"]; xff != "" {
+			headers["x-forwarded-for"] = xff + ", " + ip
+		} else {
+			headers["x-forwarded-for"] = ip
+		}
+		proto, port := "http", "80"
+		if r.TLS != nil {
+			proto, port = "https", "443"
+		}
+		if _, p, err := net.SplitHostPort(r.Host); err == nil {
+			port = p
+		}
+		headers["x-forwarded-proto"], headers["x-forwarded-port"] = proto, port
+	}
 	var query map[string]string
 	if r.URL.RawQuery != "" {
 		q := r.URL.Query()
@@ -124,10 +147,6 @@ func NewHTTPRequest(r *http.Request, in HTTPRequestInput) *HTTPRequest {
 		for k, vs := range q {
 			query[k] = strings.Join(vs, ",")
 		}
-	}
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
 	}
 	now := in.Now
 	if now.IsZero() {

@@ -44,6 +44,7 @@ func TestHTTPRequestGolden(t *testing.T) {
 
 	bin := in
 	bin.Body = []byte{0, 1, 2, 0xff}
+	bin.Forwarded = true
 	bin.Authorizer = &HTTPAuthorizer{JWT: &JWTAuthorizer{
 		Claims: map[string]string{"sub": "u-1", "iss": "me", "aud": `["api"]`, "exp": "1772353800"},
 		Scopes: []string{"read", "write"},

@@ -101,7 +101,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in := event.HTTPRequestInput{
 		RequestID: reqID, RouteKey: route.Key, RawPath: path,
 		AccountID: fn.AccountID(tenant), APIID: tenant, DomainName: r.Host, DomainPrefix: prefix,
-		Body: body, PathParameters: m.Params,
+		Body: body, PathParameters: m.Params, Forwarded: true,
 	}
 	authz, err := h.routes.Authorize(r.Context(), tenant, route, r, in)
 	if err != nil {

@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -70,6 +70,8 @@ func message(w http.ResponseWriter, status int, msg string, errs ...string) {
 	wire.JSON(w, status, body)
 }
 
+// ServeHTTP serves one request to a route: tenant by host, CORS
+// preflight, match, body (10 MB), authorizer, validation, invoke, reply.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := wire.NewRequestID()
 	w.Header()["Apigw-Requestid"] = []string{reqID}
@@ -127,7 +129,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.inv.Finish(res)
 	if res.FunctionError != "" {
 		decorate(w, r, table, route)
-		if bytes.Contains(res.Payload, []byte(`"Sandbox.Timedout"`)) {
+		if timedOut(res.Payload) {
 			message(w, http.StatusGatewayTimeout, "Endpoint request timed out")
 			return
 		}
@@ -144,6 +146,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	decorate(w, r, table, route)
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(out)
+}
+
+// timedOut reports whether a function error payload is the platform's
+// timeout (errorType Sandbox.Timedout).
+func timedOut(payload []byte) bool {
+	var e struct {
+		ErrorType string `json:"errorType"`
+	}
+	return json.Unmarshal(payload, &e) == nil && e.ErrorType == "Sandbox.Timedout"
 }
 
 // decorate sets the route's CORS headers on the reply to a cross-origin

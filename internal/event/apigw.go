@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -210,8 +211,8 @@ var ErrBadHTTPResponse = errors.New("the function's response is not a valid HTTP
 // anything else (a bare JSON value, an object without statusCode) is the
 // body of a 200 application/json response. It returns the decoded body.
 func ParseHTTPResponse(payload []byte) (*HTTPResponse, []byte, error) {
-	trimmed := strings.TrimSpace(string(payload))
-	if strings.HasPrefix(trimmed, "{") && strings.Contains(trimmed, `"statusCode"`) {
+	trimmed := bytes.TrimSpace(payload)
+	if bytes.HasPrefix(trimmed, []byte("{")) && bytes.Contains(trimmed, []byte(`"statusCode"`)) {
 		var resp HTTPResponse
 		if err := json.Unmarshal(payload, &resp); err == nil && resp.StatusCode != 0 {
 			if resp.StatusCode < 100 || resp.StatusCode > 599 {

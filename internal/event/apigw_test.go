@@ -112,3 +112,31 @@ func TestParseHTTPResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPRequestAppendJSONMatchesEncode: the hand-written encoder writes
+// exactly what encoding/json writes, for every field and awkward strings.
+func TestHTTPRequestAppendJSONMatchesEncode(t *testing.T) {
+	odd := "q\"b\\s\b\f\n\r\t\x01\x1f<>&\u2028\u2029é\xff\xfe end"
+	at := time.Date(2026, 3, 1, 8, 30, 0, 123e6, time.UTC)
+	full := NewHTTPRequest(apigwRequest(odd, "text/plain"), HTTPRequestInput{
+		RequestID: odd, RouteKey: "GET /{x}", RawPath: "/" + odd, AccountID: "1", APIID: "a", DomainName: "d", DomainPrefix: "p",
+		Body: []byte("body " + odd), PathParameters: map[string]string{odd: odd, "b": "2", "a": ""}, Forwarded: true, Now: at,
+		Authorizer: &HTTPAuthorizer{JWT: &JWTAuthorizer{Claims: map[string]string{"sub": odd}}, Lambda: map[string]any{"n": 1.5, "s": odd, "l": []any{true, nil}}},
+	})
+	full.Type, full.RouteArn, full.IdentitySource = "REQUEST", "arn:x", []string{odd, ""}
+	bare := &HTTPRequest{Version: "2.0", RequestContext: HTTPRequestContext{Authorizer: &HTTPAuthorizer{JWT: &JWTAuthorizer{Scopes: []string{}}}}}
+	empty := &HTTPRequest{RequestContext: HTTPRequestContext{Authorizer: &HTTPAuthorizer{}}}
+	for i, ev := range []*HTTPRequest{full, bare, empty, {}} {
+		want, err := Encode(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ev.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, table, route, err)
 		return
 	}
-	payload, err := event.Encode(event.NewHTTPRequest(r, in))
+	payload, err := event.NewHTTPRequest(r, in).AppendJSON(make([]byte, 0, 1024+len(body)*4/3))
 	if err != nil {
 		h.refuse(w, r, table, route, err)
 		return

@@ -38,11 +38,13 @@ func routesFigures(ctx context.Context, w io.Writer, o Options, tmp, goHello str
 	route := Target{URL: "http://" + raddr + "/hello/7?x=1", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{}`)}
 	us := func(x time.Duration) float64 { return float64(x) / float64(time.Microsecond) }
 
-	// Alternate the two so that drift on the shared machine hits both.
+	// Alternate the two in short rounds so that drift on the shared
+	// machine hits both alike.
+	const rounds = 6
 	var d1, r1 LoadResult
-	for i := range 2 {
-		d := Load(ctx, direct, 1, o.Duration/2)
-		r := Load(ctx, route, 1, o.Duration/2)
+	for i := range rounds {
+		d := Load(ctx, direct, 1, o.Duration/3)
+		r := Load(ctx, route, 1, o.Duration/3)
 		if d.Errors > 0 || r.Errors > 0 {
 			return fmt.Errorf("routes 1 client: %d errors (direct: %d), first: %s%s", r.Errors, d.Errors, r.FirstError, d.FirstError)
 		}

@@ -37,6 +37,8 @@ var allowed = map[string][]string{
 	// Pure messaging semantics: SNS filter policies and AWS event shapes.
 	"topic": {"queue", "store", "fn", "event"},
 	"event": {"fn"},
+	// Inbound email: routes, SMTP intake, SES events onto the queue spine.
+	"mail": {"event", "store", "fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
 	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
@@ -56,10 +58,10 @@ var allowed = map[string][]string{
 	// HTTP API routes: matching, authorizers, usage plans; invoke via fn.Invoker.
 	"httpapi": {"event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "httpapi", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "mail", "httpapi", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
-	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "httpapi", "fn"},
+	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "httpapi", "fn"},
 	"gateway/furl":     {"gateway/wire", "registry", "event", "fn"},
 	"gateway/httpapi":  {"gateway/wire", "httpapi", "event", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
@@ -67,14 +69,16 @@ var allowed = map[string][]string{
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/httpapi", "httpapi", "topic", "fn"},
-	"replay":       {"scheduler", "pool", "runtime", "fn"},
-	"apiclient":    {"fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/httpapi", "httpapi", "topic", "mail", "fn"},
+	"replay":    {"scheduler", "pool", "runtime", "fn"},
+	"apiclient": {"fn"},
+	// The dashboard: static files only; it speaks to the APIs from the browser.
+	"web":          {},
 	"cli":          {"apiclient", "daemon", "config", "deploy", "replay", "store", "fn"},
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},
-	"compat":       {"daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "fn"},
+	"compat":       {"gateway", "daemon", "config", "apiclient", "fn", "deploy", "queue"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "sandbox", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

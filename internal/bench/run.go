@@ -26,7 +26,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "warm", "burst", "cold", "rss", "messaging", "routes" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso", "routes" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -86,6 +86,8 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	switch o.Only {
 	case "burst":
 		return burst(ctx, w, c, endpoint, key, goHello, base)
+	case "netiso":
+		return netIsolation(ctx, w, o, tmp, goHello)
 	case "cold":
 		sandboxed, err := cold(ctx, w, c, o, goHello)
 		if err != nil {
@@ -156,6 +158,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := stemGain(ctx, w, o, tmp); err != nil {
+		return err
+	}
+	if err := netIsolation(ctx, w, o, tmp, goHello); err != nil {
 		return err
 	}
 	return replayFigures(ctx, w)

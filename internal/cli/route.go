@@ -123,13 +123,13 @@ preflights are answered by the platform.`,
 		if a.jsonOutput() {
 			return a.printJSON(out)
 		}
-		_, err = fmt.Fprintf(a.stdout, "route %s → %s\n", out.RouteKey, target(*out))
+		_, err = fmt.Fprintf(a.stdout, "route %s → %s\n", out.RouteKey, routeTarget(*out))
 		return err
 	})
 	return cmd
 }
 
-func target(r apiclient.Route) string {
+func routeTarget(r apiclient.Route) string {
 	if r.Qualifier != "" {
 		return r.Function + ":" + r.Qualifier
 	}
@@ -180,7 +180,7 @@ yaml:FUNCTION for routes declared in a function's updraft.yaml). With
 			if r.CORS != nil {
 				cors = strings.Join(r.CORS.AllowOrigins, ",")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.RouteKey, target(r), authWord(r.Auth), cors, owner)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.RouteKey, routeTarget(r), authWord(r.Auth), cors, owner)
 		}
 		return tw.Flush()
 	})

@@ -50,8 +50,14 @@ overrides the defaults.`,
   # keep logs for 3 days and at most 200 MB of them
   updraft serve --log-max-age 72h --log-max-bytes 200000000
 
+  # let functions reach services on this host's loopback (no network isolation)
+  updraft serve --instance-network host
+
   # on the open internet: cut slow clients sooner, fewer connections per address
-  updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64`,
+  updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64
+
+  # receive mail on port 25 with STARTTLS (see docs/TRIGGERS.md, mail)
+  updraft serve --smtp-listen 0.0.0.0:25 --smtp-tls-cert mx.pem --smtp-tls-key mx-key.pem`,
 		Args: args(),
 	}
 	f := cmd.Flags()
@@ -73,6 +79,7 @@ overrides the defaults.`,
 	codeGrace := f.Duration("code-grace", def.CodeGrace, "delete code no function or version references once it is older than this")
 	var noSandbox bool
 	f.BoolVar(&noSandbox, "no-sandbox", false, "run functions as plain processes, without limits or isolation (for benchmarks; never with untrusted code)")
+	instNet := f.String("instance-network", def.InstanceNetwork, "isolated: each instance in a network namespace of its own, reaching the outside world through NAT but nothing on the host except the platform's endpoint, nor other instances; host: the host's network, loopback services included")
 	headerTimeout := f.Duration("header-timeout", def.HeaderTimeout, "time a client has to send a request's headers before its connection is closed")
 	bodyGrace := f.Duration("body-grace", def.BodyGrace, "time a request body may take before --body-min-rate applies")
 	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
@@ -80,6 +87,10 @@ overrides the defaults.`,
 	allowDegraded := f.Bool("allow-degraded", false, "start even when the store check finds data lost or damaged (logged and accepted); see `updraft admin check`")
 	routesListen := f.String("routes-listen", def.RoutesListen, "HTTP API routes address, host:port, or off (see `updraft route --help`)")
 	routesDomain := f.String("routes-domain", def.RoutesDomain, "base domain of tenants' routes: tenant T's are served at T.<domain>, the default tenant's at any other host")
+	smtpListen := f.String("smtp-listen", "", "receive inbound mail over SMTP on this address, e.g. 127.0.0.1:2525 (off by default); route it with `updraft mail route add`")
+	smtpCert := f.String("smtp-tls-cert", "", "PEM certificate for SMTP STARTTLS (with --smtp-tls-key)")
+	smtpKey := f.String("smtp-tls-key", "", "PEM private key for SMTP STARTTLS (with --smtp-tls-cert)")
+	smtpMax := f.Int64("smtp-max-bytes", def.SMTPMaxBytes, "largest inbound mail message accepted; larger ones get 552")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -105,6 +116,7 @@ overrides the defaults.`,
 		cfg.IdleBudgetMB = *idleBudget
 		cfg.StemCells = *stemCells
 		cfg.NoSandbox = noSandbox
+		cfg.InstanceNetwork = *instNet
 		cfg.LogMaxAge, cfg.LogMaxBytes, cfg.UsageMaxBytes = *logMaxAge, *logMaxBytes, *usageMaxBytes
 		cfg.CodeGrace = *codeGrace
 		cfg.HeaderTimeout = *headerTimeout
@@ -113,6 +125,7 @@ overrides the defaults.`,
 		cfg.MaxConnsPerIP = *maxConnsPerIP
 		cfg.AllowDegraded = *allowDegraded
 		cfg.RoutesListen, cfg.RoutesDomain = *routesListen, *routesDomain
+		cfg.SMTPListen, cfg.SMTPTLSCert, cfg.SMTPTLSKey, cfg.SMTPMaxBytes = *smtpListen, *smtpCert, *smtpKey, *smtpMax
 		return a.serve(ctx, cfg)
 	})
 	return cmd

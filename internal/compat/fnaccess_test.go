@@ -101,7 +101,7 @@ func TestFunctionReachesServicesWithItsCredentials(t *testing.T) {
 	if f := p.deploySDKFunction(ctx, t, "nonet", "network: none\n"); f.Network != fn.NetworkNone {
 		t.Fatalf("nonet deployed with network %q", f.Network)
 	}
-	if f := p.deploySDKFunction(ctx, t, "narrow", "permissions:\n  - actions: [\"sqs:*\"]\n    resources: [allowed]\n"); len(f.Permissions) != 1 {
+	if f := p.deploySDKFunction(ctx, t, "narrow", "permissions:\n  - actions: [\"sqs:*\"]\n    resources: [allowed]\n  - actions: [lambda:InvokeFunction]\n    resources: [open]\n"); len(f.Permissions) != 2 {
 		t.Fatalf("narrow deployed with permissions %+v", f.Permissions)
 	}
 
@@ -122,5 +122,14 @@ func TestFunctionReachesServicesWithItsCredentials(t *testing.T) {
 	got, ok = callSDK(ctx, t, c, "narrow", map[string]any{"op": "sqs", "name": "q-open", "body": "x"})
 	if ok || !strings.Contains(got, "AccessDenied") || !strings.Contains(got, "function narrow") {
 		t.Errorf("narrow on a queue outside its permissions: ok=%v %q, want AccessDenied", ok, got)
+	}
+	// The Lambda API too: it may invoke open, not nonet.
+	got, ok = callSDK(ctx, t, c, "narrow", map[string]any{"op": "invoke", "name": "open", "body": `{"op":"env"}`})
+	if !ok || !strings.Contains(got, "AWS_SESSION_TOKEN") {
+		t.Errorf("narrow invoking open (allowed): ok=%v %q", ok, got)
+	}
+	got, ok = callSDK(ctx, t, c, "narrow", map[string]any{"op": "invoke", "name": "nonet", "body": `{"op":"env"}`})
+	if ok || !strings.Contains(got, "AccessDenied") || !strings.Contains(got, "lambda:InvokeFunction") {
+		t.Errorf("narrow invoking nonet (not allowed): ok=%v %q, want AccessDenied", ok, got)
 	}
 }

@@ -74,6 +74,17 @@ func start(t *testing.T) *platform {
 	return &platform{endpoint: endpoint, key: k, daemon: d}
 }
 
+// tenantKey creates tenant with the platform admin's key admin, and an
+// admin key of it.
+func (p *platform) tenantKey(ctx context.Context, t *testing.T, admin, tenant string) (*apiclient.Key, error) {
+	t.Helper()
+	c := apiclient.New(p.endpoint, admin)
+	if _, err := c.CreateTenant(ctx, tenant, nil); err != nil {
+		t.Fatalf("create tenant %s: %v", tenant, err)
+	}
+	return c.CreateKey(ctx, tenant)
+}
+
 // client is the real AWS SDK Lambda client pointed at the platform.
 func (p *platform) client(id, secret string) *lambda.Client {
 	return lambda.New(lambda.Options{

@@ -239,6 +239,9 @@ func TestRoutesEndToEnd(t *testing.T) {
 	t.Run("$default and a second tenant by host", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
+		if _, err := p.api.CreateTenant(ctx, "acme", nil); err != nil {
+			t.Fatal(err)
+		}
 		k, err := p.api.CreateKey(ctx, "acme")
 		if err != nil {
 			t.Fatal(err)
@@ -257,6 +260,27 @@ func TestRoutesEndToEnd(t *testing.T) {
 		routes, err := acme.ListRoutes(ctx)
 		if err != nil || len(routes) != 1 || routes[0].RouteKey != "$default" {
 			t.Fatalf("acme's routes: %+v %v", routes, err)
+		}
+		// A tenant's routes are among what it owns: deleting it refuses,
+		// or with force takes them too.
+		if err := acme.DeleteFunction(ctx, "echo"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.api.DeleteTenant(ctx, "acme", false); err == nil || !strings.Contains(err.Error(), "1 HTTP routes and route keys") {
+			t.Fatalf("deleting acme with a route: %v", err)
+		}
+		if err := p.api.DeleteTenant(ctx, "acme", true); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			r := p.do("GET", "/nothing", nil, map[string]string{"Host": "acme.localhost"})
+			if r.status == 404 {
+				r.wantMessage(t, 404, "Not Found")
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the deleted tenant's route still answers %d", r.status)
+			}
 		}
 	})
 	t.Run("rm and restart survival", func(t *testing.T) {

@@ -350,7 +350,7 @@ func TestSNSIsolationAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kb, err := apiclient.New(p.endpoint, strings.TrimSpace(string(adminKey))).CreateKey(ctx, "team-b")
+	kb, err := p.tenantKey(ctx, t, strings.TrimSpace(string(adminKey)), "team-b")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/updraft-dev/updraft/internal/apiclient"
 )
 
 // TestSQSDeadLetterQueue: a message received more than maxReceiveCount
@@ -130,7 +128,7 @@ func TestSQSTenantIsolation(t *testing.T) {
 	if _, err := a.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("secret")}); err != nil {
 		t.Fatal(err)
 	}
-	kb, err := apiclient.New(p.endpoint, p.key.APIKey).CreateKey(ctx, "team-b")
+	kb, err := p.tenantKey(ctx, t, p.key.APIKey, "team-b")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,12 @@ type Config struct {
 	// interpreter's start-up (0: none).
 	StemCells int
 	NoSandbox bool // run functions as plain processes: no limits, no isolation
+	// InstanceNetwork is InstanceNetworkIsolated (each instance in a
+	// network namespace of its own: the outside world through NAT, nothing
+	// of the host but the platform's endpoint, no other instance) or
+	// InstanceNetworkHost (the host's network, its loopback services
+	// included).
+	InstanceNetwork string
 	// HeaderTimeout bounds the arrival of a request's headers.
 	HeaderTimeout time.Duration
 	// BodyGrace and BodyMinRate (bytes per second) bound the arrival of a
@@ -68,10 +74,22 @@ type Config struct {
 	// AllowDegraded starts on a store the start check found damaged,
 	// logging and accepting the losses, instead of refusing to start.
 	AllowDegraded bool
+	// SMTPListen is the inbound mail (SMTP) address; "" (the default):
+	// no SMTP server. SMTPTLSCert and SMTPTLSKey (PEM files) enable
+	// STARTTLS; SMTPMaxBytes is the largest message accepted.
+	SMTPListen              string
+	SMTPTLSCert, SMTPTLSKey string
+	SMTPMaxBytes            int64
 }
 
 // DefaultRoutesListen is the routes listener's default address.
 const DefaultRoutesListen = "127.0.0.1:8088"
+
+// Instance networks (Config.InstanceNetwork).
+const (
+	InstanceNetworkIsolated = "isolated"
+	InstanceNetworkHost     = "host"
+)
 
 // Default returns the embedded single-machine defaults.
 func Default() Config {
@@ -89,6 +107,7 @@ func Default() Config {
 		ThrottleWait:      300 * time.Millisecond,
 		StemCells:         2,
 		KeepAlivePolicy:   "fixed",
+		InstanceNetwork:   InstanceNetworkIsolated,
 
 		HeaderTimeout: 10 * time.Second,
 		BodyGrace:     10 * time.Second,
@@ -97,6 +116,7 @@ func Default() Config {
 
 		RoutesListen: DefaultRoutesListen,
 		RoutesDomain: "localhost",
+		SMTPMaxBytes: 10 << 20,
 	}
 }
 
@@ -166,6 +186,13 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: keep-alive policy %q: use fixed:DURATION (e.g. fixed:10m) or adaptive", p)
 		}
 	}
+	switch c.InstanceNetwork {
+	case "":
+		c.InstanceNetwork = InstanceNetworkIsolated
+	case InstanceNetworkIsolated, InstanceNetworkHost:
+	default:
+		return fmt.Errorf("config: instance network %q: use %s or %s", c.InstanceNetwork, InstanceNetworkIsolated, InstanceNetworkHost)
+	}
 	if c.StemCells < 0 {
 		return fmt.Errorf("config: stem cells %d must not be negative", c.StemCells)
 	}
@@ -192,6 +219,17 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnsPerIP < 0 {
 		return fmt.Errorf("config: max connections per IP %d must not be negative (0: no cap)", c.MaxConnsPerIP)
+	}
+	if c.SMTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
+			return fmt.Errorf("config: SMTP address %q is not host:port (e.g. 127.0.0.1:2525): %w", c.SMTPListen, err)
+		}
+	}
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		return fmt.Errorf("config: STARTTLS needs both --smtp-tls-cert and --smtp-tls-key")
+	}
+	if c.SMTPMaxBytes <= 0 {
+		return fmt.Errorf("config: SMTP max bytes %d must be positive (default 10485760)", c.SMTPMaxBytes)
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -49,7 +49,8 @@ type Control struct {
 
 	msg Messaging // eventconfig.go
 
-	triggers map[string]TriggerKind // by updraft.yaml type:, under mu (triggers.go)
+	triggers  map[string]TriggerKind // by updraft.yaml type:, under mu (triggers.go)
+	tenantRes []TenantResources      // under mu (tenants.go)
 
 	kick chan struct{} // asks collectLoop for a collection (gc.go)
 	gcMu sync.Mutex    // one collection at a time
@@ -191,6 +192,9 @@ func (c *Control) Deploy(ctx context.Context, tenant string, req deploy.Request,
 		if err := c.checkDestination(ctx, tenant, *req.DeadLetterARN, false); err != nil {
 			return nil, false, err
 		}
+	}
+	if err := c.checkStored(ctx, tenant, req); err != nil {
+		return nil, false, err
 	}
 	f, created, err := c.dep.Deploy(ctx, tenant, req)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	gwhttpapi "github.com/updraft-dev/updraft/internal/gateway/httpapi"
 	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
@@ -50,6 +52,7 @@ type Daemon struct {
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
+	smtp     *mail.Server // inbound mail, when --smtp-listen is set
 }
 
 // New validates cfg and builds the daemon; nothing runs until Start.
@@ -102,6 +105,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if _, err := reg.EnsureAdminCredentials(ctx, cfg.AdminCredentialsPath()); err != nil {
 		return err
 	}
+	if err := reg.EnsureTenants(ctx); err != nil {
+		return err
+	}
 
 	dep, err := deploy.New(reg, cfg.CodeDir(), d.log)
 	if err != nil {
@@ -126,7 +132,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(mt.Close)
 
-	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), ScratchDir: cfg.ScratchDir(), Disable: cfg.NoSandbox, Log: d.log})
+	sb, err := sandbox.New(sandbox.Config{HideDirs: []string{cfg.DataDir}, StemDir: cfg.StemDir(), ScratchDir: cfg.ScratchDir(), Disable: cfg.NoSandbox,
+		HostNetwork: cfg.InstanceNetwork == config.InstanceNetworkHost, Log: d.log})
 	if err != nil {
 		return err
 	}
@@ -175,6 +182,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	d.onClose(pl.Close)
 
 	sch := scheduler.New(scheduler.Config{
+		TenantQuota: func(t string) int { return reg.Quotas(t).MaxConcurrency },
 		TenantLimit: cfg.TenantConcurrency, SyncWait: cfg.ThrottleWait, Pool: pl,
 		Store: ccStore, Metrics: mx, Log: d.log,
 	})
@@ -183,7 +191,8 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint}, reg, dep, sch, lg, mt)
+	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint,
+		Quotas: reg.Quotas, Month: mt.NewMonth(time.Minute)}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
 		return err
@@ -207,6 +216,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if d.routes, err = d.startRoutes(ctx, st, ctl, dep, rtr); err != nil {
 		return err
 	}
+	ml, err := d.openMail(ctx, st, reg, ctl, q)
+	if err != nil {
+		return err
+	}
 	ctl.SetMessaging(control.Messaging{EventConfigs: ecs, Queues: qm, DeleteFunction: q.DeleteFunction, TopicExists: d.topicExists})
 	if err := ctl.Start(ctx); err != nil {
 		return err
@@ -220,12 +233,17 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	ctl.RegisterTrigger("queue", maps.QueueTriggers())
+	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps, Routes: d.routes,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Routes: d.routes,
+		DeleteTenant: func(r *http.Request, name string, force bool) error {
+			return ctl.DeleteTenant(r.Context(), name, force)
+		},
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
-	if err := d.mountServices(ctx, gw, services{queues: qm, async: q}); err != nil {
+	if err := d.mountServices(ctx, gw, services{queues: qm, async: q, ctl: ctl}); err != nil {
 		return err
 	}
 	if err := gw.Start(ctx); err != nil {
@@ -235,6 +253,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	ep := reachable(gw.Addr())
 	d.endpoint.Store(&ep)
 	d.onClose(gw.Close)
+	if err := d.startSMTP(ctx, ml); err != nil {
+		return err
+	}
 	if cfg.PprofListen != "" {
 		if err := d.startPprof(cfg.PprofListen); err != nil {
 			return err
@@ -312,4 +333,13 @@ func (d *Daemon) Close(ctx context.Context) error {
 	}
 	d.closers = nil
 	return errors.Join(errs...)
+}
+
+// AuthedRoutes lists the patterns of every REST route behind
+// authentication, for tests that must cover each (the tenancy matrix).
+func (d *Daemon) AuthedRoutes() []string {
+	if d.gw == nil {
+		return nil
+	}
+	return d.gw.AuthedRoutes()
 }

@@ -28,6 +28,7 @@ func (d *Daemon) startRoutes(ctx context.Context, st *store.Store, ctl *control.
 		return nil, err
 	}
 	ctl.RegisterTrigger("http", httpapi.NewTriggers(svc, dep.CodeDir))
+	ctl.RegisterTenantResources(svc.Tenants())
 	addr := d.cfg.RoutesListen
 	if addr == "" || addr == "off" {
 		return svc, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway"
 	snsapi "github.com/updraft-dev/updraft/internal/gateway/sns"
@@ -17,6 +18,7 @@ import (
 type services struct {
 	queues *queue.Manager
 	async  *async.Queue
+	ctl    *control.Control
 }
 
 // mountServices mounts the AWS-compatible APIs on the one endpoint, each
@@ -34,6 +36,7 @@ func (d *Daemon) mountServices(ctx context.Context, gw *gateway.Gateway, s servi
 	}
 	d.onClose(topics.Close)
 	d.topics.Store(topics)
+	s.ctl.RegisterTenantResources(topicResources{topics})
 	snsAPI := snsapi.New(topics, d.log)
 	gw.Mount(gateway.Service{Name: "sns", Handler: snsAPI.Serve, UnsignedActions: snsapi.UnsignedActions, Unsigned: snsAPI.ServeUnsigned})
 	gw.Mount(gateway.Service{Name: "sqs", TargetPrefixes: []string{"AmazonSQS"}, Handler: sqs.New(s.queues, d.log).Serve})

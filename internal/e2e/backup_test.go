@@ -38,6 +38,9 @@ func TestBackupCorruptRestore(t *testing.T) {
 		invokeCode(t, c, "echo", "v2")
 	}
 	invokeCode(t, c, "echo:live", "v1")
+	if _, err := c.CreateTenant(ctx, "acme", nil); err != nil {
+		t.Fatal(err)
+	}
 	key, err := c.CreateKey(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)

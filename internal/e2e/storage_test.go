@@ -93,6 +93,9 @@ func TestDeletingFunctionsFreesCode(t *testing.T) {
 	}
 
 	// A tenant sees its own row only.
+	if _, err := c.CreateTenant(ctx, "team-a", nil); err != nil {
+		t.Fatal(err)
+	}
 	k, err := c.CreateKey(ctx, "team-a")
 	if err != nil {
 		t.Fatal(err)

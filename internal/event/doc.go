@@ -8,6 +8,9 @@
 //     "SigningCertUrl", "UnsubscribeUrl"), and SNSNotification, the envelope
 //     SNS delivers to SQS queues and HTTP/S endpoints ("SigningCertURL",
 //     "UnsubscribeURL"), including the SubscriptionConfirmation message;
+//   - SESEvent, the Lambda event of SES's receipt rule Lambda action for an
+//     inbound message (internal/mail's SMTP intake), with the stored raw
+//     message's location in the action's bucketName and objectKey;
 //   - DestinationRecord, the record an asynchronous invocation sends to its
 //     OnSuccess/OnFailure destination;
 //   - HTTPRequest, API Gateway's HTTP API event (payload format 2.0) that

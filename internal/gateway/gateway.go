@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,10 +21,12 @@ import (
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/web"
 )
 
 // Config tunes the HTTP front.
@@ -42,6 +45,8 @@ type Config struct {
 	MaxConnsPerIP int
 	// Backup serves GET /v1/backup.
 	Backup mgmt.BackupFunc
+	// DeleteTenant serves DELETE /v1/tenants/{name}.
+	DeleteTenant mgmt.TenantDeleter
 	// Health reports whether the platform can take writes (nil: yes); it
 	// makes /healthz and /readyz truthful. nil: always healthy.
 	Health func() error
@@ -50,21 +55,24 @@ type Config struct {
 	Mappings *control.Mappings
 	// Routes serves the HTTP API routes' management (nil: not offered).
 	Routes *httpapi.Service
+	// Mail serves /v1/mail (nil: not offered).
+	Mail *mail.Service
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
 // error mapping, and dispatch to the protocol adapters (lambda, mgmt, furl,
 // and the AWS-compatible services mounted on the one endpoint).
 type Gateway struct {
-	cfg      Config
-	reg      *registry.Registry
-	mx       *metrics.Metrics
-	lambda   *lambda.API
-	mgmt     *mgmt.API
-	furl     *furl.Server
-	services map[string]Service // by SigV4 service name
-	targets  map[string]Service // by X-Amz-Target prefix
-	rest     http.Handler       // routes()
+	cfg          Config
+	authedRoutes []string // set by routes()
+	reg          *registry.Registry
+	mx           *metrics.Metrics
+	lambda       *lambda.API
+	mgmt         *mgmt.API
+	furl         *furl.Server
+	services     map[string]Service // by SigV4 service name
+	targets      map[string]Service // by X-Amz-Target prefix
+	rest         http.Handler       // routes()
 
 	srv  *http.Server
 	ln   net.Listener
@@ -87,7 +95,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, Routes: cfg.Routes}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Routes: cfg.Routes}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{
@@ -137,12 +145,37 @@ func (g *Gateway) routes() http.Handler {
 		// the API's (by default loopback) listener.
 		mux.Handle("GET /metrics", g.mx.Handler())
 	}
+	// The dashboard's page and files need no key: the page asks for one.
+	mux.Handle("GET "+web.Prefix, web.Handler())
 	auth := wire.Auth(g.authed)
-	g.mgmt.Register(mux, auth)
-	g.lambda.Register(mux, auth)
+	rec := &recorder{ServeMux: mux}
+	g.mgmt.Register(rec, auth)
+	g.lambda.Register(rec, auth)
+	g.authedRoutes = rec.patterns
 	g.furl.Register(mux)
 	return g.stamped(mux)
 }
+
+// recorder is a ServeMux that keeps the patterns registered on it.
+type recorder struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (r *recorder) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.patterns = append(r.patterns, pattern)
+	r.ServeMux.HandleFunc(pattern, h)
+}
+
+func (r *recorder) Handle(pattern string, h http.Handler) {
+	r.patterns = append(r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+// AuthedRoutes lists the patterns of every REST route behind
+// authentication (the management API and Lambda's), for tests that must
+// cover each.
+func (g *Gateway) AuthedRoutes() []string { return slices.Clone(g.authedRoutes) }
 
 // stamped gives every reply an X-Amzn-RequestId and turns the mux's own
 // plain-text 404 and 405 replies into Lambda-style JSON errors.
@@ -236,7 +269,12 @@ func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 			wire.Error(w, g.cfg.Log, err)
 			return
 		}
-		h(w, r.WithContext(wire.WithPrincipal(r.Context(), p)), tenant)
+		r = r.WithContext(wire.WithPrincipal(r.Context(), p))
+		if err := restAuthorize(r); err != nil {
+			wire.Error(w, g.cfg.Log, err)
+			return
+		}
+		h(w, r, tenant)
 	}
 }
 

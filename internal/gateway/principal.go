@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
@@ -33,14 +34,30 @@ func (g *Gateway) keySecret(r *http.Request, keyID string) (tenant, secret strin
 // tenant as a whole.
 func (g *Gateway) principal(r *http.Request, tenant string) (wire.Principal, error) {
 	id := signingKeyID(r)
-	if !registry.IsSessionKey(id) {
-		return wire.Principal{Tenant: tenant}, nil
+	switch {
+	case id == "":
+		key, _ := bearer(r.Header.Get("Authorization"))
+		k, err := g.reg.APIKeyIdentity(r.Context(), key)
+		if err != nil {
+			return wire.Principal{}, err
+		}
+		return wire.Principal{Tenant: k.Tenant, Scope: k.Scope, KeyID: k.KeyID}, nil
+	case registry.IsSessionKey(id):
+		s, _, err := g.reg.OpenSession(id, securityToken(r))
+		if err != nil {
+			return wire.Principal{}, err
+		}
+		scope := s.Scope
+		if scope == "" {
+			scope = fn.ScopeDeploy // a function's own credentials
+		}
+		return wire.Principal{Tenant: s.Tenant, Function: s.Function, Permissions: s.Permissions, Scope: scope, KeyID: id}, nil
 	}
-	s, _, err := g.reg.OpenSession(id, securityToken(r))
+	k, err := g.reg.AccessKeyIdentity(r.Context(), id)
 	if err != nil {
 		return wire.Principal{}, err
 	}
-	return wire.Principal{Tenant: s.Tenant, Function: s.Function, Permissions: s.Permissions}, nil
+	return wire.Principal{Tenant: k.Tenant, Scope: k.Scope, KeyID: k.KeyID}, nil
 }
 
 // signingKeyID is the access key id of a SigV4-signed request (header or

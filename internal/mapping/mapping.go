@@ -57,11 +57,14 @@ type Mapping struct {
 	WindowSeconds  int  `json:"window_seconds,omitempty"`
 	ReportFailures bool `json:"report_failures,omitempty"`
 	// MaxConcurrency is ScalingConfig.MaximumConcurrency; 0: unset.
-	MaxConcurrency int       `json:"max_concurrency,omitempty"`
-	Enabled        bool      `json:"enabled"`
-	Reason         string    `json:"reason,omitempty"` // StateTransitionReason
-	Created        time.Time `json:"created"`
-	LastModified   time.Time `json:"last_modified"`
+	MaxConcurrency int  `json:"max_concurrency,omitempty"`
+	Enabled        bool `json:"enabled"`
+	// Owner is "yaml" for a mapping its function's updraft.yaml declared
+	// (`type: queue`): a redeploy without it removes it. "" for the API's.
+	Owner        string    `json:"owner,omitempty"`
+	Reason       string    `json:"reason,omitempty"` // StateTransitionReason
+	Created      time.Time `json:"created"`
+	LastModified time.Time `json:"last_modified"`
 	// Revision is the definition's revision in the store (not stored in
 	// the record itself): the Runner reports a state against it.
 	Revision uint64 `json:"-"`

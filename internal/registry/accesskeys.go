@@ -42,6 +42,8 @@ type Key struct {
 	APIKey          string `json:"apiKey"`
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
+	Scope           string `json:"scope"`
+	Description     string `json:"description,omitempty"`
 }
 
 // accessKeyRecord is what the accesskeys bucket stores under the key id.
@@ -49,9 +51,14 @@ type accessKeyRecord struct {
 	Tenant  string    `json:"tenant"`
 	Sealed  []byte    `json:"sealed"` // nonce || AES-GCM(secret), AAD = key id
 	Created time.Time `json:"created"`
+	// Scope as keyRecord's; APIKeyHash names the API key made with it
+	// (revoked together), "" for a lone pair (the admin credentials file).
+	Scope       string `json:"scope,omitempty"`
+	APIKeyHash  string `json:"apiKeyHash,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
-type accessKey struct{ tenant, secret string }
+type accessKey struct{ tenant, secret, scope string }
 
 // UseMasterKey loads the master key from path, creating it (32 random
 // bytes, mode 0600) on first use, and derives the key that seals access key
@@ -95,22 +102,15 @@ func (r *Registry) UseMasterKey(path string) error {
 	return nil
 }
 
-// CreateKey makes an API key and an access key pair for tenant. The secrets
-// are returned only here.
-func (r *Registry) CreateKey(ctx context.Context, tenant string) (*Key, error) {
-	apiKey, err := r.CreateAPIKey(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	id, secret, err := r.CreateAccessKey(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	return &Key{Tenant: tenant, AccountID: fn.AccountID(tenant), APIKey: apiKey, AccessKeyID: id, SecretAccessKey: secret}, nil
+// CreateAccessKey makes a new admin access key pair for tenant.
+func (r *Registry) CreateAccessKey(ctx context.Context, tenant string) (id, secret string, err error) {
+	return r.createAccessKey(ctx, accessKeyRecord{Tenant: tenant, Scope: fn.ScopeAdmin})
 }
 
-// CreateAccessKey makes a new access key pair for tenant.
-func (r *Registry) CreateAccessKey(ctx context.Context, tenant string) (id, secret string, err error) {
+// createAccessKey stores a new access key pair with rec (Sealed and
+// Created set here).
+func (r *Registry) createAccessKey(ctx context.Context, rec accessKeyRecord) (id, secret string, err error) {
+	tenant := rec.Tenant
 	if err := fn.ValidateTenant(tenant); err != nil {
 		return "", "", err
 	}
@@ -134,7 +134,7 @@ func (r *Registry) CreateAccessKey(ctx context.Context, tenant string) (id, secr
 	if _, err := rand.Read(nonce); err != nil {
 		return "", "", fmt.Errorf("registry: random nonce: %w", err)
 	}
-	rec := accessKeyRecord{Tenant: tenant, Sealed: aead.Seal(nonce, nonce, []byte(secret), []byte(id)), Created: time.Now().UTC()}
+	rec.Sealed, rec.Created = aead.Seal(nonce, nonce, []byte(secret), []byte(id)), time.Now().UTC()
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return "", "", fmt.Errorf("registry: encode access key: %w", err)
@@ -143,7 +143,7 @@ func (r *Registry) CreateAccessKey(ctx context.Context, tenant string) (id, secr
 		return "", "", fmt.Errorf("registry: store access key for tenant %s: %w", tenant, err)
 	}
 	r.keysMu.Lock()
-	r.access[id] = accessKey{tenant, secret}
+	r.access[id] = accessKey{tenant, secret, scopeOr(rec.Scope)}
 	r.keysMu.Unlock()
 	return id, secret, nil
 }
@@ -183,7 +183,7 @@ func (r *Registry) AccessKey(ctx context.Context, id string) (tenant, secret str
 		return "", "", fmt.Errorf("registry: access key %s: cannot unseal its secret (was the master key replaced?): %w", id, err)
 	}
 	r.keysMu.Lock()
-	r.access[id] = accessKey{rec.Tenant, string(plain)}
+	r.access[id] = accessKey{rec.Tenant, string(plain), scopeOr(rec.Scope)}
 	r.keysMu.Unlock()
 	return rec.Tenant, string(plain), nil
 }

@@ -28,7 +28,13 @@ func TestAccessKeys(t *testing.T) {
 	if fi, err := os.Stat(master); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != masterKeyLen {
 		t.Fatalf("master key file: %v %v", fi, err)
 	}
-	k, err := r.CreateKey(ctx, "acme")
+	if _, err := r.CreateKey(ctx, KeySpec{Tenant: "acme"}); !fn.IsNotFound(err) {
+		t.Fatalf("a key for a tenant that does not exist: %v, want 404", err)
+	}
+	if _, err := r.CreateTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	k, err := r.CreateKey(ctx, KeySpec{Tenant: "acme"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,67 +33,108 @@ const keyLen = len(keyPrefix) + 2*32
 type keyRecord struct {
 	Tenant  string    `json:"tenant"`
 	Created time.Time `json:"created"`
+	// Scope is what the key may do; "" (keys of older versions) is
+	// fn.ScopeAdmin.
+	Scope       string `json:"scope,omitempty"`
+	ID          string `json:"id,omitempty"` // the paired access key id, or "" for a lone key (loneKeyID)
+	Description string `json:"description,omitempty"`
 }
 
-// CreateAPIKey makes a new API key for tenant and returns it. Only its
-// sha256 is stored: the key cannot be shown again.
+// loneKeyID names an API key made without an access key pair (the admin
+// key file's): KEY- and the start of its hash.
+func loneKeyID(hash string) string { return "KEY-" + strings.ToUpper(hash[:16]) }
+
+func (k keyRecord) identity(hash string) Identity {
+	id := k.ID
+	if id == "" {
+		id = loneKeyID(hash)
+	}
+	return Identity{Tenant: k.Tenant, Scope: scopeOr(k.Scope), KeyID: id}
+}
+
+func scopeOr(s string) string {
+	if s == "" {
+		return fn.ScopeAdmin
+	}
+	return s
+}
+
+// CreateAPIKey makes a new admin API key for tenant (no access key pair)
+// and returns it. Only its sha256 is stored: the key cannot be shown again.
 func (r *Registry) CreateAPIKey(ctx context.Context, tenant string) (string, error) {
-	if err := fn.ValidateTenant(tenant); err != nil {
-		return "", err
+	key, _, err := r.createAPIKey(ctx, keyRecord{Tenant: tenant, Scope: fn.ScopeAdmin})
+	return key, err
+}
+
+// createAPIKey stores a new API key with rec (Created set here) and
+// returns it with its hash.
+func (r *Registry) createAPIKey(ctx context.Context, rec keyRecord) (key, hash string, err error) {
+	if err := fn.ValidateTenant(rec.Tenant); err != nil {
+		return "", "", err
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("registry: random key: %w", err)
+		return "", "", fmt.Errorf("registry: random key: %w", err)
 	}
-	key := keyPrefix + hex.EncodeToString(b[:])
-	data, err := json.Marshal(keyRecord{Tenant: tenant, Created: time.Now().UTC()})
+	key = keyPrefix + hex.EncodeToString(b[:])
+	rec.Created = time.Now().UTC()
+	data, err := json.Marshal(rec)
 	if err != nil {
-		return "", fmt.Errorf("registry: encode key record: %w", err)
+		return "", "", fmt.Errorf("registry: encode key record: %w", err)
 	}
 	h := hashKey(key)
 	if _, err := r.apiKeys.Create(ctx, h, data); err != nil {
-		return "", fmt.Errorf("registry: store API key for tenant %s: %w", tenant, err)
+		return "", "", fmt.Errorf("registry: store API key for tenant %s: %w", rec.Tenant, err)
 	}
 	r.keysMu.Lock()
-	r.keys[h] = tenant
+	r.keys[h] = rec.identity(h)
 	r.keysMu.Unlock()
-	return key, nil
+	return key, h, nil
 }
 
-// Authenticate returns the tenant of key. Known keys are answered from
-// memory; an unknown or malformed key is a 401 UnrecognizedClientException.
+// Authenticate returns the tenant of key (see APIKeyIdentity).
 func (r *Registry) Authenticate(ctx context.Context, key string) (string, error) {
+	id, err := r.APIKeyIdentity(ctx, key)
+	return id.Tenant, err
+}
+
+// APIKeyIdentity returns whose key is and what it may do. Known keys are
+// answered from memory (a revoked key leaves memory on every node at once,
+// keys.go); an unknown or malformed key is a 401
+// UnrecognizedClientException.
+func (r *Registry) APIKeyIdentity(ctx context.Context, key string) (Identity, error) {
 	if key == "" {
-		return "", unrecognized("no API key: send the header Authorization: Bearer <API key>")
+		return Identity{}, unrecognized("no API key: send the header Authorization: Bearer <API key>")
 	}
 	if len(key) != keyLen || !strings.HasPrefix(key, keyPrefix) {
-		return "", unrecognized("the API key is malformed: Updraft keys look like upd_ followed by 64 hex digits")
+		return Identity{}, unrecognized("the API key is malformed: Updraft keys look like upd_ followed by 64 hex digits")
 	}
 	h := hashKey(key)
 	r.keysMu.RLock()
-	tenant, ok := r.keys[h]
+	id, ok := r.keys[h]
 	r.keysMu.RUnlock()
 	if ok {
-		return tenant, nil
+		return id, nil
 	}
 	e, err := r.apiKeys.Get(ctx, h)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", unrecognized("the API key is not known here")
+		return Identity{}, unrecognized("the API key is not known here (or was revoked)")
 	}
 	if err != nil {
-		return "", fmt.Errorf("registry: look up API key: %w", err)
+		return Identity{}, fmt.Errorf("registry: look up API key: %w", err)
 	}
 	var rec keyRecord
 	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return "", fmt.Errorf("registry: API key record %s…: %w", h[:12], err)
+		return Identity{}, fmt.Errorf("registry: API key record %s…: %w", h[:12], err)
 	}
 	if rec.Tenant == "" {
-		return "", fmt.Errorf("registry: API key record %s… has no tenant", h[:12])
+		return Identity{}, fmt.Errorf("registry: API key record %s… has no tenant", h[:12])
 	}
+	id = rec.identity(h)
 	r.keysMu.Lock()
-	r.keys[h] = rec.Tenant
+	r.keys[h] = id
 	r.keysMu.Unlock()
-	return rec.Tenant, nil
+	return id, nil
 }
 
 // EnsureAdminKey makes sure the file at path holds a working API key of the

@@ -50,8 +50,11 @@ type Registry struct {
 	mu    sync.RWMutex
 	cache map[string]map[string]*entry // tenant → name → entry
 
+	tenants jetstream.KeyValue // tenants.go
+
 	keysMu     sync.RWMutex
-	keys       map[string]string    // sha256 hex of an API key → tenant (known-good keys only)
+	keys       map[string]Identity  // sha256 hex of an API key → its identity (known-good keys only)
+	quotas     map[string]fn.Quotas // tenant → quotas (tenants.go)
 	access     map[string]accessKey // access key id → tenant and secret (known-good keys only)
 	aead       cipher.AEAD          // seals access key secrets; nil until UseMasterKey
 	sessionKey []byte               // signs session credentials; nil until UseMasterKey
@@ -61,6 +64,9 @@ type Registry struct {
 	changes   chan<- Change // nil: nobody listens (see Changes)
 	changesMu sync.Mutex
 	closeOnce sync.Once
+
+	keyWatchers []jetstream.KeyWatcher // keys.go
+	keyWatchWG  sync.WaitGroup
 }
 
 // entry is a cached definition and the KV revision it came from. A nil f is
@@ -133,9 +139,16 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 		versions:   versions, aliases: aliases, urls: urls, versionCache: make(map[string]*fn.Function),
 		access: make(map[string]accessKey),
 		code:   code, codeHolds: holds, js: st.JetStream(),
-		cache: make(map[string]map[string]*entry),
-		keys:  make(map[string]string),
-		done:  make(chan struct{}),
+		cache:  make(map[string]map[string]*entry),
+		keys:   make(map[string]Identity),
+		quotas: make(map[string]fn.Quotas),
+		done:   make(chan struct{}),
+	}
+	if err := r.openTenants(ctx, st.KV); err != nil {
+		return nil, err
+	}
+	if err := r.watchKeys(); err != nil {
+		return nil, err
 	}
 	// The watcher lives until Close, not until ctx ends: ctx only bounds
 	// the initial load below.
@@ -170,6 +183,9 @@ func (r *Registry) Close() error {
 			err = fmt.Errorf("registry: stop watcher: %w", e)
 		}
 		<-r.done
+		if e := r.stopKeyWatchers(); e != nil && err == nil {
+			err = e
+		}
 	})
 	return err
 }

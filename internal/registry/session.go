@@ -38,6 +38,9 @@ type Session struct {
 	// Permissions limit what the session may do; nil: everything of the
 	// tenant.
 	Permissions fn.Permissions `json:"p,omitempty"`
+	// Scope is the scope of the key it was exchanged for; "" for a
+	// function's (fn.ScopeDeploy, within Permissions).
+	Scope string `json:"s,omitempty"`
 	Expires     time.Time      `json:"e"`
 	KeyID       string         `json:"k"`
 }

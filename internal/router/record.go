@@ -76,6 +76,9 @@ func (r *Router) record(rec *record) []byte {
 		u.InitMs = float64(rec.initDur) / float64(time.Millisecond)
 	}
 	r.meter.Record(u)
+	if r.cfg.Month != nil {
+		r.cfg.Month.Add(u)
+	}
 
 	if !rec.req.WantLogTail {
 		return nil

@@ -33,6 +33,10 @@ type Config struct {
 	// (registry.MaxSessionLifetime when 0); the pool retires instances
 	// well before.
 	SessionLifetime time.Duration
+	// Quotas returns a tenant's quotas (nil: none); Month counts this
+	// month's usage against them (quota.go).
+	Quotas func(tenant string) fn.Quotas
+	Month  *meter.Month
 }
 
 // Router is the invoke path: resolve the version, admit the call and take
@@ -60,6 +64,9 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, s *scheduler.
 func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error) {
 	f, version, err := r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.checkQuota(ctx, req.Tenant); err != nil {
 		return nil, err
 	}
 	lease, err := r.acquire(ctx, f, version, !req.Async)

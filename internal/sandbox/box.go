@@ -25,6 +25,8 @@ type Spec struct {
 	Code, Runtime string
 	// NoNetwork gives the instance a network namespace of its own with
 	// nothing but loopback; the platform reaches it through Box.Listener.
+	// Without it, the instance gets the isolated network of
+	// Sandbox.IsolatesNetwork, else the host's.
 	NoNetwork bool
 	// Stem starts a runtime before its function is known: the instance
 	// gets an empty task root where Box.Attach shows the code later (Code
@@ -32,14 +34,15 @@ type Spec struct {
 	Stem bool
 }
 
-// RuntimeAPIAddr is where an instance without network finds the Runtime
-// API: a listener inside its own network namespace, as on Lambda.
+// RuntimeAPIAddr is where an instance in a network namespace of its own
+// (Spec.NoNetwork, Sandbox.IsolatesNetwork) finds the Runtime API: a
+// listener inside that namespace, as on Lambda.
 const RuntimeAPIAddr = "127.0.0.1:9001"
 
-// EndpointAddr is where an instance without network finds the platform's
-// AWS-compatible endpoint (its AWS_ENDPOINT_URL): a listener inside its
-// own network namespace whose connections the platform forwards to the
-// real endpoint. It is the only way out.
+// EndpointAddr is where an instance in a network namespace of its own
+// finds the platform's AWS-compatible endpoint (its AWS_ENDPOINT_URL): a
+// listener inside that namespace whose connections the platform forwards
+// to the real endpoint. It is the only way to the host.
 const EndpointAddr = "127.0.0.1:9002"
 
 // Box is one contained instance process.
@@ -50,11 +53,11 @@ type Box struct {
 	oomBase int64
 	tmp     usedScratch // its disk-backed /tmp: root is an open directory on it, or -1
 	// Listener accepts connections from inside the instance's network
-	// namespace on RuntimeAPIAddr (Spec.NoNetwork only); the caller serves
+	// namespace on RuntimeAPIAddr (nil on the host's network); the caller serves
 	// the Runtime API on it and closes it.
 	Listener net.Listener
 	// EndpointListener accepts connections from inside the instance's
-	// network namespace on EndpointAddr (Spec.NoNetwork only); the caller
+	// network namespace on EndpointAddr (nil on the host's network); the caller
 	// forwards them to the platform's endpoint and closes it.
 	EndpointListener net.Listener
 
@@ -63,7 +66,8 @@ type Box struct {
 	attached bool       // its code is mounted there
 	closing  bool       // Close began: Attach fails
 
-	user *uint32 // its uid's passwd in the minimal root (rootfs.go); nil for none
+	net  *netSlot // its network namespace (Sandbox.IsolatesNetwork); nil otherwise
+	user *uint32  // its uid's passwd in the minimal root (rootfs.go); nil for none
 
 	closeOnce sync.Once
 	closeErr  error
@@ -166,9 +170,17 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		fail()
 		return nil, errors.New("sandbox: the function asks for no network, but this host cannot create network namespaces: " + s.Report())
 	}
+	if !spec.NoNetwork && s.net != nil {
+		// Never the host's network instead: the start fails.
+		if b.net, err = s.net.take(); err != nil {
+			fail()
+			return nil, err
+		}
+	}
 	if spec.Stem && s.host.Namespaces {
 		if b.stem, err = s.stemDir(n); err != nil {
 			fail()
+			b.releaseNet(false)
 			return nil, err
 		}
 		v.stem = b.stem
@@ -185,6 +197,7 @@ func (s *Sandbox) Start(cmd *exec.Cmd, spec Spec) (*Box, error) {
 		}
 		v.scratch.close()
 		b.releaseTmp()
+		b.releaseNet(false)
 		b.closeStem()
 		b.removeUser()
 		return nil, err
@@ -252,6 +265,11 @@ func (s *Sandbox) spawn(cmd *exec.Cmd, b *Box, v view, noNet bool) error {
 			return err
 		}
 		b.Listener, b.EndpointListener = api, endpoint
+	} else if b.net != nil {
+		if err := unix.Setns(b.net.ns, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("sandbox: enter the instance's network namespace: %w", err)
+		}
+		b.Listener, b.EndpointListener = b.net.api, b.net.endpoint
 	}
 	if err := dropPrivileges(); err != nil {
 		return err
@@ -359,6 +377,8 @@ func (b *Box) Close() error {
 			}
 		}
 		b.releaseTmp()
+		// Reused only when no process of the instance can be left in it.
+		b.releaseNet(b.cg != nil && b.closeErr == nil)
 		if err := b.closeStem(); err != nil && b.closeErr == nil {
 			b.closeErr = err
 		}
@@ -373,6 +393,15 @@ func (b *Box) releaseTmp() {
 	if b.tmp.root >= 0 {
 		b.s.scratch.give(b.tmp)
 		b.tmp.root = -1
+	}
+}
+
+// releaseNet hands the instance's network namespace back: to be reset and
+// reused if reusable, else let go.
+func (b *Box) releaseNet(reusable bool) {
+	if b.net != nil {
+		b.s.net.give(b.net, reusable)
+		b.net = nil
 	}
 }
 

@@ -35,9 +35,15 @@
 //     (Spec.Code, Spec.Runtime; empty mount points the sandbox creates on
 //     the host).
 //     With Spec.NoNetwork it also enters a new network namespace, brings
-//     its loopback up and listens there on 127.0.0.1:9001: the platform
-//     serves the Runtime API on that socket, the instance reaches nothing
-//     else.
+//     its loopback up and listens there on 127.0.0.1:9001 and :9002: the
+//     platform serves the Runtime API on the one and forwards the other to
+//     its endpoint, the instance reaches nothing else. Otherwise, by
+//     default, it enters a ready network namespace from a pool (setns;
+//     netpool.go), with the same two listeners and a veth to the host,
+//     which NATs it to the outside world and drops what it sends to the
+//     host itself or to another instance (nethost.go: nftables). Where the
+//     host cannot (no nft, no veth, not root), instances keep the host's
+//     network and Warnings says so; Config.HostNetwork chooses that.
 //  4. It sets no_new_privs and empties its capability bounding set.
 //  5. It calls cmd.Start: clone inherits all of the above; the child sets
 //     its unprivileged uid/gid (one per instance from a range, so instances

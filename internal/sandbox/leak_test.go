@@ -25,7 +25,9 @@ import (
 // mount, file descriptor, thread or loop device left behind. The instances
 // vary: one exits by itself, one is killed, one leaves a child behind, some
 // have no network, half get a /tmp from the pool (and give it back for
-// reuse), half one made on the spot. -short runs 1,000.
+// reuse), half one made on the spot; the rest get a network namespace of
+// their own from the pool (torn down after), whose veths must be gone
+// too. -short runs 1,000.
 func TestTeardownNoLeaks10k(t *testing.T) {
 	const parallel = 8
 	cycles := 10000 // ≈ 25–45 s under -race on 2 cores
@@ -59,7 +61,7 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	settle(s)
 	// Each ready /tmp is an open mount: their number varies with reuse.
-	fds0, mounts0, threads0 := countFDs(t)-len(s.scratch.ready), mounts(t), countThreads(t)
+	fds0, mounts0, threads0 := countFDs(t)-pooledFDs(s), mounts(t), countThreads(t)
 
 	t0 := time.Now()
 	var next atomic.Int64 // the next cycle
@@ -96,9 +98,22 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 	children, strays := waitNoProcesses(t, uidBase, 1000)
 	settle(s)
 	loops := scratchLoops(s)
-	fds, mounts1, threads := countFDs(t)-len(s.scratch.ready), mounts(t), countThreads(t)
+	fds, mounts1, threads := countFDs(t)-pooledFDs(s), mounts(t), countThreads(t)
 	if n := len(loops); n > len(s.scratch.ready) {
 		t.Errorf("%d loop devices over the scratch dir, more than the %d ready ones", n, len(s.scratch.ready))
+	}
+	var vethPrefix string
+	if s.net != nil {
+		// The kernel removes let-go namespaces and their veths in its
+		// own time.
+		vethPrefix = s.net.h.linkPrefix()
+		n, ready := len(veths(vethPrefix)), len(s.net.ready)
+		for deadline := time.Now().Add(5 * time.Second); n != ready && time.Now().Before(deadline); n = len(veths(vethPrefix)) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n != ready {
+			t.Errorf("%d instance veths on the host, %d ready namespaces", n, ready)
+		}
 	}
 	parents := s.parents
 	closeErr := s.Close()
@@ -116,6 +131,9 @@ func TestTeardownNoLeaks10k(t *testing.T) {
 	}
 	if len(loops) > 0 {
 		t.Errorf("loop devices over the scratch dir left after Close: %v", loops)
+	}
+	if left := veths(vethPrefix); vethPrefix != "" && len(left) > 0 {
+		t.Errorf("instance veths left after Close: %v", left)
 	}
 	if len(children) > 0 {
 		t.Errorf("children of the test process left (pid state): %v", children)
@@ -295,6 +313,28 @@ func stemMount(line string) bool {
 	return len(f) > 4 && slices.Contains(strings.Split(f[4], "/"), "stems")
 }
 
+// pooledFDs counts the descriptors s's pools hold ready: a mount per
+// /tmp; a namespace and two listeners per network.
+func pooledFDs(s *Sandbox) int {
+	n := len(s.scratch.ready)
+	if s.net != nil {
+		n += 3 * len(s.net.ready)
+	}
+	return n
+}
+
+// veths lists the host's links named prefix….
+func veths(prefix string) []string {
+	var out []string
+	ents, _ := os.ReadDir("/sys/class/net")
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
 // settle waits until the sandbox's /tmp pool is idle: as many ready as it
 // makes ahead, nothing left to reuse (twice in a row, 20 ms apart: the
 // keeper may be between the two), no release in progress.
@@ -303,7 +343,9 @@ func settle(s *Sandbox) {
 	if p == nil {
 		return
 	}
-	idle := func() bool { return len(p.ready) >= p.warm && len(p.used) == 0 }
+	idle := func() bool {
+		return len(p.ready) >= p.warm && len(p.used) == 0 && (s.net == nil || len(s.net.ready) >= s.net.warm && len(s.net.used) == 0)
+	}
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if idle() {
 			time.Sleep(20 * time.Millisecond)

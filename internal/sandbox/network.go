@@ -19,6 +19,12 @@ func isolateNetwork() (api, endpoint net.Listener, err error) {
 	if err := loopbackUp(); err != nil {
 		return nil, nil, err
 	}
+	return listenInside()
+}
+
+// listenInside listens on RuntimeAPIAddr and EndpointAddr in the thread's
+// network namespace.
+func listenInside() (api, endpoint net.Listener, err error) {
 	api, err = net.Listen("tcp", RuntimeAPIAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sandbox: Runtime API listener in the instance's network: %w", err)
@@ -39,16 +45,8 @@ func loopbackUp() error {
 		return fmt.Errorf("sandbox: loopback: %w", err)
 	}
 	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
+	if err := linkUp(fd, "lo"); err != nil {
 		return fmt.Errorf("sandbox: loopback: %w", err)
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("sandbox: loopback flags: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("sandbox: loopback up: %w", err)
 	}
 	return nil
 }

@@ -42,6 +42,12 @@ type Config struct {
 	// dir such as the data dir. Empty: /tmp is a tmpfs, which counts
 	// against the instance's memory, and Warnings says so.
 	ScratchDir string
+	// HostNetwork lets instances share the host's network (serve
+	// --instance-network host). By default each gets a namespace of its
+	// own with outbound NAT and no way to the host or other instances
+	// (netpool.go); a host that cannot do it keeps the host's network and
+	// Warnings says so.
+	HostNetwork bool
 	// Disable turns the sandbox off: instances run as plain processes.
 	Disable bool
 	Log     *slog.Logger
@@ -72,6 +78,7 @@ type Sandbox struct {
 	scratch  *scratchPool // nil: /tmp is a tmpfs
 	remap    bool         // code at TaskRoot, runtime at RuntimeRoot
 	root     *rootPlan    // the instances' minimal root; nil: the host's, read-only
+	net      *netPool     // ready network namespaces; nil: the host's network
 
 	slots      chan *slot    // ready cgroups with a thread in each (v1)
 	want       chan struct{} // cap 1: wake refill
@@ -144,6 +151,11 @@ func New(cfg Config) (*Sandbox, error) {
 		var err error
 		if s.scratch, err = newScratchPool(cfg.ScratchDir, cfg.TmpMB, cfg.WarmSlots, s.log); err != nil {
 			s.warnings = append(s.warnings, fmt.Sprintf("no disk-backed /tmp (%v): /tmp is a tmpfs whose files count against the function's memory, so ephemeral storage apart from memory is not enforced", err))
+		}
+		if !cfg.HostNetwork {
+			if s.net, err = newNetPool(cfg.WarmSlots, s.log); err != nil {
+				s.warnings = append(s.warnings, fmt.Sprintf("no network isolation (%v): instances share the host's network, so isolation from the host's services (loopback included) and from each other is not enforced", err))
+			}
 		}
 	}
 	switch {
@@ -230,7 +242,7 @@ func (s *Sandbox) missing() []string {
 	h := s.host
 	var w []string
 	if !h.Root {
-		return []string{"not running as root: no cgroups, namespaces or user switch, so memory, CPU and process-count limits, the /tmp size cap, the read-only code view, the hidden data dir and the unprivileged user are not enforced"}
+		return []string{"not running as root: no cgroups, namespaces or user switch, so network isolation, memory, CPU and process-count limits, the /tmp size cap, the read-only code view, the hidden data dir and the unprivileged user are not enforced"}
 	}
 	for _, c := range controllers {
 		if _, ok := s.parents[c]; ok {
@@ -243,7 +255,7 @@ func (s *Sandbox) missing() []string {
 		w = append(w, "no memory.memsw (swap accounting): a function may exceed its memory limit into swap")
 	}
 	if !h.Namespaces {
-		w = append(w, "cannot create mount/PID/IPC/UTS namespaces: the /tmp size cap, the read-only code view, the hidden data dir and process isolation are not enforced")
+		w = append(w, "cannot create mount/PID/IPC/UTS namespaces: the /tmp size cap, the read-only code view, the hidden data dir, process and network isolation are not enforced")
 	}
 	return w
 }
@@ -284,6 +296,11 @@ func makeMountPoints() error {
 	return nil
 }
 
+// IsolatesNetwork reports whether every instance gets a network namespace
+// of its own (Spec.NoNetwork or not): it then finds the Runtime API at
+// RuntimeAPIAddr and the platform's endpoint at EndpointAddr.
+func (s *Sandbox) IsolatesNetwork() bool { return s.net != nil }
+
 // Host reports what was detected.
 func (s *Sandbox) Host() Host { return s.host }
 
@@ -301,8 +318,12 @@ func (s *Sandbox) Report() string {
 				cs = append(cs, c)
 			}
 		}
-		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; a minimal root; one unprivileged uid per instance; /tmp %d MB on disk; pids %d)",
-			s.host.CgroupMode, strings.Join(cs, ", "), s.cfg.TmpMB, s.cfg.PidsMax)
+		net := "network namespace per instance, outbound only"
+		if s.net == nil {
+			net = "the host's network (by configuration)"
+		}
+		return fmt.Sprintf("sandbox: all limits enforced (cgroup %s: %s; mount, PID, IPC, UTS namespaces; %s; a minimal root; one unprivileged uid per instance; /tmp %d MB on disk; pids %d)",
+			s.host.CgroupMode, strings.Join(cs, ", "), net, s.cfg.TmpMB, s.cfg.PidsMax)
 	}
 	return "sandbox: WARNING: " + strings.Join(s.warnings, "; ")
 }
@@ -337,6 +358,9 @@ func (s *Sandbox) Close() error {
 		s.root.close()
 	}
 	errs := []error{s.closeStemRoot()}
+	if s.net != nil {
+		errs = append(errs, s.net.close())
+	}
 	for _, d := range s.parents {
 		if err := os.Remove(d); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("sandbox: remove %s: %w", d, err))

@@ -146,7 +146,7 @@ func (s *Scheduler) room(ts *tenantState, fs *fnState) (ok, shared bool, reason 
 	if r := fs.cc.Reserved; r != nil {
 		return fs.inUse < *r, false, fn.ReasonReservedLimit
 	}
-	return ts.shared < s.cfg.TenantLimit-ts.reserved, true, fn.ReasonTenantLimit
+	return ts.shared < s.limitOf(ts)-ts.reserved, true, fn.ReasonTenantLimit
 }
 
 func (s *Scheduler) take(ts *tenantState, fs *fnState, shared bool) *Ticket {
@@ -218,7 +218,7 @@ func (s *Scheduler) throttle(ts *tenantState, name, reason string, disabled bool
 	case reason == fn.ReasonHostCapacity:
 		msg = fmt.Sprintf("Rate Exceeded: the host's memory for functions is held by busy instances and none became free within %v; retry later, lower the function's memory, or give functions more with `updraft serve --function-memory-mb`", s.cfg.SyncWait)
 	default:
-		msg = fmt.Sprintf("Rate Exceeded: the account is at its concurrency limit of %d unreserved calls in flight; retry later", s.cfg.TenantLimit-ts.reserved)
+		msg = fmt.Sprintf("Rate Exceeded: the account is at its concurrency limit of %d unreserved calls in flight; retry later", s.limitOf(ts)-ts.reserved)
 	}
 	switch reason {
 	case fn.ReasonReservedLimit:

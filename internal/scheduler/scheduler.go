@@ -22,6 +22,9 @@ type ConfigStore interface {
 // Config tunes the scheduler.
 type Config struct {
 	TenantLimit int // concurrent calls per tenant; default fn.DefaultTenantConcurrency
+	// TenantQuota returns a tenant's own concurrency cap (its quota),
+	// which replaces TenantLimit for it; 0 or nil: TenantLimit.
+	TenantQuota func(tenant string) int
 	// SyncWait bounds a sync call's wait for room (a concurrency slot
 	// and host capacity, together); 0: none (config's default is 300ms).
 	SyncWait  time.Duration
@@ -44,6 +47,7 @@ type Scheduler struct {
 }
 
 type tenantState struct {
+	name     string
 	shared   int // slots in use by functions without a reservation
 	reserved int // sum of the reservations of its functions
 	waiters  []*waiter
@@ -114,10 +118,20 @@ func (s *Scheduler) Close(ctx context.Context) error { return nil }
 // TenantLimit is the tenant-wide concurrency limit.
 func (s *Scheduler) TenantLimit() int { return s.cfg.TenantLimit }
 
+// limitOf is ts's concurrency limit: its quota, else TenantLimit.
+func (s *Scheduler) limitOf(ts *tenantState) int {
+	if s.cfg.TenantQuota != nil {
+		if q := s.cfg.TenantQuota(ts.name); q > 0 {
+			return q
+		}
+	}
+	return s.cfg.TenantLimit
+}
+
 func (s *Scheduler) tenant(t string) *tenantState {
 	ts := s.tenants[t]
 	if ts == nil {
-		ts = &tenantState{}
+		ts = &tenantState{name: t}
 		s.tenants[t] = ts
 	}
 	return ts
@@ -264,5 +278,6 @@ func (s *Scheduler) All() map[string]fn.Concurrency {
 func (s *Scheduler) Unreserved(tenant string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.cfg.TenantLimit - s.tenant(tenant).reserved
+	ts := s.tenant(tenant)
+	return s.limitOf(ts) - ts.reserved
 }

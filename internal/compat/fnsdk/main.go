@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -24,7 +25,7 @@ import (
 
 // Request names an operation and its arguments.
 type Request struct {
-	Op     string `json:"op"`     // env, sqs, s3put, s3get, ddbput, ddbget
+	Op     string `json:"op"`     // env, sqs, s3put, s3get, ddbput, ddbget, invoke
 	Name   string `json:"name"`   // queue, bucket or table
 	Key    string `json:"key"`    // object key or item id
 	Body   string `json:"body"`   // message, object body or item value
@@ -51,6 +52,12 @@ func handle(ctx context.Context, req Request) (string, error) {
 		return viaS3(ctx, s3.NewFromConfig(cfg), req)
 	case "ddbput", "ddbget":
 		return viaDynamoDB(ctx, dynamodb.NewFromConfig(cfg), req)
+	case "invoke":
+		out, err := awslambda.NewFromConfig(cfg).Invoke(ctx, &awslambda.InvokeInput{FunctionName: &req.Name, Payload: []byte(req.Body)})
+		if err != nil {
+			return "", err
+		}
+		return string(out.Payload), nil
 	}
 	return "", errors.New("unknown op " + req.Op)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
 
@@ -32,7 +33,7 @@ func New(cfg Config, reg *registry.Registry, inv fn.Invoker, authenticate func(h
 
 // Register adds the function URL routes to mux. They need no key: a URL
 // with AuthType AWS_IAM is checked by the server itself.
-func (g *Server) Register(mux *http.ServeMux) {
+func (g *Server) Register(mux wire.Mux) {
 	mux.HandleFunc("/url/{id}/{rest...}", g.serveFunctionURL)
 	mux.HandleFunc("/url/{id}", g.serveFunctionURL)
 }

@@ -14,7 +14,7 @@ import (
 // on nothing else); Put answers 202 IN_PROGRESS and Get reports READY once
 // the instances are up.
 
-func (g *API) lambdaConcurrencyRoutes(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) lambdaConcurrencyRoutes(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("PUT /2017-10-31/functions/{name}/concurrency", auth(g.lambdaPutConcurrency))
 	mux.HandleFunc("DELETE /2017-10-31/functions/{name}/concurrency", auth(g.lambdaDeleteConcurrency))
 	mux.HandleFunc("GET /2019-09-30/functions/{name}/concurrency", auth(g.lambdaGetConcurrency))

@@ -10,7 +10,7 @@ import (
 
 // Lambda's FunctionEventInvokeConfig API: asynchronous invocation settings
 // per function, version or alias.
-func (g *API) eventConfigRoutes(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) eventConfigRoutes(mux wire.Mux, auth wire.Auth) {
 	const p = "/2019-09-25/functions/{name}/event-invoke-config"
 	mux.HandleFunc("PUT "+p, auth(g.putEventConfig))
 	mux.HandleFunc("POST "+p, auth(g.updateEventConfig))

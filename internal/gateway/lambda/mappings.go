@@ -17,7 +17,7 @@ import (
 // Event source mappings (queue → function): Lambda's
 // Create/Get/Update/Delete/ListEventSourceMappings over control.Mappings.
 
-func (g *API) mappingRoutes(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) mappingRoutes(mux wire.Mux, auth wire.Auth) {
 	if g.cfg.Mappings == nil {
 		return
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // Register adds Lambda's REST API to mux.
-func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	const f = "/2015-03-31/functions"
 	mux.HandleFunc("POST "+f+"/{name}/invocations", auth(g.invoke))
 	mux.HandleFunc("POST "+f, auth(g.lambdaCreateFunction))

@@ -14,7 +14,7 @@ import (
 // Function URL configuration: Create/Get/Update/Delete/ListFunctionUrlConfigs.
 // The URL itself is served path-based at /url/<id>/ (see furl.go).
 
-func (g *API) urlRoutes(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) urlRoutes(mux wire.Mux, auth wire.Auth) {
 	const u = "/2021-10-31/functions/{name}/url"
 	mux.HandleFunc("POST "+u, auth(g.lambdaCreateURL))
 	mux.HandleFunc("GET "+u, auth(g.lambdaGetURL))

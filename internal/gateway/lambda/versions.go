@@ -16,7 +16,7 @@ import (
 // Lambda's versions and aliases: PublishVersion, ListVersionsByFunction,
 // Create/Get/Update/Delete/ListAliases.
 
-func (g *API) versionRoutes(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) versionRoutes(mux wire.Mux, auth wire.Auth) {
 	const f = "/2015-03-31/functions/{name}"
 	mux.HandleFunc("POST "+f+"/versions", auth(g.lambdaPublishVersion))
 	mux.HandleFunc("GET "+f+"/versions", auth(g.lambdaListVersions))

@@ -8,6 +8,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
+	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
@@ -18,6 +19,9 @@ type Config struct {
 	Backup BackupFunc // GET /v1/backup; nil answers 503
 	// Routes serves /v1/routes and /v1/route-keys (nil: not offered).
 	Routes *httpapi.Service
+	// DeleteTenant runs DELETE /v1/tenants/{name}; nil answers 503.
+	DeleteTenant TenantDeleter
+	Mail         *mail.Service // /v1/mail; nil: not offered
 }
 
 // API serves /v1/.
@@ -38,22 +42,31 @@ func New(cfg Config, reg *registry.Registry, ctl *control.Control, l *logs.Logs,
 }
 
 // Register adds the /v1/ routes to mux.
-func (g *API) Register(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("POST /v1/functions", auth(g.deployFunction))
 	mux.HandleFunc("GET /v1/functions", auth(g.listFunctions))
 	mux.HandleFunc("GET /v1/functions/{name}", auth(g.getFunction))
 	mux.HandleFunc("DELETE /v1/functions/{name}", auth(g.deleteFunction))
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
+	mux.HandleFunc("GET /v1/usage/records", auth(g.usageRecords)) // dashboard.go
 	mux.HandleFunc("GET /v1/storage", auth(g.storage))
 	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))
+	mux.HandleFunc("GET /v1/keys", auth(g.listKeys))
+	mux.HandleFunc("DELETE /v1/keys/{id}", auth(g.revokeKey))
+	mux.HandleFunc("POST /v1/tenants", auth(g.createTenant))
+	mux.HandleFunc("GET /v1/tenants", auth(g.listTenants))
+	mux.HandleFunc("GET /v1/tenants/{name}", auth(g.getTenant))
+	mux.HandleFunc("PUT /v1/tenants/{name}/quotas", auth(g.putTenantQuotas))
+	mux.HandleFunc("DELETE /v1/tenants/{name}", auth(g.deleteTenant))
 	mux.HandleFunc("POST /v1/session", auth(g.createSession))
 	mux.HandleFunc("GET /v1/functions/{name}/concurrency", auth(g.getConcurrency))
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
 	g.routeRoutes(mux, auth)
+	g.registerMail(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
-	"github.com/updraft-dev/updraft/internal/registry"
 )
 
 // BackupFunc writes a backup of the whole store (and the key files beside
@@ -21,10 +20,10 @@ const BackupErrorTrailer = "Updraft-Backup-Error"
 // backup is GET /v1/backup, admin key only: the logs and usage buffered so
 // far are stored first, so every call answered before the request is in
 // the backup; then the archive is streamed as it is made.
-func (g *API) backup(w http.ResponseWriter, r *http.Request, tenant string) {
-	if tenant != registry.DefaultTenant {
-		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusForbidden, fn.TypeAccessDenied,
-			"tenant %s cannot take a backup: it holds every tenant's data and the platform's keys; use the admin key", tenant))
+func (g *API) backup(w http.ResponseWriter, r *http.Request, _ string) {
+	// It holds every tenant's data and the platform's keys: the platform
+	// admin's only; for anyone else it does not exist.
+	if !g.adminOnly(w, r) {
 		return
 	}
 	if g.cfg.Backup == nil {

@@ -14,7 +14,7 @@ import (
 
 // routeRoutes adds /v1/routes (HTTP API routes) and /v1/route-keys (their
 // API keys and usage plans); without a routes service they are not offered.
-func (g *API) routeRoutes(mux *http.ServeMux, auth wire.Auth) {
+func (g *API) routeRoutes(mux wire.Mux, auth wire.Auth) {
 	if g.cfg.Routes == nil {
 		return
 	}

@@ -23,7 +23,7 @@ func (g *API) createSession(w http.ResponseWriter, r *http.Request, tenant strin
 		wire.Error(w, g.cfg.Log, fn.AccessDenied("session credentials cannot make new sessions: use an API key"))
 		return
 	}
-	c, err := g.reg.NewSession(registry.Session{Tenant: tenant}, sessionLifetime)
+	c, err := g.reg.NewSession(registry.Session{Tenant: tenant, Scope: p.Scope}, sessionLifetime)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return

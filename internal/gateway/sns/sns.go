@@ -87,7 +87,7 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, tenant string) {
 // names (TopicArn, or the topic of SubscriptionArn / ResourceArn; Name for
 // CreateTopic), "*" for the account-wide actions.
 func authorize(r *http.Request, tenant, action string) error {
-	if wire.PrincipalOf(r.Context()).Permissions == nil {
+	if wire.PrincipalOf(r.Context()).Unrestricted() {
 		return nil
 	}
 	arn := r.Form.Get("TopicArn")

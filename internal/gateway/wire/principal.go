@@ -14,6 +14,15 @@ type Principal struct {
 	Tenant      string
 	Function    string // set for a function's session credentials
 	Permissions fn.Permissions
+	// Scope is the key's (fn.Scope*): what it may do in its tenant.
+	Scope string
+	KeyID string // the key's id, for logs; "" for a function's session
+}
+
+// Unrestricted reports whether p may do anything in its tenant but manage
+// keys, so an adapter can skip working out the resource of an operation.
+func (p Principal) Unrestricted() bool {
+	return p.Permissions == nil && (p.Scope == fn.ScopeAdmin || p.Scope == fn.ScopeDeploy)
 }
 
 type principalKey struct{}
@@ -37,6 +46,10 @@ func PrincipalOf(ctx context.Context) Principal {
 // adapters with their own error code (S3's AccessDenied) map it.
 func Authorize(r *http.Request, action, resource string) error {
 	p := PrincipalOf(r.Context())
+	if !fn.ScopeAllows(p.Scope, action) {
+		return fn.AccessDenied("key %s has scope %q, which does not allow %s: use a key with a wider scope (`updraft keys create --scope ...`)",
+			p.KeyID, p.Scope, action)
+	}
 	if p.Permissions.Allows(action, resource) {
 		return nil
 	}

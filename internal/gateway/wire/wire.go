@@ -170,3 +170,10 @@ func Lookup(r *http.Request, reg Functions, tenant string) (*fn.Function, error)
 	}
 	return reg.GetFunction(r.Context(), tenant, name)
 }
+
+// Mux is where adapters register their routes: an *http.ServeMux, or the
+// gateway's recorder of them (the route table the tenancy tests walk).
+type Mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+	Handle(pattern string, handler http.Handler)
+}

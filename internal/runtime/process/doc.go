@@ -32,6 +32,14 @@
 // and waits for its first GET /next; Init Duration then covers only that.
 // Each taken stem is replaced in the background.
 //
+// An instance in a network namespace of its own (the sandbox's default
+// isolated network, or network: none) finds the Runtime API and the
+// platform's endpoint on listeners inside it (sandbox.RuntimeAPIAddr,
+// sandbox.EndpointAddr): the instance serves the one with the shared
+// server's handler and forwards the other (proxy.go); its environment
+// names those addresses (exec.go: ownNetwork). A stem's endpoint is
+// forwarded once it has its function. See docs/NETWORK.md.
+//
 // Node runs with --max-old-space-size at 80% of the function's memory
 // (nodeHeapFlag): the sandbox's minimal root has no /sys, from which Node
 // would read its cgroup's limit. A stem starts without it (its memory is

@@ -173,7 +173,7 @@ func (r *Runtime) environ(spec *runtime.Spec, cmd *command, token string) []stri
 	)
 	if a := spec.AWS; a != nil {
 		endpoint := a.Endpoint
-		if spec.Network == fn.NetworkNone {
+		if r.ownNetwork(spec) {
 			endpoint = sandbox.EndpointAddr // forwarded by the instance (proxy.go)
 		}
 		env = append(env,
@@ -233,10 +233,19 @@ func (r *Runtime) baseEnv(env []string, rt string, cmd *command, api string) []s
 // apiAddr is where spec's instance reaches the Runtime API: the shared
 // server, or a listener inside its own network namespace.
 func (r *Runtime) apiAddr(spec *runtime.Spec) string {
-	if spec.Network == fn.NetworkNone {
+	if r.ownNetwork(spec) {
 		return sandbox.RuntimeAPIAddr
 	}
 	return r.Addr()
+}
+
+// ownNetwork reports whether spec's instance runs in a network namespace
+// of its own, where the platform listens on sandbox.RuntimeAPIAddr and
+// sandbox.EndpointAddr: without network, or isolated (the sandbox's
+// default).
+func (r *Runtime) ownNetwork(spec *runtime.Spec) bool {
+	sb := r.cfg.Sandbox
+	return spec.Network == fn.NetworkNone || sb != nil && sb.IsolatesNetwork()
 }
 
 // mbPerVCPU is the memory size at which Lambda gives a function one vCPU.

@@ -60,7 +60,7 @@ type instance struct {
 	closeErr  error
 	waiterEnd chan struct{}
 	serveEnd  chan struct{} // the own Runtime API listener's Serve returned; nil without one
-	forward   *forwarder    // to the platform endpoint, for an instance without network; nil otherwise
+	forward   *forwarder    // to the platform endpoint, for an instance in its own network namespace; nil otherwise (under mu)
 
 	// A stem (stem.go): its function arrives on assign; asked is closed
 	// once it asked for it (both nil otherwise); delivered is set once the
@@ -212,15 +212,32 @@ func (in *instance) start(c command, env []string, dir string, sbSpec sandbox.Sp
 		in.serveEnd = make(chan struct{})
 		go in.serveOwn(in.box.Listener)
 	}
-	if in.box != nil && in.box.EndpointListener != nil {
-		if in.spec.AWS != nil {
-			in.forward = startForwarder(in.box.EndpointListener, in.spec.AWS.Endpoint, in.log)
-		} else {
-			in.box.EndpointListener.Close() // nothing to reach: refuse
-		}
+	if in.assign == nil { // a stem's endpoint is known once it has its function
+		in.forwardEndpoint()
 	}
 	in.log.Debug("instance started", "pid", in.pid)
 	return nil
+}
+
+// forwardEndpoint forwards the connections to sandbox.EndpointAddr inside
+// the instance's network namespace, if it has one, to the platform's
+// endpoint; without an endpoint it closes the listener: they are refused.
+func (in *instance) forwardEndpoint() {
+	if in.box == nil || in.box.EndpointListener == nil {
+		return
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	select {
+	case <-in.done: // Close began: it closes the listener
+		return
+	default:
+	}
+	if in.spec.AWS != nil {
+		in.forward = startForwarder(in.box.EndpointListener, in.spec.AWS.Endpoint, in.log)
+	} else {
+		in.box.EndpointListener.Close() // nothing to reach: refuse
+	}
 }
 
 // serveOwn serves the Runtime API on the listener inside the instance's
@@ -400,8 +417,11 @@ func (in *instance) Close(ctx context.Context) error {
 			in.box.Listener.Close()
 			<-in.serveEnd
 		}
-		if in.forward != nil {
-			in.forward.close()
+		in.mu.Lock()
+		fw := in.forward
+		in.mu.Unlock()
+		if fw != nil {
+			fw.close()
 		}
 		in.logs.close()
 		in.mem.close()

@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/runtime"
 	"github.com/updraft-dev/updraft/internal/sandbox"
 )
 
@@ -200,7 +203,7 @@ func TestSandboxS6EscapeProbes(t *testing.T) {
 	b := start(t, r, goSpec(behaveDir))
 	ev := fmt.Sprintf(`{"action":"probe","paths":[%q,%q,"/var/task/bootstrap","/tmp/neighbour","/etc/passwd"],"pid":%d,"url":%q}`,
 		secret, filepath.Join(otherCode, "handler.py"), os.Getpid(),
-		"http://"+r.Addr()+"/"+a.token[:8]+strings.Repeat("0", tokenLen-8)+"/2018-06-01/runtime/invocation/next")
+		"http://"+r.apiAddr(&b.spec)+"/"+a.token[:8]+strings.Repeat("0", tokenLen-8)+"/2018-06-01/runtime/invocation/next")
 	p := probeResult(t, b, ev)
 	t.Logf("probe: %v", p)
 	want := map[string]string{
@@ -298,7 +301,9 @@ func must(t testing.TB, err error) {
 }
 
 // TestSandboxNetworkNone: a function with network "none" still gets its
-// events, but reaches nothing else, not even the host's loopback.
+// events, but reaches nothing else, not even the host's loopback; nor does
+// one with the default, isolated network (sandbox/netiso_test.go tests what
+// it does reach); one on the host's network does.
 func TestSandboxNetworkNone(t *testing.T) {
 	r, sb := newSandboxed(t, sandbox.Config{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // something on the host
@@ -306,9 +311,14 @@ func TestSandboxNetworkNone(t *testing.T) {
 	defer ln.Close()
 	ev := fmt.Sprintf(`{"action":"probe","tag":%q}`, ln.Addr().String())
 
-	open := start(t, r, goSpec(behaveDir))
+	hostNet, _ := newSandboxed(t, sandbox.Config{HostNetwork: true})
+	open := start(t, hostNet, goSpec(behaveDir))
 	if p := probeResult(t, open, ev); p["dial"] != "CONNECTED" {
 		t.Fatalf("with the host's network: %v", p)
+	}
+	isolated := start(t, r, goSpec(behaveDir))
+	if p := probeResult(t, isolated, ev); p["dial"] != "ERR connection refused" {
+		t.Fatalf("with the isolated network, dial %s: %q", ln.Addr(), p["dial"])
 	}
 	spec := goSpec(behaveDir)
 	spec.Network = fn.NetworkNone
@@ -323,7 +333,58 @@ func TestSandboxNetworkNone(t *testing.T) {
 		}
 	}
 	open.Close(context.Background())
+	isolated.Close(context.Background())
 	closeInst(t, sb, closed)
+}
+
+// TestSandboxIsolatedEndpoint: an instance on the isolated network (the
+// default) reaches the platform's endpoint, on the host's loopback, at
+// AWS_ENDPOINT_URL through its forwarder, a fresh process and a stem alike.
+func TestSandboxIsolatedEndpoint(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "endpoint saw %s", r.URL.Path)
+	}))
+	defer srv.Close()
+	aws := &runtime.AWSAccess{AccessKeyID: "AKID", SecretAccessKey: "secret", Endpoint: srv.Listener.Addr().String()}
+
+	r, sb := newSandboxed(t, sandbox.Config{})
+	if !sb.IsolatesNetwork() {
+		t.Fatal("the default sandbox does not isolate the network")
+	}
+	spec := goSpec(behaveDir)
+	spec.AWS = aws
+	inst := start(t, r, spec)
+	ev := fmt.Sprintf(`{"action":"probe","url":"http://%s/direct","tag":%q}`, sandbox.EndpointAddr, srv.Listener.Addr().String())
+	p := probeResult(t, inst, ev)
+	if p["get"] != "status 200 endpoint saw /direct" {
+		t.Fatalf("GET through the forwarder: %v", p)
+	}
+	if p["dial"] != "ERR connection refused" { // the endpoint's own address is the instance's loopback
+		t.Fatalf("dial the endpoint directly: %v", p)
+	}
+	closeInst(t, sb, inst)
+
+	needInterpreter(t, "python3")
+	rs, _ := newStemRuntime(t, true)
+	awaitStem(t, rs, fn.RuntimePython)
+	ps := langSpec(langDir(t, map[string]string{"app.py": `import os, urllib.request
+def handler(event, context):
+    with urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/stem", timeout=2) as r:
+        return [os.environ["AWS_ENDPOINT_URL"], os.environ["AWS_LAMBDA_RUNTIME_API"].split("/")[0], r.read().decode()]
+`}), fn.RuntimePython, "app.handler")
+	ps.AWS = aws
+	stem := start(t, rs, ps)
+	_, resp := invoke(t, stem, `{}`)
+	if resp.Outcome != fn.OutcomeSuccess {
+		t.Fatalf("invoke the stem: %s %s", resp.Outcome, resp.Payload)
+	}
+	want := []string{"http://" + sandbox.EndpointAddr, sandbox.RuntimeAPIAddr, "endpoint saw /stem"}
+	if got := decode[[]string](t, resp.Payload); !slices.Equal(got, want) {
+		t.Fatalf("the stem's function: %q, want %q", got, want)
+	}
+	if s := rs.Stems(); len(s) == 0 || s[0].Taken == 0 {
+		t.Fatalf("no stem was taken: %+v", s)
+	}
 }
 
 // TestSandboxNodeHeap: in its minimal root, without /sys, a Node instance

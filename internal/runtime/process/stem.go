@@ -179,7 +179,7 @@ func (r *Runtime) newStem(p *stemPool) (*instance, error) {
 	if err := r.register(in); err != nil {
 		return nil, err
 	}
-	env := append(r.baseEnv(nil, rt, &cmd, r.Addr()+"/"+in.token), "_UPDRAFT_STEM=1")
+	env := append(r.baseEnv(nil, rt, &cmd, r.apiAddr(&spec)+"/"+in.token), "_UPDRAFT_STEM=1")
 	if err := in.start(cmd, env, "/", sandbox.Spec{MemoryMB: spec.MemoryMB, Runtime: r.cfg.RuntimeDir, Stem: true}); err != nil {
 		r.unregister(in)
 		return nil, err
@@ -271,7 +271,8 @@ func (in *instance) specialise(ctx context.Context, spec runtime.Spec, cmd comma
 	in.mu.Lock() // Runtime.Close may be closing it meanwhile
 	in.spec, in.log, in.started = spec, log, time.Now()
 	in.mu.Unlock()
-	in.assign <- msg // cap 1, sent once
+	in.forwardEndpoint() // its own network's endpoint listener, now that it is known
+	in.assign <- msg     // cap 1, sent once
 	if err := in.awaitReady(ctx); err != nil {
 		in.Close(context.Background())
 		// A stem that exited without a word (no /init/error, no /next) may

@@ -1,6 +1,8 @@
 // Command reporter is an aws-lambda-go function that tells a test server
 // what it runs: for each event (or each record of an SQS event) it POSTs
 // "start ID" to $REPORT_URL, sleeps the event's "ms", then POSTs "done ID".
+// For an S3 event record the ID is the object's key; for a DynamoDB stream
+// record, the string value of the item's key attribute "id".
 // A crash test counts what ran from the server's side, so nothing the
 // platform loses (logs included) can hide a lost event.
 package main
@@ -26,6 +28,14 @@ type event struct {
 	job
 	Records []struct {
 		Body string `json:"body"`
+		S3   *struct {
+			Object struct {
+				Key string `json:"key"`
+			} `json:"object"`
+		} `json:"s3"`
+		DynamoDB *struct {
+			Keys map[string]map[string]string `json:"Keys"`
+		} `json:"dynamodb"`
 	} `json:"Records"`
 }
 
@@ -57,8 +67,15 @@ func handle(ctx context.Context, ev event) (string, error) {
 	}
 	for _, r := range ev.Records {
 		var j job
-		if err := json.Unmarshal([]byte(r.Body), &j); err != nil {
-			return "", err
+		switch {
+		case r.S3 != nil:
+			j.ID = r.S3.Object.Key
+		case r.DynamoDB != nil:
+			j.ID = r.DynamoDB.Keys["id"]["S"]
+		default:
+			if err := json.Unmarshal([]byte(r.Body), &j); err != nil {
+				return "", err
+			}
 		}
 		if err := run(j); err != nil {
 			return "", err

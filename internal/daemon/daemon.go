@@ -30,6 +30,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
+	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/topic"
 )
 
@@ -49,6 +50,7 @@ type Daemon struct {
 	routes    *httpapi.Service              // routes.go
 	routesSrv *gwhttpapi.Server             // nil when the routes listener is off
 	topics    atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	tables    atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
@@ -151,6 +153,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(rt.Close)
+	runtimes, err := d.startWasm(ctx, cfg, dep, rt)
+	if err != nil {
+		return err
+	}
 
 	mx := metrics.New()
 	mx.StemCells(func() []metrics.StemCell {
@@ -172,7 +178,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		KeepAlive: kaCfg.Fixed, MaxInstances: cfg.MaxInstances, CapacityMB: cfg.FunctionMemoryMB,
 		Policy: scheduler.NewKeepAlive(kaCfg), IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
 		MaxAge: registry.MaxSessionLifetime / 2, // instances' credentials outlive them
-	}, rt)
+	}, runtimes)
 	if err != nil {
 		return err
 	}

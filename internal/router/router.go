@@ -155,10 +155,14 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		if err != nil {
 			return runtime.Spec{}, err
 		}
+		env, err := r.resolveSecrets(ctx, f)
+		if err != nil {
+			return runtime.Spec{}, err
+		}
 		return runtime.Spec{
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, LambdaRuntime: f.LambdaRuntime(), Handler: f.Handler,
-			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
+			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: env,
 			EphemeralMB: f.EphemeralStorageMB, Network: f.Network, AWS: access,
 		}, nil
 	}

@@ -84,7 +84,7 @@ func (g *API) createFunction(w http.ResponseWriter, r *http.Request, tenant stri
 	if err != nil {
 		return err
 	}
-	wire.JSON(w, http.StatusCreated, lambdaConfig(f))
+	wire.JSON(w, http.StatusCreated, lambdaConfig(wire.RedactEnv(r, f)))
 	return nil
 }
 
@@ -139,7 +139,7 @@ func (g *API) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tenant s
 		scheme = "https"
 	}
 	wire.JSON(w, http.StatusOK, getFunctionOutput{
-		Configuration: lambdaConfig(f),
+		Configuration: lambdaConfig(wire.RedactEnv(r, f)),
 		Code: functionCodeLocation{
 			RepositoryType: "S3",
 			Location:       scheme + "://" + r.Host + "/v1/functions/" + f.Name + "/code",
@@ -155,7 +155,7 @@ func (g *API) lambdaGetFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	wire.JSON(w, http.StatusOK, lambdaConfig(f))
+	wire.JSON(w, http.StatusOK, lambdaConfig(wire.RedactEnv(r, f)))
 }
 
 // functionCode serves the zip of a function: GetFunction's Code.Location.
@@ -210,7 +210,7 @@ func (g *API) lambdaListFunctions(w http.ResponseWriter, r *http.Request, tenant
 		NextMarker string                  `json:"NextMarker,omitempty"`
 	}{Functions: make([]functionConfiguration, 0, end-start)}
 	for _, f := range fs[start:end] {
-		out.Functions = append(out.Functions, lambdaConfig(f))
+		out.Functions = append(out.Functions, lambdaConfig(wire.RedactEnv(r, f)))
 	}
 	if end < len(fs) {
 		out.NextMarker = fs[end-1].Name
@@ -246,7 +246,7 @@ func (g *API) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Request, t
 		return
 	}
 	if req.DryRun {
-		wire.JSON(w, http.StatusOK, lambdaConfig(f))
+		wire.JSON(w, http.StatusOK, lambdaConfig(wire.RedactEnv(r, f)))
 		return
 	}
 	dr := sameConfigRequest(f)
@@ -331,7 +331,7 @@ func (g *API) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	wire.JSON(w, http.StatusOK, lambdaConfig(f))
+	wire.JSON(w, http.StatusOK, lambdaConfig(wire.RedactEnv(r, f)))
 }
 
 // checkRevision implements RevisionId: the update applies only to the

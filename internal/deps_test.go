@@ -58,12 +58,15 @@ var allowed = map[string][]string{
 	"tables/attr": {"fn"},
 	"tables/expr": {"tables/attr", "fn"},
 	"tables":      {"tables/attr", "tables/expr", "queue", "dispatch", "event", "store", "fn"},
+	// HTTP API routes: matching, authorizers, usage plans; invoke via fn.Invoker.
+	"httpapi": {"event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "mail", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "mail", "httpapi", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
-	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "schedule", "fn"},
-	"gateway/furl":     {"gateway/wire", "registry", "fn"},
+	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "schedule", "httpapi", "fn"},
+	"gateway/furl":     {"gateway/wire", "registry", "event", "fn"},
+	"gateway/httpapi":  {"gateway/wire", "httpapi", "event", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
 	"gateway/sqs":      {"gateway/wire", "queue", "event", "fn"},
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
@@ -72,7 +75,7 @@ var allowed = map[string][]string{
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.

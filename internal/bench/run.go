@@ -26,7 +26,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso", "tables", "s3", "wasm" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso", "tables", "s3", "wasm", "routes" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -104,6 +104,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "messaging" {
 		return messaging(ctx, w, o, c, endpoint, key, tmp, base)
 	}
+	if o.Only == "routes" {
+		return routesFigures(ctx, w, o, tmp, goHello, base)
+	}
 	if o.Only == "tables" {
 		return tablesFigures(ctx, w, o, c, endpoint, tmp, base)
 	}
@@ -148,6 +151,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := messaging(ctx, w, o, c, endpoint, key, tmp, base); err != nil {
+		return err
+	}
+	if err := routesFigures(ctx, w, o, tmp, goHello, base); err != nil {
 		return err
 	}
 	if err := tablesFigures(ctx, w, o, c, endpoint, tmp, base); err != nil {

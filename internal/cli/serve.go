@@ -85,6 +85,8 @@ overrides the defaults.`,
 	bodyMinRate := f.Int64("body-min-rate", def.BodyMinRate>>10, "KB/s a request body must arrive at after --body-grace; a slower one gets 408 RequestTimeoutException and its connection is closed")
 	maxConnsPerIP := f.Int("max-conns-per-ip", def.MaxConnsPerIP, "most connections one client address (an IPv6 /64) may hold at once; more are closed at once (0: no cap; raise it behind a reverse proxy on this machine)")
 	allowDegraded := f.Bool("allow-degraded", false, "start even when the store check finds data lost or damaged (logged and accepted); see `updraft admin check`")
+	routesListen := f.String("routes-listen", def.RoutesListen, "HTTP API routes address, host:port, or off (see `updraft route --help`)")
+	routesDomain := f.String("routes-domain", def.RoutesDomain, "base domain of tenants' routes: tenant T's are served at T.<domain>, the default tenant's at any other host")
 	smtpListen := f.String("smtp-listen", "", "receive inbound mail over SMTP on this address, e.g. 127.0.0.1:2525 (off by default); route it with `updraft mail route add`")
 	smtpCert := f.String("smtp-tls-cert", "", "PEM certificate for SMTP STARTTLS (with --smtp-tls-key)")
 	smtpKey := f.String("smtp-tls-key", "", "PEM private key for SMTP STARTTLS (with --smtp-tls-cert)")
@@ -122,6 +124,7 @@ overrides the defaults.`,
 		cfg.BodyMinRate = *bodyMinRate << 10
 		cfg.MaxConnsPerIP = *maxConnsPerIP
 		cfg.AllowDegraded = *allowDegraded
+		cfg.RoutesListen, cfg.RoutesDomain = *routesListen, *routesDomain
 		cfg.SMTPListen, cfg.SMTPTLSCert, cfg.SMTPTLSKey, cfg.SMTPMaxBytes = *smtpListen, *smtpCert, *smtpKey, *smtpMax
 		return a.serve(ctx, cfg)
 	})
@@ -145,6 +148,9 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		created = " (created)"
 	}
 	fmt.Fprintf(stderr, "updraft listening on http://%s\nadmin API key: %s%s\n", d.Addr(), d.AdminKeyPath(), created)
+	if ra := d.RoutesAddr(); ra != "" {
+		fmt.Fprintf(stderr, "HTTP API routes on http://%s\n", ra)
+	}
 
 	<-ctx.Done()
 	timeout := cfg.ShutdownTimeout

@@ -65,6 +65,12 @@ type Config struct {
 	// MaxConnsPerIP caps the connections one client address (an IPv6
 	// /64) holds at once; 0: no cap.
 	MaxConnsPerIP int
+	// RoutesListen is the HTTP API routes' address ("" or "off": none);
+	// RoutesDomain the base domain naming tenants' APIs
+	// (TENANT.<RoutesDomain>). When the default address is taken the
+	// server starts without the routes listener and says so.
+	RoutesListen string
+	RoutesDomain string
 	// AllowDegraded starts on a store the start check found damaged,
 	// logging and accepting the losses, instead of refusing to start.
 	AllowDegraded bool
@@ -75,6 +81,9 @@ type Config struct {
 	SMTPTLSCert, SMTPTLSKey string
 	SMTPMaxBytes            int64
 }
+
+// DefaultRoutesListen is the routes listener's default address.
+const DefaultRoutesListen = "127.0.0.1:8088"
 
 // Instance networks (Config.InstanceNetwork).
 const (
@@ -104,7 +113,10 @@ func Default() Config {
 		BodyGrace:     10 * time.Second,
 		BodyMinRate:   4 << 10,
 		MaxConnsPerIP: 256,
-		SMTPMaxBytes:  10 << 20,
+
+		RoutesListen: DefaultRoutesListen,
+		RoutesDomain: "localhost",
+		SMTPMaxBytes: 10 << 20,
 	}
 }
 
@@ -131,6 +143,11 @@ func (c *Config) Validate() error {
 	c.DataDir = abs
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("config: listen address %q is not host:port: %w", c.Listen, err)
+	}
+	if c.RoutesListen != "" && c.RoutesListen != "off" {
+		if _, _, err := net.SplitHostPort(c.RoutesListen); err != nil {
+			return fmt.Errorf("config: routes listen address %q is not host:port (or off): %w", c.RoutesListen, err)
+		}
 	}
 	if c.PprofListen != "" {
 		host, _, err := net.SplitHostPort(c.PprofListen)

@@ -16,6 +16,8 @@ import (
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
+	gwhttpapi "github.com/updraft-dev/updraft/internal/gateway/httpapi"
+	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
@@ -41,12 +43,14 @@ type Daemon struct {
 	// closers run in reverse order of start.
 	closers []func(context.Context) error
 
-	st     *store.Store
-	gw     *gateway.Gateway
-	reg    *registry.Registry
-	qm     *queue.Manager
-	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
-	tables atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
+	st        *store.Store
+	gw        *gateway.Gateway
+	reg       *registry.Registry
+	qm        *queue.Manager
+	routes    *httpapi.Service              // routes.go
+	routesSrv *gwhttpapi.Server             // nil when the routes listener is off
+	topics    atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	tables    atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
@@ -215,6 +219,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if d.routes, err = d.startRoutes(ctx, st, ctl, dep, rtr); err != nil {
+		return err
+	}
 	ml, err := d.openMail(ctx, st, reg, ctl, q)
 	if err != nil {
 		return err
@@ -244,7 +251,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds, Routes: d.routes,
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},

@@ -13,11 +13,16 @@
 //     message's location in the action's bucketName and objectKey;
 //   - DestinationRecord, the record an asynchronous invocation sends to its
 //     OnSuccess/OnFailure destination;
+//   - HTTPRequest, API Gateway's HTTP API event (payload format 2.0) that
+//     routes and function URLs hand to functions (and Lambda authorizers,
+//     with type REQUEST), and ParseHTTPResponse, which reads a function's
+//     reply to it as API Gateway does (a bare JSON value is a 200
+//     application/json body);
 //   - MD5OfBody and MD5OfMessageAttributes, computed as SQS computes them
 //     (SDKs verify both).
 //
 // Constructors (NewSQSRecord, NewSNSRecord, NewSNSNotification,
-// NewSubscriptionConfirmation, NewDestinationRecord) take plain inputs so
+// NewSubscriptionConfirmation, NewDestinationRecord, NewHTTPRequest) take plain inputs so
 // producers stay thin. Every shape is golden-tested against testdata/*.json;
 // run `go test ./internal/event -update` to rewrite the golden files after a
 // deliberate change, and review the diff.

@@ -19,6 +19,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/gateway/lambda"
 	"github.com/updraft-dev/updraft/internal/gateway/mgmt"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
@@ -52,6 +53,8 @@ type Config struct {
 	// Mappings serves Lambda's event source mapping operations (nil: not
 	// offered).
 	Mappings *control.Mappings
+	// Routes serves the HTTP API routes' management (nil: not offered).
+	Routes *httpapi.Service
 	// Mail serves /v1/mail (nil: not offered).
 	Mail *mail.Service
 	// Schedules serves /v1/schedules (nil: not offered).
@@ -94,7 +97,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules, Routes: cfg.Routes}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

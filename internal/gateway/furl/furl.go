@@ -3,14 +3,11 @@ package furl
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
-	"time"
-	"unicode/utf8"
 
+	"github.com/updraft-dev/updraft/internal/event"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 )
@@ -58,13 +55,13 @@ func (g *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 			"Request must be smaller than %d bytes for a function URL", fn.MaxSyncPayload))
 		return
 	}
-	event, err := json.Marshal(httpEvent(r, body, reqID))
+	ev, err := json.Marshal(httpEvent(r, body, reqID))
 	if err != nil {
 		wire.Error(w, g.cfg.Log, fn.Internal(err))
 		return
 	}
 	req := fn.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
-		Payload: event, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
+		Payload: ev, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
 	res, err := g.router.Invoke(r.Context(), &req)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
@@ -97,74 +94,15 @@ func (g *Server) urlCORS(r *http.Request, ref *fn.URLRef) (*wire.CORS, error) {
 	return cors, nil
 }
 
-// httpEvent is the API Gateway HTTP API (payload format 2.0) event.
-func httpEvent(r *http.Request, body []byte, reqID string) map[string]any {
-	path := "/" + r.PathValue("rest")
-	headers := map[string]string{}
-	var cookies []string
-	for k, vs := range r.Header {
-		lk := strings.ToLower(k)
-		if lk == "cookie" {
-			for _, v := range vs {
-				for c := range strings.SplitSeq(v, ";") {
-					if c = strings.TrimSpace(c); c != "" {
-						cookies = append(cookies, c)
-					}
-				}
-			}
-			continue
-		}
-		if lk == "authorization" {
-			continue
-		}
-		headers[lk] = strings.Join(vs, ",")
-	}
-	headers["host"] = r.Host
-	query := map[string]string{}
-	for k, vs := range r.URL.Query() {
-		query[k] = strings.Join(vs, ",")
-	}
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	now := time.Now().UTC()
-	ev := map[string]any{
-		"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": r.URL.RawQuery,
-		"headers": headers,
-		"requestContext": map[string]any{
-			"accountId": "anonymous", "apiId": r.PathValue("id"), "domainName": r.Host,
-			"domainPrefix": r.PathValue("id"), "requestId": reqID, "routeKey": "$default", "stage": "$default",
-			"time": now.Format("02/Jan/2006:15:04:05 -0700"), "timeEpoch": now.UnixMilli(),
-			"http": map[string]any{"method": r.Method, "path": path, "protocol": r.Proto, "sourceIp": ip, "userAgent": r.UserAgent()},
-		},
-		"isBase64Encoded": false,
-	}
-	if len(cookies) > 0 {
-		ev["cookies"] = cookies
-	}
-	if len(query) > 0 {
-		ev["queryStringParameters"] = query
-	}
-	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
-			ev["body"] = string(body)
-		} else {
-			ev["body"] = base64.StdEncoding.EncodeToString(body)
-			ev["isBase64Encoded"] = true
-		}
-	}
-	return ev
-}
-
-func isText(ct string) bool {
-	ct = strings.ToLower(ct)
-	if ct == "" || strings.HasPrefix(ct, "text/") {
-		return true
-	}
-	for _, s := range []string{"json", "xml", "javascript", "x-www-form-urlencoded", "yaml"} {
-		if strings.Contains(ct, s) {
-			return true
-		}
-	}
-	return false
+// httpEvent is the API Gateway HTTP API (payload format 2.0) event of a
+// function URL request: route $default, the URL id as API id.
+func httpEvent(r *http.Request, body []byte, reqID string) *event.HTTPRequest {
+	id := r.PathValue("id")
+	return event.NewHTTPRequest(r, event.HTTPRequestInput{
+		RequestID: reqID, RouteKey: "$default", RawPath: "/" + r.PathValue("rest"),
+		AccountID: "anonymous", APIID: id, DomainName: r.Host, DomainPrefix: id,
+		Body: body, DropAuthorization: true,
+	})
 }
 
 // writeHTTPResult maps a function's result to the HTTP reply: a JSON

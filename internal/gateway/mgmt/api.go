@@ -6,6 +6,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/mail"
 	"github.com/updraft-dev/updraft/internal/meter"
@@ -16,6 +17,8 @@ import (
 type Config struct {
 	Log    *slog.Logger
 	Backup BackupFunc // GET /v1/backup; nil answers 503
+	// Routes serves /v1/routes and /v1/route-keys (nil: not offered).
+	Routes *httpapi.Service
 	// DeleteTenant runs DELETE /v1/tenants/{name}; nil answers 503.
 	DeleteTenant TenantDeleter
 	Mail         *mail.Service // /v1/mail; nil: not offered
@@ -67,6 +70,7 @@ func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("PUT /v1/functions/{name}/concurrency", auth(g.putConcurrency))
 	mux.HandleFunc("DELETE /v1/functions/{name}/concurrency", auth(g.deleteConcurrency))
 	mux.HandleFunc("GET /v1/functions/{name}/instances", auth(g.instances))
+	g.routeRoutes(mux, auth)
 	g.registerMail(mux, auth)
 	g.registerSchedules(mux, auth)
 }

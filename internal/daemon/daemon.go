@@ -18,6 +18,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/gateway"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/mail"
+	"github.com/updraft-dev/updraft/internal/mapping"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
@@ -44,6 +45,7 @@ type Daemon struct {
 	gw     *gateway.Gateway
 	reg    *registry.Registry
 	qm     *queue.Manager
+	ms     *mapping.Store
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
@@ -148,7 +150,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(rt.Close)
 
-	mx := metrics.New()
+	mx := metrics.New(metrics.Config{MaxSeries: cfg.MetricsMaxSeries})
 	mx.StemCells(func() []metrics.StemCell {
 		var out []metrics.StemCell
 		for _, s := range rt.Stems() {
@@ -226,12 +228,13 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	observe(mx, pl, qm, d.ms, st, reg)
 	ctl.RegisterTrigger("queue", maps.QueueTriggers())
 	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, MetricsPublic: cfg.MetricsPublic,
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},

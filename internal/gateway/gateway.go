@@ -54,6 +54,8 @@ type Config struct {
 	Mappings *control.Mappings
 	// Mail serves /v1/mail (nil: not offered).
 	Mail *mail.Service
+	// MetricsPublic serves GET /metrics without a key (metrics.go).
+	MetricsPublic bool
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -138,9 +140,7 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", health("ok"))
 	mux.HandleFunc("GET /readyz", health("ready"))
 	if g.mx != nil {
-		// Platform-wide counters: served without a key, like /healthz, on
-		// the API's (by default loopback) listener.
-		mux.Handle("GET /metrics", g.mx.Handler())
+		g.registerMetrics(mux)
 	}
 	// The dashboard's page and files need no key: the page asks for one.
 	mux.Handle("GET "+web.Prefix, web.Handler())

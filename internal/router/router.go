@@ -99,16 +99,18 @@ func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error
 		TraceID:       req.TraceID,
 		ClientContext: req.ClientContext,
 	}
+	series := r.cfg.Metrics.Series(f.Tenant, f.Name)
+	series.Begin()
 	// The call runs to its own deadline even if the client goes away: an
 	// instance abandoned mid-call could not be reused.
 	resp, err := inst.Invoke(context.WithoutCancel(ctx), rreq)
+	series.End()
 	if err != nil {
 		lease.Release(true)
 		return nil, fn.Internal(fmt.Errorf("invoke %s: %w", f.Name, err))
 	}
 	lease.Release(resp.Broken)
-	r.cfg.Metrics.Start(cold)
-	r.cfg.Metrics.Invocation(resp.Outcome, resp.Duration)
+	series.Invocation(metrics.Call{Outcome: resp.Outcome, ErrorType: resp.ErrorType, Duration: resp.Duration, Cold: cold, Init: initDur})
 
 	rec := &record{
 		req: req, f: f, version: version, cold: cold, initDur: initDur,
@@ -211,8 +213,9 @@ func (r *Router) initFailed(req *fn.Request, f *fn.Function, version string, ie 
 		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
 		errorType: ie.ErrorType, payload: ie.Payload,
 	}
-	r.cfg.Metrics.Start(true)
-	r.cfg.Metrics.Invocation(fn.OutcomeCrash, ie.Duration)
+	r.cfg.Metrics.Series(f.Tenant, f.Name).Invocation(metrics.Call{
+		Outcome: fn.OutcomeCrash, ErrorType: ie.ErrorType, Duration: ie.Duration, Cold: true, Init: ie.Duration,
+	})
 	res := &fn.Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
 	r.recordOrDefer(res, rec)
 	return res

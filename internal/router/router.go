@@ -157,10 +157,18 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		if err != nil {
 			return runtime.Spec{}, err
 		}
+		env := f.Env
+		if f.LogFormat == fn.LogFormatJSON { // as Lambda tells its runtimes' loggers
+			env = maps.Clone(env)
+			if env == nil {
+				env = map[string]string{}
+			}
+			env["AWS_LAMBDA_LOG_FORMAT"] = fn.LogFormatJSON
+		}
 		return runtime.Spec{
 			Tenant: f.Tenant, Function: f.Name, Version: version,
 			ARN: fn.ARN(f.Tenant, f.Name, ""), Runtime: f.Runtime, LambdaRuntime: f.LambdaRuntime(), Handler: f.Handler,
-			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: f.Env,
+			CodeDir: dir, MemoryMB: f.MemoryMB, Timeout: f.Timeout(), Env: env,
 			EphemeralMB: f.EphemeralStorageMB, Network: f.Network, AWS: access,
 		}, nil
 	}

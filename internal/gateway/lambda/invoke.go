@@ -10,6 +10,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // bufPool recycles request-body buffers on the invoke path.
@@ -83,7 +84,7 @@ func (g *API) invoke(w http.ResponseWriter, r *http.Request, tenant string) {
 		Function:      name,
 		Qualifier:     qualifier,
 		Payload:       payload,
-		TraceID:       r.Header.Get("X-Amzn-Trace-Id"),
+		TraceID:       trace.Header(r.Header),
 		ClientContext: clientContext,
 		WantLogTail:   r.Header.Get("X-Amz-Log-Type") == "Tail",
 	}
@@ -125,7 +126,7 @@ func (g *API) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, name, 
 	err := g.async.Enqueue(r.Context(), &async.Event{
 		RequestID: wire.RequestID(w), Tenant: tenant, Function: name, Qualifier: qualifier,
 		Payload: append([]byte(nil), payload...), ClientContext: clientContext,
-		TraceID: r.Header.Get("X-Amzn-Trace-Id"),
+		TraceID: trace.Header(r.Header),
 	})
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)

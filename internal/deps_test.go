@@ -41,7 +41,7 @@ var allowed = map[string][]string{
 	// Inbound email: routes, SMTP intake, SES events onto the queue spine.
 	"mail": {"event", "store", "fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
-	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
+	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "trace", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
 	"control": {"router", "scheduler", "pool", "registry", "deploy", "mapping", "queue", "fn"},
 	// The queue spine and its conformance suite.
@@ -57,7 +57,7 @@ var allowed = map[string][]string{
 	"tables/expr": {"tables/attr", "fn"},
 	"tables":      {"tables/attr", "tables/expr", "queue", "dispatch", "event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "mail", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "trace", "web", "mail", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "trace", "fn"},
 	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "fn"},
@@ -67,7 +67,7 @@ var allowed = map[string][]string{
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "mail", "fn"},
+		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "mail", "trace", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.

@@ -56,8 +56,8 @@ overrides the defaults.`,
   # on the open internet: cut slow clients sooner, fewer connections per address
   updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64
 
-  # JSON platform logs, /metrics open to anyone who reaches the listener
-  updraft serve --log-format json --metrics-public
+  # JSON platform logs, open /metrics, spans to an OpenTelemetry collector
+  updraft serve --log-format json --metrics-public --otlp-endpoint http://127.0.0.1:4318
 
   # receive mail on port 25 with STARTTLS (see docs/TRIGGERS.md, mail)
   updraft serve --smtp-listen 0.0.0.0:25 --smtp-tls-cert mx.pem --smtp-tls-key mx-key.pem`,
@@ -95,6 +95,7 @@ overrides the defaults.`,
 	metricsPublic := f.Bool("metrics-public", false, "serve GET /metrics without a key (by default it needs a key that may read: the platform's admin or read key sees all series, another tenant's key its own)")
 	metricsMax := f.Int("metrics-max-series", 0, "tenant/function pairs with metric series of their own; later functions count as function=\"other\" (0: 1000)")
 	logFormat := f.String("log-format", config.LogFormatText, "the platform's own log format on stderr: text or json")
+	otlpEndpoint := f.String("otlp-endpoint", "", "export trace spans over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (off by default: no tracing cost)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -130,7 +131,7 @@ overrides the defaults.`,
 		cfg.AllowDegraded = *allowDegraded
 		cfg.SMTPListen, cfg.SMTPTLSCert, cfg.SMTPTLSKey, cfg.SMTPMaxBytes = *smtpListen, *smtpCert, *smtpKey, *smtpMax
 		cfg.MetricsPublic, cfg.MetricsMaxSeries = *metricsPublic, *metricsMax
-		cfg.LogFormat = *logFormat
+		cfg.LogFormat, cfg.OTLPEndpoint = *logFormat, *otlpEndpoint
 		return a.serve(ctx, cfg)
 	})
 	return cmd

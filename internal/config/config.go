@@ -74,7 +74,7 @@ type Config struct {
 	SMTPListen              string
 	SMTPTLSCert, SMTPTLSKey string
 	SMTPMaxBytes            int64
-	Observability           // metrics, platform logs (observability.go)
+	Observability           // metrics, platform logs, tracing (observability.go)
 }
 
 // Instance networks (Config.InstanceNetwork).

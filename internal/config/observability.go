@@ -1,8 +1,11 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"net/url"
+)
 
-// Observability configures metrics and the platform's own logs.
+// Observability configures metrics, the platform's own logs and tracing.
 type Observability struct {
 	// MetricsPublic serves GET /metrics without a key (by default it
 	// needs a key: see docs/OBSERVABILITY.md).
@@ -13,6 +16,10 @@ type Observability struct {
 	// LogFormat is the platform log's format: LogFormatText ("" too) or
 	// LogFormatJSON.
 	LogFormat string
+	// OTLPEndpoint is the OTLP/HTTP collector spans are exported to
+	// (http://host:4318, the /v1/traces path added when missing); "": no
+	// tracing, and no tracing cost.
+	OTLPEndpoint string
 }
 
 // Platform log formats (Observability.LogFormat).
@@ -31,6 +38,12 @@ func (o *Observability) validate() error {
 	}
 	if o.MetricsMaxSeries < 0 {
 		return fmt.Errorf("config: metrics max series %d must not be negative (0: 1000)", o.MetricsMaxSeries)
+	}
+	if o.OTLPEndpoint != "" {
+		u, err := url.Parse(o.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: OTLP endpoint %q is not an http(s) URL (e.g. http://127.0.0.1:4318)", o.OTLPEndpoint)
+		}
 	}
 	return nil
 }

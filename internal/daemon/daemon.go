@@ -30,6 +30,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
 	"github.com/updraft-dev/updraft/internal/topic"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // Daemon is a running Updraft platform on one machine.
@@ -189,7 +190,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint,
+	tr, err := trace.New(ctx, trace.Config{Endpoint: cfg.OTLPEndpoint})
+	if err != nil {
+		return err
+	}
+	d.onClose(tr.Close) // after the gateway and the router: flushes their spans
+	rtr := router.New(router.Config{Metrics: mx, Tracer: tr, Log: d.log, Endpoint: d.instanceEndpoint,
 		Quotas: reg.Quotas, Month: mt.NewMonth(time.Minute)}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
@@ -234,7 +240,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, MetricsPublic: cfg.MetricsPublic,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, MetricsPublic: cfg.MetricsPublic, Tracer: tr,
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},

@@ -25,6 +25,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/trace"
 	"github.com/updraft-dev/updraft/internal/web"
 )
 
@@ -56,6 +57,8 @@ type Config struct {
 	Mail *mail.Service
 	// MetricsPublic serves GET /metrics without a key (metrics.go).
 	MetricsPublic bool
+	// Tracer makes the spans of calls (nil: none).
+	Tracer *trace.Tracer
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -93,7 +96,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 		cfg.BodyMinRate = DefaultBodyMinRate
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
-	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
+	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings, Tracer: cfg.Tracer}, reg, dep, ctl, rt, q)
 	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()

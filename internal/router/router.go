@@ -20,12 +20,16 @@ import (
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/runtime"
 	"github.com/updraft-dev/updraft/internal/scheduler"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // Config tunes the router.
 type Config struct {
 	Metrics *metrics.Metrics
-	Log     *slog.Logger
+	// Tracer makes the admission, instance and function spans of a call
+	// under its caller's span (nil: none).
+	Tracer *trace.Tracer
+	Log    *slog.Logger
 	// Endpoint returns the platform's AWS-compatible endpoint (host:port)
 	// for instances' AWS_ENDPOINT_URL; nil gives instances no AWS access.
 	Endpoint func() string
@@ -69,14 +73,21 @@ func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error
 	if err := r.checkQuota(ctx, req.Tenant); err != nil {
 		return nil, err
 	}
-	lease, err := r.acquire(ctx, f, version, !req.Async)
+	actx, admission := r.cfg.Tracer.Start(ctx, "admission")
+	lease, err := r.acquire(actx, f, version, !req.Async)
 	if errors.Is(err, pool.ErrRetired) {
 		// Redeployed while it waited: once more, on the new revision.
 		if f, version, err = r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier); err != nil {
+			admission.End(err)
 			return nil, err
 		}
-		lease, err = r.acquire(ctx, f, version, !req.Async)
+		lease, err = r.acquire(actx, f, version, !req.Async)
 	}
+	if lease != nil {
+		admission.SetCold(lease.Cold())
+		trace.ColdFrom(ctx, lease.Cold())
+	}
+	admission.End(err)
 	if err != nil {
 		var ie *runtime.InitError
 		if errors.As(err, &ie) {
@@ -101,14 +112,21 @@ func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error
 	}
 	series := r.cfg.Metrics.Series(f.Tenant, f.Name)
 	series.Begin()
+	ictx, span := r.cfg.Tracer.Start(ctx, "instance")
 	// The call runs to its own deadline even if the client goes away: an
 	// instance abandoned mid-call could not be reused.
-	resp, err := inst.Invoke(context.WithoutCancel(ctx), rreq)
+	resp, err := inst.Invoke(context.WithoutCancel(ictx), rreq)
 	series.End()
 	if err != nil {
+		span.End(err)
 		lease.Release(true)
 		return nil, fn.Internal(fmt.Errorf("invoke %s: %w", f.Name, err))
 	}
+	if r.cfg.Tracer != nil {
+		end := time.Now()
+		r.cfg.Tracer.Record(ictx, "function", end.Add(-resp.Duration), end, resp.Outcome)
+	}
+	span.End(nil)
 	lease.Release(resp.Broken)
 	series.Invocation(metrics.Call{Outcome: resp.Outcome, ErrorType: resp.ErrorType, Duration: resp.Duration, Cold: cold, Init: initDur})
 

@@ -25,7 +25,7 @@ func FromTraceparent(tp string) string {
 		return ""
 	}
 	id, parent, flags := parts[1], parts[2], parts[3]
-	if len(id) != 32 || len(parent) != 16 || len(flags) != 2 || !hex(parts[0]+id+parent+flags) ||
+	if len(id) != 32 || len(parent) != 16 || len(flags) != 2 || !isHex(parts[0]+id+parent+flags) ||
 		id == strings.Repeat("0", 32) || parent == strings.Repeat("0", 16) {
 		return ""
 	}
@@ -36,7 +36,7 @@ func FromTraceparent(tp string) string {
 	return "Root=1-" + id[:8] + "-" + id[8:] + ";Parent=" + parent + ";Sampled=" + sampled
 }
 
-func hex(s string) bool {
+func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {

@@ -88,7 +88,13 @@ func (g *API) invoke(w http.ResponseWriter, r *http.Request, tenant string) {
 		ClientContext: clientContext,
 		WantLogTail:   r.Header.Get("X-Amz-Log-Type") == "Tail",
 	}
-	res, err := g.router.Invoke(r.Context(), &req)
+	ctx, span := g.cfg.Tracer.StartServer(r.Context(), "gateway", req.TraceID)
+	span.SetCall(tenant, name, req.RequestID)
+	if req.TraceID == "" {
+		req.TraceID = span.XRay() // the function sees the trace it is part of
+	}
+	res, err := g.router.Invoke(ctx, &req)
+	span.End(err)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/fn"
+	"github.com/updraft-dev/updraft/internal/queue"
 	"github.com/updraft-dev/updraft/internal/registry"
 )
 
@@ -126,6 +127,26 @@ func TestMetricsAuthAndLabels(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
+	// A disabled event-source mapping leaves its queue's message waiting:
+	// its backlog and lag are exported.
+	lagq := queue.ID{Tenant: registry.DefaultTenant, Name: "lagq"}
+	if _, err := d.Queues().Create(ctx, lagq, queue.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Queues().Send(ctx, lagq, queue.Message{Body: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	esm := `{"EventSourceArn":"arn:aws:sqs:local:` + fn.AccountID(registry.DefaultTenant) + `:lagq","FunctionName":"beta","Enabled":false}`
+	if r := call(t, "POST", url+"/2015-03-31/event-source-mappings/", key, []byte(esm)); r.status != 202 {
+		t.Fatalf("create mapping: %d %s", r.status, r.body)
+	}
+	body := string(call(t, "GET", url+"/metrics", key, nil).body)
+	wantLines(t, body, `updraft_event_source_backlog_messages{function="beta",queue="lagq",tenant="default"} 1`)
+	if !strings.Contains(body, `updraft_event_source_lag_seconds{function="beta",queue="lagq",tenant="default"} `) {
+		t.Errorf("no lag series:\n%s", grep(body, "updraft_event_source"))
+	}
+	wantLines(t, body, `updraft_scrape_errors_total{source="mappings"} 0`, `updraft_scrape_errors_total{source="async"} 0`)
 }
 
 // TestMetricsPublic: --metrics-public serves /metrics without a key.

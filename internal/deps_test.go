@@ -27,6 +27,8 @@ var allowed = map[string][]string{
 	"sandbox":                   {"fn"},
 	"runtime/process":           {"runtime", "runtime/process/bootstrap", "sandbox", "fn"},
 	"runtime/runtimetest":       {"runtime", "fn"},
+	"runtime/wasm":              {"runtime", "fn"},
+	"runtime/wasm/wasmtest":     {},
 	"metrics":                   {},
 	"trace":                     {},
 	"pool":                      {"runtime", "metrics", "fn"},
@@ -67,7 +69,7 @@ var allowed = map[string][]string{
 	"gateway/s3":       {"gateway/wire", "objects", "fn"},
 	"gateway/dynamodb": {"gateway/wire", "tables", "tables/attr", "tables/expr", "fn"},
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "topic", "mail", "trace", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "trace", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.
@@ -76,7 +78,7 @@ var allowed = map[string][]string{
 	"e2e":          {"apiclient", "daemon", "config", "cli", "fn"},
 	"compat/fnsdk": {},
 	"compat":       {"gateway", "daemon", "config", "apiclient", "fn", "deploy", "queue"},
-	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "sandbox", "fn"},
+	"bench":        {"bench", "apiclient", "daemon", "config", "deploy", "replay", "sandbox", "runtime/wasm/wasmtest", "fn"},
 }
 
 func TestDependencyFlow(t *testing.T) {

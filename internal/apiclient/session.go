@@ -27,4 +27,3 @@ func (c *Client) Session(ctx context.Context) (*SessionCredentials, error) {
 	}
 	return s, nil
 }
-

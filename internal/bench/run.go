@@ -26,7 +26,7 @@ type Options struct {
 	Self      string        // this executable, re-run as the baseline server
 	Updraft   string        // the updraft binary to benchmark (bin/updraft)
 	LogOutput io.Writer     // the platform's stderr (discarded when nil)
-	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso" or "replay": only those figures
+	Only      string        // "warm", "burst", "cold", "rss", "messaging", "netiso", "tables", "s3", "wasm" or "replay": only those figures
 }
 
 // Run measures everything and writes one JSON line per figure to w.
@@ -104,6 +104,15 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "messaging" {
 		return messaging(ctx, w, o, c, endpoint, key, tmp, base)
 	}
+	if o.Only == "tables" {
+		return tablesFigures(ctx, w, o, c, endpoint, tmp, base)
+	}
+	if o.Only == "s3" {
+		return s3Figures(ctx, w, o, c, endpoint, tmp)
+	}
+	if o.Only == "wasm" {
+		return wasmFigures(ctx, w, o, c, srv, tmp)
+	}
 	// of-watchdog's equivalent: a reverse proxy in front of the baseline.
 	proxyAddr, proxyPID, stopProxy, err := startProxy(ctx, o.Self, base.URL)
 	if err != nil {
@@ -141,7 +150,16 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if err := messaging(ctx, w, o, c, endpoint, key, tmp, base); err != nil {
 		return err
 	}
+	if err := tablesFigures(ctx, w, o, c, endpoint, tmp, base); err != nil {
+		return err
+	}
+	if err := s3Figures(ctx, w, o, c, endpoint, tmp); err != nil {
+		return err
+	}
 	if err := rssPerInstance(ctx, w, c, srv, rawDir, plat); err != nil {
+		return err
+	}
+	if err := wasmFigures(ctx, w, o, c, srv, tmp); err != nil {
 		return err
 	}
 	sandboxed, err := cold(ctx, w, c, o, goHello)

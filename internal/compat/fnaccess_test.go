@@ -123,6 +123,35 @@ func TestFunctionReachesServicesWithItsCredentials(t *testing.T) {
 	if ok || !strings.Contains(got, "AccessDenied") || !strings.Contains(got, "function narrow") {
 		t.Errorf("narrow on a queue outside its permissions: ok=%v %q, want AccessDenied", ok, got)
 	}
+	// S3 and DynamoDB through the function's own SDK clients.
+	for _, c2 := range []struct {
+		op   string
+		args map[string]any
+		want string
+	}{
+		{"s3put", map[string]any{"name": "fn-bucket", "key": "a/b.txt", "body": "object body", "create": true}, ""},
+		{"s3get", map[string]any{"name": "fn-bucket", "key": "a/b.txt"}, "object body"},
+		{"ddbput", map[string]any{"name": "fn-table", "key": "k1", "body": "item value", "create": true}, ""},
+		{"ddbget", map[string]any{"name": "fn-table", "key": "k1"}, "item value"},
+	} {
+		args := map[string]any{"op": c2.op}
+		for k, v := range c2.args {
+			args[k] = v
+		}
+		for _, f := range []string{"open", "nonet"} {
+			if f == "nonet" && c2.args["create"] == true {
+				continue // made once, by open
+			}
+			got, ok := callSDK(ctx, t, c, f, args)
+			if !ok || got != c2.want {
+				t.Errorf("%s %s: ok=%v %q, want %q", f, c2.op, ok, got, c2.want)
+			}
+		}
+	}
+	got, ok = callSDK(ctx, t, c, "narrow", map[string]any{"op": "s3get", "name": "fn-bucket", "key": "a/b.txt"})
+	if ok || !strings.Contains(got, "AccessDenied") {
+		t.Errorf("narrow reading a bucket outside its permissions: ok=%v %q", ok, got)
+	}
 	// The Lambda API too: it may invoke open, not nonet.
 	got, ok = callSDK(ctx, t, c, "narrow", map[string]any{"op": "invoke", "name": "open", "body": `{"op":"env"}`})
 	if !ok || !strings.Contains(got, "AWS_SESSION_TOKEN") {

@@ -93,6 +93,7 @@ func TestTenancyMatrix(t *testing.T) {
 	}
 	sort.Strings(routes)
 	param := regexp.MustCompile(`\{([a-zA-Z]+)\.{0,3}\}`)
+	stamps := regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+Z`) // times differ between two answers
 	cells := 0
 	for _, pattern := range routes {
 		method, path, _ := strings.Cut(pattern, " ")
@@ -140,8 +141,9 @@ func TestTenancyMatrix(t *testing.T) {
 		switch {
 		case named:
 			ghost, ghostBody := matrixSend(ctx, t, method, p.endpoint+fill(true), beta.APIKey)
-			same := strings.NewReplacer("victim", "ghost", "alpha", "ghost", params["uuid"], ghosts["uuid"], params["id"], ghosts["id"]).Replace(body) == ghostBody
-			check("beta's key", st, body, st >= 400 && st != http.StatusForbidden && st == ghost && same,
+			same := stamps.ReplaceAllString(strings.NewReplacer("victim", "ghost", "alpha", "ghost", params["uuid"], ghosts["uuid"], params["id"], ghosts["id"]).Replace(body), "T") ==
+				stamps.ReplaceAllString(ghostBody, "T")
+			check("beta's key", st, body, st != http.StatusForbidden && st == ghost && same,
 				fmt.Sprintf("the answer for a resource that does not exist: %d %s", ghost, trim(ghostBody)))
 		default:
 			check("beta's key", st, body, !strings.Contains(body, "victim") && !strings.Contains(body, alphaAccount) && st != http.StatusUnauthorized,

@@ -75,7 +75,8 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, rt *router.Ro
 	}
 	c := &Control{cfg: cfg, reg: reg, dep: dep, router: rt, sched: s, pool: p, prov: map[string]*provState{},
 		kick: make(chan struct{}, 1)}
-	dep.SetTriggerCheck(c.CheckTriggers)
+	dep.AddCheck(c.CheckTriggers)
+	dep.AddCheck(c.checkSecretRefs)
 	return c
 }
 

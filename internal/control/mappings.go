@@ -20,6 +20,8 @@ type Mappings struct {
 	q     *queue.Manager
 	store *mapping.Store
 	run   *mapping.Runner
+	// streams resolves table stream sources (nil until SetStreams).
+	streams mapping.Streams
 }
 
 // NewMappings wires the sequences over the registry, the queues, the
@@ -44,6 +46,14 @@ type MappingSpec struct {
 	// MaxConcurrency is ScalingConfig.MaximumConcurrency (0 clears it).
 	MaxConcurrency *int
 	Enabled        *bool
+	// Stream sources only: StartingPosition (create only),
+	// MaximumRetryAttempts, MaximumRecordAgeInSeconds,
+	// BisectBatchOnFunctionError and DestinationConfig.OnFailure.
+	StartingPosition string
+	MaxRetries       *int
+	MaxRecordAge     *int
+	Bisect           *bool
+	OnFailure        *string
 }
 
 // MappingView is a mapping with its state on this node.
@@ -65,6 +75,9 @@ func (c *Mappings) CreateMapping(ctx context.Context, tenant string, spec Mappin
 	}
 	if spec.Function == "" {
 		return MappingView{}, fn.InvalidParameter("FunctionName is missing: name the function the queue feeds")
+	}
+	if mapping.IsStreamARN(spec.EventSourceARN) {
+		return c.createStreamMapping(ctx, tenant, spec)
 	}
 	name, err := mapping.ParseQueueARN(tenant, spec.EventSourceARN)
 	if err != nil {
@@ -148,7 +161,7 @@ func apply(m *mapping.Mapping, spec MappingSpec) error {
 	if spec.Enabled != nil {
 		m.Enabled = *spec.Enabled
 	}
-	return nil
+	return applyStream(m, spec)
 }
 
 // GetMapping returns tenant's mapping uuid.
@@ -164,6 +177,16 @@ func (c *Mappings) GetMapping(ctx context.Context, tenant, uuid string) (Mapping
 // queueARN and of the function (with its qualifier, if any) when given.
 func (c *Mappings) ListMappings(ctx context.Context, tenant, queueARN, function, qualifier string) ([]MappingView, error) {
 	var queueName string
+	if mapping.IsStreamARN(queueARN) {
+		all, err := c.ListMappings(ctx, tenant, "", function, qualifier)
+		out := make([]MappingView, 0, len(all))
+		for _, v := range all {
+			if v.Stream != nil && v.Stream.ARN == queueARN {
+				out = append(out, v)
+			}
+		}
+		return out, err
+	}
 	if queueARN != "" {
 		account, name, ok := mapping.SplitQueueARN(queueARN)
 		if !ok {
@@ -180,7 +203,7 @@ func (c *Mappings) ListMappings(ctx context.Context, tenant, queueARN, function,
 	}
 	out := make([]MappingView, 0, len(all))
 	for _, m := range all {
-		if queueARN != "" && m.Queue != queueName {
+		if queueARN != "" && (m.Stream != nil || m.Queue != queueName) {
 			continue
 		}
 		if function != "" && (m.Function != function || qualifier != "" && m.Qualifier != qualifier) {

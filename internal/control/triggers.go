@@ -41,6 +41,9 @@ func (c *Control) RegisterTrigger(kind string, k TriggerKind) {
 // CheckTriggers validates f's declared triggers: every type: is known and
 // its kind accepts its entries. Deploy calls it before storing anything.
 func (c *Control) CheckTriggers(ctx context.Context, f *fn.Function) error {
+	if len(f.Triggers) == 0 {
+		return nil
+	}
 	kinds := c.triggerKinds()
 	for kind, specs := range byKind(f.Triggers) {
 		k, ok := kinds[kind]

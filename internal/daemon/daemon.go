@@ -29,6 +29,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/sandbox"
 	"github.com/updraft-dev/updraft/internal/scheduler"
 	"github.com/updraft-dev/updraft/internal/store"
+	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/topic"
 	"github.com/updraft-dev/updraft/internal/trace"
 )
@@ -48,6 +49,7 @@ type Daemon struct {
 	qm     *queue.Manager
 	ms     *mapping.Store
 	topics atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
+	tables atomic.Pointer[tables.Store]  // set once the tables run; stream mappings read them
 	// endpoint is the gateway's address as instances reach it (host:port),
 	// set once it listens; instances started before get no AWS access.
 	endpoint atomic.Pointer[string]
@@ -150,6 +152,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(rt.Close)
+	runtimes, err := d.startWasm(ctx, cfg, dep, rt)
+	if err != nil {
+		return err
+	}
 
 	mx := metrics.New(metrics.Config{MaxSeries: cfg.MetricsMaxSeries})
 	mx.StemCells(func() []metrics.StemCell {
@@ -171,7 +177,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		KeepAlive: kaCfg.Fixed, MaxInstances: cfg.MaxInstances, CapacityMB: cfg.FunctionMemoryMB,
 		Policy: scheduler.NewKeepAlive(kaCfg), IdleBudgetMB: cfg.IdleBudgetMB, Metrics: mx, Log: d.log,
 		MaxAge: registry.MaxSessionLifetime / 2, // instances' credentials outlive them
-	}, rt)
+	}, runtimes)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ func (d *Daemon) openMail(ctx context.Context, st *store.Store, reg *registry.Re
 		return nil, err
 	}
 	ctl.RegisterTrigger("mail", svc.Trigger())
+	ctl.RegisterTenantResources(mailResources{svc})
 	return svc, nil
 }
 

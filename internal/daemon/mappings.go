@@ -20,7 +20,7 @@ func (d *Daemon) startMappings(ctx context.Context, st *store.Store, reg *regist
 		return nil, err
 	}
 	d.ms = ms
-	run, err := mapping.NewRunner(ms, qm, inv, mapping.Config{Log: d.log})
+	run, err := mapping.NewRunner(ms, qm, inv, mapping.Config{Log: d.log, Streams: tableStreams{d}, Publish: d.publishToTopic})
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,9 @@ func (d *Daemon) startMappings(ctx context.Context, st *store.Store, reg *regist
 	if err := run.Start(ctx); err != nil {
 		return nil, err
 	}
-	return control.NewMappings(reg, qm, ms, run), nil
+	cm := control.NewMappings(reg, qm, ms, run)
+	cm.SetStreams(tableStreams{d})
+	return cm, nil
 }
 
 // Queues exposes the queue manager (tests put messages in queues with it).

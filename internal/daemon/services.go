@@ -40,7 +40,10 @@ func (d *Daemon) mountServices(ctx context.Context, gw *gateway.Gateway, s servi
 	snsAPI := snsapi.New(topics, d.log)
 	gw.Mount(gateway.Service{Name: "sns", Handler: snsAPI.Serve, UnsignedActions: snsapi.UnsignedActions, Unsigned: snsAPI.ServeUnsigned})
 	gw.Mount(gateway.Service{Name: "sqs", TargetPrefixes: []string{"AmazonSQS"}, Handler: sqs.New(s.queues, d.log).Serve})
-	return nil
+	if err := d.mountTables(ctx, gw, s.ctl); err != nil {
+		return err
+	}
+	return d.startObjects(ctx, gw, s, topics)
 }
 
 // publishToTopic publishes an asynchronous invocation's destination or

@@ -53,9 +53,9 @@ type Request struct {
 
 // Deployer deploys functions and keeps the local cache of unpacked code.
 type Deployer struct {
-	// checkTriggers refuses a deploy whose triggers are invalid before
-	// anything is stored (SetTriggerCheck); nil accepts them all.
-	checkTriggers func(ctx context.Context, f *fn.Function) error
+	// checks refuse a deploy before anything is stored (AddCheck): its
+	// triggers, the secrets its environment names.
+	checks []func(ctx context.Context, f *fn.Function) error
 
 	reg      *registry.Registry
 	cacheDir string
@@ -66,6 +66,8 @@ type Deployer struct {
 	locks    map[string]*fnLock              // tenant/name → deploy in progress
 	uses     map[string]map[string]time.Time // UseKey → sha → handed out by CodeDir (prune.go)
 	useGrace time.Duration                   // defaultUseGrace; tests shorten it
+
+	moduleCheck ModuleCheck // runtime wasm's deploy-time compile (wasm.go)
 }
 
 // flight is one unpack that concurrent callers for the same code wait on.
@@ -158,8 +160,13 @@ func (d *Deployer) Deploy(ctx context.Context, tenant string, req Request) (f *f
 	if err := checkCode(a, next); err != nil {
 		return nil, false, err
 	}
-	if d.checkTriggers != nil && len(next.Triggers) > 0 {
-		if err := d.checkTriggers(ctx, next); err != nil {
+	if next.Runtime == fn.RuntimeWasm {
+		if err := d.checkWasm(ctx, a, next); err != nil {
+			return nil, false, err
+		}
+	}
+	for _, check := range d.checks {
+		if err := check(ctx, next); err != nil {
 			return nil, false, err
 		}
 	}
@@ -247,10 +254,10 @@ func (d *Deployer) storeCode(ctx context.Context, sha string, zip []byte) error 
 	return d.reg.PutCode(ctx, sha, zip)
 }
 
-// SetTriggerCheck makes Deploy refuse functions whose updraft.yaml
-// triggers check refuses, before storing anything. Call before Deploy.
-func (d *Deployer) SetTriggerCheck(check func(ctx context.Context, f *fn.Function) error) {
-	d.checkTriggers = check
+// AddCheck makes Deploy refuse functions check refuses, before storing
+// anything. Call before Deploy.
+func (d *Deployer) AddCheck(check func(ctx context.Context, f *fn.Function) error) {
+	d.checks = append(d.checks, check)
 }
 
 // merge builds tenant's function from req over the manifest m, with defaults
@@ -291,7 +298,7 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 		return nil, fn.InvalidParameter("no runtime: pass --runtime or set runtime: in %s (one of %s; or python3, node, provided, go)", ManifestFile, strings.Join(fn.RuntimeNames(), ", "))
 	}
 	f.ApplyDefaults()
-	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && f.Handler == "" {
+	if rt, err := fn.NormalizeRuntime(f.Runtime); err == nil && rt != fn.RuntimeProvided && rt != fn.RuntimeWasm && f.Handler == "" {
 		return nil, fn.InvalidParameter("no handler: runtime %s needs one such as app.handler: pass --handler or set handler: in %s", rt, ManifestFile)
 	}
 	if err := f.Validate(); err != nil {

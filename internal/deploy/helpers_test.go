@@ -46,6 +46,9 @@ func (e *env) open(t *testing.T) {
 		st.Close()
 		t.Fatal(err)
 	}
+	if err := reg.UseMasterKey(filepath.Join(t.TempDir(), "master.key")); err != nil {
+		t.Fatal(err)
+	}
 	e.st, e.reg = st, reg
 	t.Cleanup(e.close)
 	e.dep, e.cacheDir = newDeployer(t, reg)

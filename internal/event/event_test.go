@@ -229,3 +229,34 @@ func TestGolden(t *testing.T) {
 		Condition: ConditionEventAgeExceeded, InvokeCount: 0, At: at, Request: []byte(`{"key":"value"}`),
 	}))
 }
+
+func TestDynamoDBRecordGolden(t *testing.T) {
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	golden(t, "dynamodb-modify", DynamoDBEvent{Records: []DynamoDBRecord{NewDynamoDBRecord(DynamoDBRecordInput{
+		EventID: "c4ca4238a0b923820dcc509a6f75849b", EventName: "MODIFY", Region: "local",
+		StreamARN:      "arn:aws:dynamodb:local:000000000001:table/users/stream/2026-01-02T03:04:05.000",
+		Created:        created,
+		Keys:           json.RawMessage(`{"id":{"S":"a"}}`),
+		NewImage:       json.RawMessage(`{"id":{"S":"a"},"n":{"N":"2"}}`),
+		OldImage:       json.RawMessage(`{"id":{"S":"a"},"n":{"N":"1"}}`),
+		SequenceNumber: "000000000000000000042", SizeBytes: 26, ViewType: "NEW_AND_OLD_IMAGES",
+	})}})
+	golden(t, "dynamodb-ttl-remove", NewDynamoDBRecord(DynamoDBRecordInput{
+		EventID: "e1", EventName: "REMOVE", Region: "local", StreamARN: "arn:aws:dynamodb:local:000000000001:table/t/stream/x",
+		Created: created, Keys: json.RawMessage(`{"id":{"S":"a"}}`), SequenceNumber: "000000000000000000043",
+		SizeBytes: 12, ViewType: "KEYS_ONLY", ByService: true,
+	}))
+}
+
+func TestStreamFailureRecordGolden(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 21e6, time.UTC)
+	golden(t, "dynamodb-stream-failure", NewStreamFailureRecord(StreamFailureInput{
+		RequestID: "316aa6d0-8154-4f6c-9af7-85d5f4a6bc81", FunctionARN: "arn:aws:lambda:local:000000000001:function:f",
+		Condition: ConditionRetryAttemptsExhausted, Invokes: 3,
+		Response: &DestinationResponse{StatusCode: 200, ExecutedVersion: "$LATEST", FunctionError: "Unhandled"},
+		At:       at, ShardID: "shardId-00000000000000000001-00000001",
+		FirstSeq: "000000000000000000007", LastSeq: "000000000000000000009",
+		FirstArrival: at.Add(-2 * time.Second), LastArrival: at.Add(-time.Second), BatchSize: 2,
+		StreamARN: "arn:aws:dynamodb:local:000000000001:table/t/stream/2026-01-02T03:04:05.000",
+	}))
+}

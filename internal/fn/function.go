@@ -18,6 +18,9 @@ const (
 	RuntimeProvided = "provided"
 	RuntimePython   = "python3"
 	RuntimeNode     = "node"
+	// RuntimeWasm runs a WebAssembly module (WASI preview 1) on wazero
+	// inside the platform's process; its name is the same for Lambda.
+	RuntimeWasm = "wasm"
 )
 
 // Lambda runtime identifiers: what Updraft accepts and reports (Function's
@@ -44,6 +47,7 @@ var lambdaRuntimes = map[string]string{
 	RuntimePython312: RuntimePython, RuntimePython311: RuntimePython, RuntimePython310: RuntimePython,
 	RuntimeNode20: RuntimeNode, RuntimeNode18: RuntimeNode,
 	RuntimeAL2023: RuntimeProvided, RuntimeAL2: RuntimeProvided,
+	RuntimeWasm: RuntimeWasm,
 }
 
 // runtimeAliases maps short names (and retired Lambda names) to the Lambda
@@ -58,6 +62,7 @@ var runtimeAliases = map[string]string{
 // name says nothing more (functions stored before names were kept).
 var engineRuntime = map[string]string{
 	RuntimePython: RuntimePython311, RuntimeNode: RuntimeNode20, RuntimeProvided: RuntimeAL2023,
+	RuntimeWasm: RuntimeWasm,
 }
 
 // Limits, with the numbers AWS Lambda uses.
@@ -107,6 +112,9 @@ type Function struct {
 	// Permissions limit what the function's own credentials (its
 	// instances' AWS_ACCESS_KEY_ID…) may do; nil: everything of its tenant.
 	Permissions Permissions `json:"permissions,omitempty"`
+	// SealedEnv is Env as stored (registry: sealed under the master key);
+	// never set on a definition in memory once the key is loaded.
+	SealedEnv []byte `json:"sealed_env,omitempty"`
 	// Triggers are the event sources updraft.yaml declares (trigger.go);
 	// control applies them on every deploy.
 	Triggers []Trigger         `json:"triggers,omitempty"`

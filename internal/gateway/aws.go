@@ -31,6 +31,14 @@ type Service struct {
 	// secret, as SNS's SubscribeURL carries its confirmation token.
 	UnsignedActions []string
 	Unsigned        http.HandlerFunc
+	// Error, when set, writes the service's own error reply (S3's XML)
+	// for a request of the service that failed authentication.
+	Error func(w http.ResponseWriter, r *http.Request, err error)
+	// Anonymous, when set, claims requests without credentials that the
+	// service answers itself (S3's CORS preflights), served by
+	// ServeAnonymous.
+	Anonymous      func(r *http.Request) bool
+	ServeAnonymous http.HandlerFunc
 }
 
 // restService is the signing name of the APIs served by the REST routes.
@@ -50,6 +58,13 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if s, ok := g.unsigned(r.URL.Query().Get("Action")); ok {
 			wire.SetRequestID(w)
 			s.Unsigned(w, r)
+			return
+		}
+	}
+	if name == "" {
+		if s, ok := g.anonymous(r); ok {
+			wire.SetRequestID(w)
+			s.ServeAnonymous(w, r)
 			return
 		}
 	}
@@ -90,6 +105,9 @@ func serviceOf(r *http.Request) (name, target string) {
 		target, _, _ = strings.Cut(t, ".")
 	}
 	authz := r.Header.Get("Authorization")
+	if scope := presignedScope(r); len(scope) == 5 {
+		return scope[3], target
+	}
 	if !strings.HasPrefix(authz, sigV4Algorithm+" ") {
 		if target != "" {
 			return target, target

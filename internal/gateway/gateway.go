@@ -261,7 +261,7 @@ func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tenant, err := g.authenticate(w, r)
 		if err != nil {
-			wire.Error(w, g.cfg.Log, err)
+			g.authError(w, r, err)
 			return
 		}
 		p, err := g.principal(r, tenant)
@@ -283,6 +283,9 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 	authz := r.Header.Get("Authorization")
 	if strings.HasPrefix(authz, sigV4Algorithm+" ") {
 		return g.authSigV4(w, r)
+	}
+	if presigned(r) {
+		return g.authPresigned(r)
 	}
 	key, ok := bearer(authz)
 	if !ok {

@@ -96,6 +96,9 @@ func (g *Gateway) authSigV4(w http.ResponseWriter, r *http.Request) (string, err
 	if a.date != amzDate[:8] {
 		return "", badSignature("the credential scope date %s is not the date of X-Amz-Date %s", a.date, amzDate)
 	}
+	if s3, err := a.streamS3(r, secret, t); s3 || err != nil {
+		return tenant, err // S3's body is verified as the handler streams it
+	}
 	body, err := readSigned(w, r)
 	if err != nil {
 		return "", err

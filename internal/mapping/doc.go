@@ -1,5 +1,9 @@
-// Package mapping owns event source mappings from queues to functions:
-// Lambda's EventSourceMapping for SQS-compatible queues.
+// Package mapping owns event source mappings from queues and table
+// streams to functions: Lambda's EventSourceMapping for SQS-compatible
+// queues and DynamoDB-compatible table streams (stream.go, streamrun.go:
+// one ordered loop per mapping, retries, bisection, on-failure
+// destinations and a stored position; the Streams interface is the
+// tables' reader, wired by the daemon).
 //
 // A mapping's definition is a record in the EVENT_SOURCE_MAPPINGS
 // key-value bucket (key "TENANT.UUID"), so every node of a cluster sees

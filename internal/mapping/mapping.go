@@ -59,6 +59,8 @@ type Mapping struct {
 	// MaxConcurrency is ScalingConfig.MaximumConcurrency; 0: unset.
 	MaxConcurrency int  `json:"max_concurrency,omitempty"`
 	Enabled        bool `json:"enabled"`
+	// Stream is set for a table stream source (Queue is then "").
+	Stream *Stream `json:"stream,omitempty"`
 	// Owner is "yaml" for a mapping its function's updraft.yaml declared
 	// (`type: queue`): a redeploy without it removes it. "" for the API's.
 	Owner        string    `json:"owner,omitempty"`
@@ -73,8 +75,13 @@ type Mapping struct {
 // QueueID is the mapping's queue.
 func (m *Mapping) QueueID() queue.ID { return queue.ID{Tenant: m.Tenant, Name: m.Queue} }
 
-// QueueARN is the mapping's EventSourceArn.
-func (m *Mapping) QueueARN() string { return QueueARN(m.Tenant, m.Queue) }
+// QueueARN is the mapping's EventSourceArn: its queue's, or its stream's.
+func (m *Mapping) QueueARN() string {
+	if m.Stream != nil {
+		return m.Stream.ARN
+	}
+	return QueueARN(m.Tenant, m.Queue)
+}
 
 // FunctionARN is the mapping's FunctionArn (with its qualifier, if any).
 func (m *Mapping) FunctionARN() string { return fn.ARN(m.Tenant, m.Function, m.Qualifier) }
@@ -97,6 +104,9 @@ func (m *Mapping) FIFO() bool { return strings.HasSuffix(m.Queue, ".fifo") }
 // Validate says what is wrong with m's settings, as Lambda would, in words
 // that say what to fix.
 func (m *Mapping) Validate() error {
+	if m.Stream != nil {
+		return m.validateStream()
+	}
 	switch {
 	case m.BatchSize < 1 || m.BatchSize > MaxBatchSize:
 		return fn.InvalidParameter("BatchSize %d is outside 1 to %d", m.BatchSize, MaxBatchSize)

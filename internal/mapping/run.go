@@ -22,6 +22,12 @@ type Config struct {
 	// default 1 s, 2 s, 4 s… capped at 30 s.
 	Backoff func(receives int) time.Duration
 	Log     *slog.Logger
+	// Streams are the table streams stream mappings read; nil: stream
+	// mappings do not run on this node.
+	Streams Streams
+	// Publish sends a stream mapping's failure record to an SNS topic of
+	// tenant (an on-failure destination); nil: topics are not served.
+	Publish func(ctx context.Context, tenant, topic, dedup string, message []byte) error
 }
 
 // Last processing results, as Lambda words them.
@@ -39,9 +45,12 @@ type Runner struct {
 	run   *dispatch.Runner
 
 	mu      sync.Mutex
-	applied map[string]applied // by key(tenant, uuid): what this node runs
-	result  map[string]string  // by key: LastProcessingResult
-	cancel  context.CancelFunc
+	applied map[string]applied     // by key(tenant, uuid): what this node runs
+	result  map[string]string      // by key: LastProcessingResult
+	streams map[string]*streamLoop // by key: stream mappings' loops
+
+	streamResults sync.Map // by key: a stream mapping's LastProcessingResult
+	cancel        context.CancelFunc
 }
 
 type applied struct {
@@ -62,7 +71,7 @@ func NewRunner(s *Store, qm *queue.Manager, inv fn.Invoker, cfg Config) (*Runner
 	}
 	cfg.Log = cfg.Log.With("component", "mapping")
 	return &Runner{cfg: cfg, store: s, q: qm, inv: inv, run: dispatch.NewRunner(qm, cfg.Log),
-		applied: map[string]applied{}, result: map[string]string{}}, nil
+		applied: map[string]applied{}, result: map[string]string{}, streams: map[string]*streamLoop{}}, nil
 }
 
 // Start runs a loop for every enabled mapping, and follows every change
@@ -85,6 +94,9 @@ func (r *Runner) Close(ctx context.Context) error {
 	if r.cancel != nil {
 		r.cancel()
 	}
+	for k := range r.streams {
+		r.stopStream(k)
+	}
 	r.mu.Unlock()
 	return r.run.Close(ctx)
 }
@@ -96,11 +108,15 @@ func (r *Runner) apply(tenant, uuid string, m *Mapping) {
 	defer r.mu.Unlock()
 	if m == nil {
 		r.run.Remove(k)
+		r.stopStream(k)
+		r.streamResults.Delete(k)
 		delete(r.applied, k)
 		delete(r.result, k)
 		return
 	}
-	if m.Enabled {
+	if m.Stream != nil {
+		r.setStream(k, m)
+	} else if m.Enabled {
 		mm := *m
 		r.run.Set(k, dispatch.Loop{
 			Queue: m.QueueID(), Batch: m.BatchSize, Window: m.Window(), Concurrency: m.Concurrency(),
@@ -141,6 +157,9 @@ func (r *Runner) State(m *Mapping) string {
 
 // LastResult is the outcome of m's last batch on this node.
 func (r *Runner) LastResult(m *Mapping) string {
+	if res, ok := r.streamResults.Load(key(m.Tenant, m.UUID)); ok && m.Stream != nil {
+		return res.(string)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if res, ok := r.result[key(m.Tenant, m.UUID)]; ok {

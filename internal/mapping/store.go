@@ -23,6 +23,7 @@ const Bucket = "EVENT_SOURCE_MAPPINGS"
 // Store keeps mapping definitions.
 type Store struct {
 	kv  jetstream.KeyValue
+	pos jetstream.KeyValue // stream mappings' positions (PositionBucket)
 	log *slog.Logger
 }
 
@@ -35,7 +36,11 @@ func Open(ctx context.Context, st *store.Store, log *slog.Logger) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("mapping: definitions: %w", err)
 	}
-	return &Store{kv: kv, log: log.With("component", "mapping")}, nil
+	pos, err := st.KV(ctx, jetstream.KeyValueConfig{Bucket: PositionBucket, Description: "stream event source mappings' positions", History: 1})
+	if err != nil {
+		return nil, fmt.Errorf("mapping: positions: %w", err)
+	}
+	return &Store{kv: kv, pos: pos, log: log.With("component", "mapping")}, nil
 }
 
 // Tenant names and UUIDs hold only key-safe characters.
@@ -144,6 +149,11 @@ func (s *Store) Delete(ctx context.Context, tenant, uuid string) (Mapping, error
 	}
 	if err := s.kv.Purge(ctx, key(tenant, uuid)); err != nil {
 		return Mapping{}, fmt.Errorf("mapping: delete %s: %w", uuid, err)
+	}
+	if m.Stream != nil {
+		if err := s.pos.Purge(ctx, key(tenant, uuid)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return m, fmt.Errorf("mapping: delete the position of %s: %w", uuid, err)
+		}
 	}
 	return m, nil
 }

@@ -99,7 +99,7 @@ func (r *Registry) UseMasterKey(path string) error {
 	r.aead = aead
 	r.sessionKey = sk
 	r.keysMu.Unlock()
-	return nil
+	return r.unsealCached()
 }
 
 // CreateAccessKey makes a new admin access key pair for tenant.

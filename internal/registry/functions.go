@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -58,7 +57,7 @@ func (r *Registry) PutFunction(ctx context.Context, f *fn.Function) error {
 	}
 	c := clone(f)
 	c.CodeChanged = false
-	data, err := json.Marshal(c)
+	data, err := r.encodeFunction(c)
 	if err != nil {
 		return fmt.Errorf("registry: encode function %s: %w", fn.Key(f.Tenant, f.Name), err)
 	}

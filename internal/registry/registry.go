@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"crypto/cipher"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +50,8 @@ type Registry struct {
 	cache map[string]map[string]*entry // tenant → name → entry
 
 	tenants jetstream.KeyValue // tenants.go
+
+	secrets jetstream.KeyValue // secrets.go
 
 	keysMu     sync.RWMutex
 	keys       map[string]Identity  // sha256 hex of an API key → its identity (known-good keys only)
@@ -146,6 +147,11 @@ func New(ctx context.Context, st *store.Store) (*Registry, error) {
 	}
 	if err := r.openTenants(ctx, st.KV); err != nil {
 		return nil, err
+	}
+	if r.secrets, err = st.KV(ctx, jetstream.KeyValueConfig{
+		Bucket: secretsBucket, Description: "tenant secrets, sealed: key <tenant>.<name>", History: 1,
+	}); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
 	}
 	if err := r.watchKeys(); err != nil {
 		return nil, err
@@ -251,7 +257,7 @@ func (r *Registry) apply(e jetstream.KeyValueEntry) {
 	var f *fn.Function
 	if e.Operation() == jetstream.KeyValuePut {
 		f = new(fn.Function)
-		if err := json.Unmarshal(e.Value(), f); err != nil {
+		if err := r.decodeFunction(e.Value(), f); err != nil {
 			r.log.Warn("ignoring undecodable function definition", "key", e.Key(), "err", err)
 			return
 		}

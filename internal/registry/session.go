@@ -40,9 +40,9 @@ type Session struct {
 	Permissions fn.Permissions `json:"p,omitempty"`
 	// Scope is the scope of the key it was exchanged for; "" for a
 	// function's (fn.ScopeDeploy, within Permissions).
-	Scope string `json:"s,omitempty"`
-	Expires     time.Time      `json:"e"`
-	KeyID       string         `json:"k"`
+	Scope   string    `json:"s,omitempty"`
+	Expires time.Time `json:"e"`
+	KeyID   string    `json:"k"`
 }
 
 // SessionCredentials are what a session hands out.

@@ -26,7 +26,7 @@ func (r *Registry) PutVersion(ctx context.Context, f *fn.Function) error {
 	if !fn.IsVersionNumber(f.Version) {
 		return fmt.Errorf("registry: version %q is not a version number", f.Version)
 	}
-	data, err := json.Marshal(f)
+	data, err := r.encodeFunction(f)
 	if err != nil {
 		return fmt.Errorf("registry: encode version: %w", err)
 	}
@@ -63,7 +63,7 @@ func (r *Registry) GetVersion(ctx context.Context, tenant, name, v string) (*fn.
 		return nil, fmt.Errorf("registry: read version %s: %w", key, err)
 	}
 	f = new(fn.Function)
-	if err := json.Unmarshal(e.Value(), f); err != nil {
+	if err := r.decodeFunction(e.Value(), f); err != nil {
 		return nil, fmt.Errorf("registry: decode version %s: %w", key, err)
 	}
 	r.versionMu.Lock()

@@ -175,7 +175,10 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		if err != nil {
 			return runtime.Spec{}, err
 		}
-		env := f.Env
+		env, err := r.resolveSecrets(ctx, f)
+		if err != nil {
+			return runtime.Spec{}, err
+		}
 		if f.LogFormat == fn.LogFormatJSON { // as Lambda tells its runtimes' loggers
 			env = maps.Clone(env)
 			if env == nil {

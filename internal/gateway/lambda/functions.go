@@ -87,7 +87,7 @@ func (g *API) createFunction(w http.ResponseWriter, r *http.Request, tenant stri
 	if err != nil {
 		return err
 	}
-	wire.JSON(w, http.StatusCreated, lambdaConfig(f))
+	wire.JSON(w, http.StatusCreated, lambdaConfig(wire.RedactEnv(r, f)))
 	return nil
 }
 
@@ -142,7 +142,7 @@ func (g *API) lambdaGetFunction(w http.ResponseWriter, r *http.Request, tenant s
 		scheme = "https"
 	}
 	wire.JSON(w, http.StatusOK, getFunctionOutput{
-		Configuration: lambdaConfig(f),
+		Configuration: lambdaConfig(wire.RedactEnv(r, f)),
 		Code: functionCodeLocation{
 			RepositoryType: "S3",
 			Location:       scheme + "://" + r.Host + "/v1/functions/" + f.Name + "/code",
@@ -158,7 +158,7 @@ func (g *API) lambdaGetFunctionConfiguration(w http.ResponseWriter, r *http.Requ
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	wire.JSON(w, http.StatusOK, lambdaConfig(f))
+	wire.JSON(w, http.StatusOK, lambdaConfig(wire.RedactEnv(r, f)))
 }
 
 // functionCode serves the zip of a function: GetFunction's Code.Location.
@@ -213,7 +213,7 @@ func (g *API) lambdaListFunctions(w http.ResponseWriter, r *http.Request, tenant
 		NextMarker string                  `json:"NextMarker,omitempty"`
 	}{Functions: make([]functionConfiguration, 0, end-start)}
 	for _, f := range fs[start:end] {
-		out.Functions = append(out.Functions, lambdaConfig(f))
+		out.Functions = append(out.Functions, lambdaConfig(wire.RedactEnv(r, f)))
 	}
 	if end < len(fs) {
 		out.NextMarker = fs[end-1].Name
@@ -249,7 +249,7 @@ func (g *API) lambdaUpdateFunctionCode(w http.ResponseWriter, r *http.Request, t
 		return
 	}
 	if req.DryRun {
-		wire.JSON(w, http.StatusOK, lambdaConfig(f))
+		wire.JSON(w, http.StatusOK, lambdaConfig(wire.RedactEnv(r, f)))
 		return
 	}
 	dr := sameConfigRequest(f)
@@ -337,7 +337,7 @@ func (g *API) redeploy(w http.ResponseWriter, r *http.Request, tenant string, dr
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	wire.JSON(w, http.StatusOK, lambdaConfig(f))
+	wire.JSON(w, http.StatusOK, lambdaConfig(wire.RedactEnv(r, f)))
 }
 
 // checkRevision implements RevisionId: the update applies only to the

@@ -43,14 +43,23 @@ type mappingRequest struct {
 	ScalingConfig                  *struct {
 		MaximumConcurrency *int `json:"MaximumConcurrency"`
 	} `json:"ScalingConfig"`
+	// Stream sources (DynamoDB table streams) only.
+	StartingPosition           string `json:"StartingPosition"`
+	MaximumRetryAttempts       *int   `json:"MaximumRetryAttempts"`
+	MaximumRecordAgeInSeconds  *int   `json:"MaximumRecordAgeInSeconds"`
+	BisectBatchOnFunctionError *bool  `json:"BisectBatchOnFunctionError"`
+	DestinationConfig          *struct {
+		OnFailure *struct {
+			Destination *string `json:"Destination"`
+		} `json:"OnFailure"`
+	} `json:"DestinationConfig"`
 }
 
 // unsupportedMappingFields are Lambda's settings Updraft does not apply;
 // a request that sets one is refused rather than half applied.
 var unsupportedMappingFields = []string{
-	"FilterCriteria", "DestinationConfig", "StartingPosition", "StartingPositionTimestamp",
-	"ParallelizationFactor", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
-	"BisectBatchOnFunctionError", "TumblingWindowInSeconds", "Topics", "Queues",
+	"FilterCriteria", "StartingPositionTimestamp",
+	"ParallelizationFactor", "TumblingWindowInSeconds", "Topics", "Queues",
 	"SourceAccessConfigurations", "SelfManagedEventSource", "SelfManagedKafkaEventSourceConfig",
 	"AmazonManagedKafkaEventSourceConfig", "DocumentDBEventSourceConfig", "KMSKeyArn",
 	"MetricsConfig", "ProvisionedPollerConfig", "LoggingConfig", "Tags",
@@ -74,6 +83,15 @@ func (g *API) decodeMapping(w http.ResponseWriter, r *http.Request, tenant strin
 	spec := control.MappingSpec{
 		EventSourceARN: req.EventSourceArn, Enabled: req.Enabled, BatchSize: req.BatchSize,
 		WindowSeconds: req.MaximumBatchingWindowInSeconds, ResponseTypes: req.FunctionResponseTypes,
+		StartingPosition: req.StartingPosition, MaxRetries: req.MaximumRetryAttempts,
+		MaxRecordAge: req.MaximumRecordAgeInSeconds, Bisect: req.BisectBatchOnFunctionError,
+	}
+	if dc := req.DestinationConfig; dc != nil {
+		dest := ""
+		if dc.OnFailure != nil && dc.OnFailure.Destination != nil {
+			dest = *dc.OnFailure.Destination
+		}
+		spec.OnFailure = &dest
 	}
 	if req.ScalingConfig != nil {
 		n := 0
@@ -211,6 +229,17 @@ func mappingJSON(v control.MappingView) map[string]any {
 	}
 	if v.MaxConcurrency > 0 {
 		out["ScalingConfig"] = map[string]int{"MaximumConcurrency": v.MaxConcurrency}
+	}
+	if s := v.Stream; s != nil {
+		out["StartingPosition"] = s.StartingPosition
+		out["MaximumRetryAttempts"] = s.MaxRetries
+		out["MaximumRecordAgeInSeconds"] = s.MaxAge
+		out["BisectBatchOnFunctionError"] = s.Bisect
+		dest := map[string]any{}
+		if s.OnFailure != "" {
+			dest["Destination"] = s.OnFailure
+		}
+		out["DestinationConfig"] = map[string]any{"OnFailure": dest}
 	}
 	return out
 }

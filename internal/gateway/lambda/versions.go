@@ -57,7 +57,7 @@ func (g *API) lambdaPublishVersion(w http.ResponseWriter, r *http.Request, tenan
 		return
 	}
 	g.cfg.Log.Info("published", "tenant", tenant, "fn", f.Name, "version", f.Version)
-	wire.JSON(w, http.StatusCreated, lambdaConfig(f))
+	wire.JSON(w, http.StatusCreated, lambdaConfig(wire.RedactEnv(r, f)))
 }
 
 // pageParams reads Marker and MaxItems.
@@ -114,7 +114,7 @@ func (g *API) lambdaListVersions(w http.ResponseWriter, r *http.Request, tenant 
 		NextMarker string                  `json:"NextMarker,omitempty"`
 	}{Versions: make([]functionConfiguration, 0, len(items)), NextMarker: next}
 	for _, v := range items {
-		out.Versions = append(out.Versions, lambdaConfig(v))
+		out.Versions = append(out.Versions, lambdaConfig(wire.RedactEnv(r, v)))
 	}
 	wire.JSON(w, http.StatusOK, out)
 }

@@ -75,6 +75,9 @@ func (g *API) listFunctions(w http.ResponseWriter, r *http.Request, tenant strin
 	if fs == nil {
 		fs = []*fn.Function{}
 	}
+	for i, f := range fs {
+		fs[i] = wire.RedactEnv(r, f)
+	}
 	wire.JSON(w, http.StatusOK, map[string]any{"functions": fs})
 }
 
@@ -84,7 +87,7 @@ func (g *API) getFunction(w http.ResponseWriter, r *http.Request, tenant string)
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	wire.JSON(w, http.StatusOK, f)
+	wire.JSON(w, http.StatusOK, wire.RedactEnv(r, f))
 }
 
 func (g *API) functionLogs(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -63,3 +63,23 @@ func who(p Principal) string {
 	}
 	return "tenant " + p.Tenant
 }
+
+// RedactEnv hides f's environment values from a principal whose scope may
+// not change the function (read, invoke): names stay, values become
+// "(hidden)". A reference to a secret is shown as it is: it holds no value.
+func RedactEnv(r *http.Request, f *fn.Function) *fn.Function {
+	p := PrincipalOf(r.Context())
+	if len(f.Env) == 0 || p.Scope == fn.ScopeAdmin || p.Scope == fn.ScopeDeploy {
+		return f
+	}
+	c := *f
+	c.Env = make(map[string]string, len(f.Env))
+	for k, v := range f.Env {
+		if len(v) > len("secret:") && v[:len("secret:")] == "secret:" {
+			c.Env[k] = v
+			continue
+		}
+		c.Env[k] = "(hidden)"
+	}
+	return &c
+}

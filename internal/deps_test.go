@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"runtime/wasm":              {"runtime", "fn"},
 	"runtime/wasm/wasmtest":     {},
 	"metrics":                   {},
+	"trace":                     {},
 	"pool":                      {"runtime", "metrics", "fn"},
 	"scheduler":                 {"pool", "runtime", "metrics", "fn"},
 	"registry":                  {"store", "fn"},
@@ -42,7 +43,7 @@ var allowed = map[string][]string{
 	// Inbound email: routes, SMTP intake, SES events onto the queue spine.
 	"mail": {"event", "store", "fn"},
 	// The invoke path: router → scheduler (admission) → pool → runtime.
-	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "store", "fn"},
+	"router": {"scheduler", "pool", "runtime", "registry", "deploy", "logs", "meter", "metrics", "trace", "store", "fn"},
 	// Management sequences over the domain packages; never the gateway.
 	"control": {"router", "scheduler", "pool", "registry", "deploy", "mapping", "queue", "fn"},
 	// The queue spine and its conformance suite.
@@ -61,11 +62,11 @@ var allowed = map[string][]string{
 	// HTTP API routes: matching, authorizers, usage plans; invoke via fn.Invoker.
 	"httpapi": {"event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "web", "mail", "httpapi", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "trace", "web", "mail", "httpapi", "fn"},
 	"gateway/wire":     {"fn"},
-	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "fn"},
+	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "trace", "fn"},
 	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "schedule", "httpapi", "fn"},
-	"gateway/furl":     {"gateway/wire", "registry", "event", "fn"},
+	"gateway/furl":     {"gateway/wire", "registry", "event", "trace", "fn"},
 	"gateway/httpapi":  {"gateway/wire", "httpapi", "event", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
 	"gateway/sqs":      {"gateway/wire", "queue", "event", "fn"},
@@ -75,7 +76,7 @@ var allowed = map[string][]string{
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
-		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/updraft-dev/updraft/internal/fn"
 )
@@ -18,11 +19,30 @@ import (
 // new entries until ctx ends; Logs then returns ctx's error. An error from
 // emit stops the stream and is returned as is.
 func (c *Client) Logs(ctx context.Context, name, since string, follow bool, emit func(fn.LogEntry) error) error {
+	return c.SearchLogs(ctx, name, LogSearch{Since: since, Follow: follow}, emit)
+}
+
+// LogSearch selects log entries server-side; empty fields select all.
+type LogSearch struct {
+	Since, Until string // a Go duration back from now ("10m") or an RFC 3339 time
+	Filter       string // text the line contains
+	RequestID    string // one invocation's lines
+	Tail         int    // the last Tail matching lines (0: all)
+	Follow       bool
+}
+
+// SearchLogs is Logs with the server's filters.
+func (c *Client) SearchLogs(ctx context.Context, name string, s LogSearch, emit func(fn.LogEntry) error) error {
 	q := url.Values{}
-	if since != "" {
-		q.Set("since", since)
+	for k, v := range map[string]string{"since": s.Since, "until": s.Until, "filter": s.Filter, "request_id": s.RequestID} {
+		if v != "" {
+			q.Set(k, v)
+		}
 	}
-	if follow {
+	if s.Tail > 0 {
+		q.Set("tail", strconv.Itoa(s.Tail))
+	}
+	if s.Follow {
 		q.Set("follow", "1")
 	}
 	req, err := c.newRequest(ctx, http.MethodGet, functionPath(name, "/logs"), q, nil)

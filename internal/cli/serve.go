@@ -56,6 +56,9 @@ overrides the defaults.`,
   # on the open internet: cut slow clients sooner, fewer connections per address
   updraft serve --listen 0.0.0.0:9000 --body-grace 5s --body-min-rate 16 --max-conns-per-ip 64
 
+  # JSON platform logs, open /metrics, spans to an OpenTelemetry collector
+  updraft serve --log-format json --metrics-public --otlp-endpoint http://127.0.0.1:4318
+
   # receive mail on port 25 with STARTTLS (see docs/TRIGGERS.md, mail)
   updraft serve --smtp-listen 0.0.0.0:25 --smtp-tls-cert mx.pem --smtp-tls-key mx-key.pem`,
 		Args: args(),
@@ -91,6 +94,10 @@ overrides the defaults.`,
 	smtpCert := f.String("smtp-tls-cert", "", "PEM certificate for SMTP STARTTLS (with --smtp-tls-key)")
 	smtpKey := f.String("smtp-tls-key", "", "PEM private key for SMTP STARTTLS (with --smtp-tls-cert)")
 	smtpMax := f.Int64("smtp-max-bytes", def.SMTPMaxBytes, "largest inbound mail message accepted; larger ones get 552")
+	metricsPublic := f.Bool("metrics-public", false, "serve GET /metrics without a key (by default it needs a key that may read: the platform's admin or read key sees all series, another tenant's key its own)")
+	metricsMax := f.Int("metrics-max-series", 0, "tenant/function pairs with metric series of their own; later functions count as function=\"other\" (0: 1000)")
+	logFormat := f.String("log-format", config.LogFormatText, "the platform's own log format on stderr: text or json")
+	otlpEndpoint := f.String("otlp-endpoint", "", "export trace spans over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (off by default: no tracing cost)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -126,6 +133,8 @@ overrides the defaults.`,
 		cfg.AllowDegraded = *allowDegraded
 		cfg.RoutesListen, cfg.RoutesDomain = *routesListen, *routesDomain
 		cfg.SMTPListen, cfg.SMTPTLSCert, cfg.SMTPTLSKey, cfg.SMTPMaxBytes = *smtpListen, *smtpCert, *smtpKey, *smtpMax
+		cfg.MetricsPublic, cfg.MetricsMaxSeries = *metricsPublic, *metricsMax
+		cfg.LogFormat, cfg.OTLPEndpoint = *logFormat, *otlpEndpoint
 		return a.serve(ctx, cfg)
 	})
 	return cmd
@@ -135,7 +144,15 @@ overrides the defaults.`,
 // configured shutdown timeout.
 func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	stderr := &lockedWriter{w: a.stderr} // shared by the logger and our lines
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var log *slog.Logger
+	switch cfg.LogFormat {
+	case "", config.LogFormatText:
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	case config.LogFormatJSON:
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		return fmt.Errorf("config: log format %q: use text or json (--log-format)", cfg.LogFormat)
+	}
 	d, err := daemon.New(cfg, log)
 	if err != nil {
 		return err
@@ -147,9 +164,18 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	if d.AdminKeyCreated() {
 		created = " (created)"
 	}
-	fmt.Fprintf(stderr, "updraft listening on http://%s\nadmin API key: %s%s\n", d.Addr(), d.AdminKeyPath(), created)
+	if cfg.LogFormat == config.LogFormatJSON {
+		// Every line on stderr is a JSON object for log shippers.
+		log.Info("updraft listening", "url", "http://"+d.Addr(), "admin_key", d.AdminKeyPath(), "admin_key_created", d.AdminKeyCreated())
+	} else {
+		fmt.Fprintf(stderr, "updraft listening on http://%s\nadmin API key: %s%s\n", d.Addr(), d.AdminKeyPath(), created)
+	}
 	if ra := d.RoutesAddr(); ra != "" {
-		fmt.Fprintf(stderr, "HTTP API routes on http://%s\n", ra)
+		if cfg.LogFormat == config.LogFormatJSON {
+			log.Info("HTTP API routes listening", "url", "http://"+ra)
+		} else {
+			fmt.Fprintf(stderr, "HTTP API routes on http://%s\n", ra)
+		}
 	}
 
 	<-ctx.Done()

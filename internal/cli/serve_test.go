@@ -21,6 +21,9 @@ func TestServeBadConfig(t *testing.T) {
 		{[]string{"--keep-alive", "0s"}, "keep-alive 0s must be positive"},
 		{[]string{"--max-instances", "-1"}, "max instances -1 must not be negative"},
 		{[]string{"--function-memory-mb", "-5"}, "function memory -5 MB must not be negative"},
+		{[]string{"--log-format", "xml"}, `log format "xml": use text or json`},
+		{[]string{"--otlp-endpoint", "localhost:4318"}, "not an http(s) URL"},
+		{[]string{"--metrics-max-series", "-1"}, "metrics max series -1 must not be negative"},
 	} {
 		r := run(t, nil, opts{env: map[string]string{"UPDRAFT_DATA_DIR": dir}}, append([]string{"serve"}, tc.args...)...)
 		r.want(t, 1, "", tc.msg)

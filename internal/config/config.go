@@ -80,6 +80,7 @@ type Config struct {
 	SMTPListen              string
 	SMTPTLSCert, SMTPTLSKey string
 	SMTPMaxBytes            int64
+	Observability           // metrics, platform logs, tracing (observability.go)
 }
 
 // DefaultRoutesListen is the routes listener's default address.
@@ -230,6 +231,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTPMaxBytes <= 0 {
 		return fmt.Errorf("config: SMTP max bytes %d must be positive (default 10485760)", c.SMTPMaxBytes)
+	}
+	if err := c.Observability.validate(); err != nil {
+		return err
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 30 * time.Second

@@ -20,6 +20,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
 	"github.com/updraft-dev/updraft/internal/mail"
+	"github.com/updraft-dev/updraft/internal/mapping"
 	"github.com/updraft-dev/updraft/internal/meter"
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/pool"
@@ -32,6 +33,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/store"
 	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/topic"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // Daemon is a running Updraft platform on one machine.
@@ -47,6 +49,7 @@ type Daemon struct {
 	gw        *gateway.Gateway
 	reg       *registry.Registry
 	qm        *queue.Manager
+	ms        *mapping.Store
 	routes    *httpapi.Service              // routes.go
 	routesSrv *gwhttpapi.Server             // nil when the routes listener is off
 	topics    atomic.Pointer[topic.Service] // set once the topics run; async destinations publish to it
@@ -158,7 +161,7 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 
-	mx := metrics.New()
+	mx := metrics.New(metrics.Config{MaxSeries: cfg.MetricsMaxSeries})
 	mx.StemCells(func() []metrics.StemCell {
 		var out []metrics.StemCell
 		for _, s := range rt.Stems() {
@@ -197,7 +200,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	}
 	d.onClose(sch.Close)
 
-	rtr := router.New(router.Config{Metrics: mx, Log: d.log, Endpoint: d.instanceEndpoint,
+	tr, err := trace.New(ctx, trace.Config{Endpoint: cfg.OTLPEndpoint})
+	if err != nil {
+		return err
+	}
+	d.onClose(tr.Close) // after the gateway and the router: flushes their spans
+	rtr := router.New(router.Config{Metrics: mx, Tracer: tr, Log: d.log, Endpoint: d.instanceEndpoint,
 		Quotas: reg.Quotas, Month: mt.NewMonth(time.Minute)}, reg, dep, sch, lg, mt)
 	qm, err := queue.Open(ctx, st, queue.Options{Health: st.Healthy, Log: d.log})
 	if err != nil {
@@ -246,12 +254,14 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	observe(mx, pl, qm, d.ms, st, reg)
 	ctl.RegisterTrigger("queue", maps.QueueTriggers())
 	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds, Routes: d.routes,
+		MetricsPublic: cfg.MetricsPublic, Tracer: tr,
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},

@@ -19,6 +19,7 @@ func (d *Daemon) startMappings(ctx context.Context, st *store.Store, reg *regist
 	if err != nil {
 		return nil, err
 	}
+	d.ms = ms
 	run, err := mapping.NewRunner(ms, qm, inv, mapping.Config{Log: d.log, Streams: tableStreams{d}, Publish: d.publishToTopic})
 	if err != nil {
 		return nil, err

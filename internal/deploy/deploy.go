@@ -40,6 +40,9 @@ type Request struct {
 	// DeadLetterARN is Lambda's DeadLetterConfig.TargetArn: nil keeps the
 	// function's, "" clears it.
 	DeadLetterARN *string
+	// LogFormat is Lambda's LoggingConfig.LogFormat: nil keeps the
+	// function's.
+	LogFormat *string
 	// IgnoreManifest takes the configuration from the request alone, as
 	// Lambda's API does: an updraft.yaml in the zip is not read.
 	IgnoreManifest bool
@@ -279,6 +282,9 @@ func merge(tenant string, req Request, m *Manifest) (*fn.Function, error) {
 	if req.DeadLetterARN != nil {
 		f.DeadLetterARN = *req.DeadLetterARN
 	}
+	if req.LogFormat != nil {
+		f.LogFormat = *req.LogFormat
+	}
 	f.RuntimeName = f.Runtime
 	if len(m.Env)+len(req.Env) > 0 {
 		f.Env = make(map[string]string, len(m.Env)+len(req.Env))
@@ -349,7 +355,7 @@ func sameConfig(a, b *fn.Function) bool {
 		a.TimeoutSec == b.TimeoutSec && maps.Equal(a.Env, b.Env) &&
 		a.RuntimeName == b.RuntimeName && a.Description == b.Description && a.Role == b.Role &&
 		a.EphemeralStorageMB == b.EphemeralStorageMB && a.Network == b.Network && maps.Equal(a.Tags, b.Tags) &&
-		a.DeadLetterARN == b.DeadLetterARN && reflect.DeepEqual(a.Permissions, b.Permissions) &&
+		a.DeadLetterARN == b.DeadLetterARN && a.LogFormat == b.LogFormat && reflect.DeepEqual(a.Permissions, b.Permissions) &&
 		fn.SameTriggers(a.Triggers, b.Triggers)
 }
 
@@ -428,6 +434,9 @@ func keepLambdaFields(next, prev *fn.Function, req Request) {
 	}
 	if req.DeadLetterARN == nil {
 		next.DeadLetterARN = prev.DeadLetterARN
+	}
+	if req.LogFormat == nil {
+		next.LogFormat = prev.LogFormat
 	}
 	if next.RuntimeName == "" && prev.Runtime == next.Runtime {
 		next.RuntimeName = prev.RuntimeName

@@ -50,7 +50,7 @@ func TestBurstFromZero(t *testing.T) {
 	if strings.Contains(m, "updraft_throttles_total{") {
 		t.Errorf("/metrics shows throttles in a burst within the limits:\n%s", grepLines(m, "throttles"))
 	}
-	if !strings.Contains(m, `updraft_invocations_total{outcome="success"} `) {
+	if !strings.Contains(m, `updraft_invocations_total{function="sleeper",outcome="success",tenant="default"} `) {
 		t.Errorf("/metrics lacks the successes:\n%s", grepLines(m, "invocations_total"))
 	}
 }
@@ -70,7 +70,7 @@ func TestHostCapacity(t *testing.T) {
 			t.Fatalf("a call beyond capacity: %v, want 429 HostCapacityExceeded", err)
 		}
 	}
-	if m := metrics(t, endpoint); !strings.Contains(m, `updraft_throttles_total{reason="HostCapacityExceeded"} 6`+"\n") {
+	if m := metrics(t, endpoint); !strings.Contains(m, `updraft_throttles_total{function="sleeper",reason="HostCapacityExceeded",tenant="default"} 6`+"\n") {
 		t.Errorf("/metrics:\n%s", grepLines(m, "throttles"))
 	}
 	// Capacity frees as the calls end: the next call runs.
@@ -112,7 +112,10 @@ func sleeperZip(t *testing.T) []byte {
 // closes it) and returns it with an admin client and its endpoint.
 func startDaemon(t *testing.T, dataDir string, functionMB int) (*daemon.Daemon, *apiclient.Client, string) {
 	t.Helper()
-	return startDaemonWith(t, dataDir, func(cfg *config.Config) { cfg.FunctionMemoryMB = functionMB })
+	return startDaemonWith(t, dataDir, func(cfg *config.Config) {
+		cfg.FunctionMemoryMB = functionMB
+		cfg.MetricsPublic = true // these tests read /metrics without a key
+	})
 }
 
 // startDaemonWith is startDaemon with the configuration set by tune.

@@ -146,7 +146,15 @@ func cmdMetric(ts *testscript.TestScript, neg bool, args []string) {
 	url := ts.Getenv("UPDRAFT_ENDPOINT") + "/metrics"
 	var last []byte
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		resp, err := http.Get(url)
+		req, err := http.NewRequest("GET", url, nil)
+		if err != nil {
+			ts.Fatalf("metric: %v", err)
+		}
+		// /metrics needs a key: the admin's, from the server's data dir.
+		if key, err := os.ReadFile(filepath.Join(ts.Getenv("UPDRAFT_DATA_DIR"), "admin.key")); err == nil {
+			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(key)))
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			ts.Fatalf("metric: %v", err)
 		}

@@ -105,6 +105,10 @@ type Function struct {
 	Role               string `json:"role,omitempty"`
 	EphemeralStorageMB int    `json:"ephemeral_storage_mb,omitempty"` // size of /tmp
 	Network            string `json:"network,omitempty"`              // "" (host) or NetworkNone
+	// LogFormat is Lambda's LoggingConfig.LogFormat: "" or LogFormatText,
+	// or LogFormatJSON (START/END/REPORT and the function's lines as JSON
+	// objects; docs/OBSERVABILITY.md).
+	LogFormat string `json:"log_format,omitempty"`
 	// Permissions limit what the function's own credentials (its
 	// instances' AWS_ACCESS_KEY_ID…) may do; nil: everything of its tenant.
 	Permissions Permissions `json:"permissions,omitempty"`
@@ -292,6 +296,9 @@ func (f *Function) ApplyDefaults() {
 // Validate checks the configuration (not the code) and returns a typed
 // error saying what to fix.
 func (f *Function) Validate() error {
+	if f.LogFormat != "" && f.LogFormat != LogFormatText && f.LogFormat != LogFormatJSON {
+		return InvalidParameter("LoggingConfig.LogFormat %q is not one of Text, JSON", f.LogFormat)
+	}
 	if err := ValidateName(f.Name); err != nil {
 		return err
 	}
@@ -359,3 +366,9 @@ func SplitKey(key string) (tenant, name string) {
 	}
 	return "", key
 }
+
+// Log formats (Function.LogFormat), Lambda's LoggingConfig.LogFormat.
+const (
+	LogFormatText = "Text"
+	LogFormatJSON = "JSON"
+)

@@ -81,9 +81,9 @@ func TestConcurrencyAndThrottling(t *testing.T) {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
 
-	// The throttles are counted at /metrics, which needs no key.
-	m := call(t, "GET", url+"/metrics", "", nil)
-	if m.status != 200 || !strings.Contains(string(m.body), `updraft_throttles_total{reason="ReservedFunctionConcurrentInvocationLimitExceeded"} 2`) {
+	// The throttles are counted at /metrics, by tenant and function.
+	m := call(t, "GET", url+"/metrics", key, nil)
+	if m.status != 200 || !strings.Contains(string(m.body), `updraft_throttles_total{function="nap",reason="ReservedFunctionConcurrentInvocationLimitExceeded",tenant="default"} 2`) {
 		t.Fatalf("/metrics %d:\n%s", m.status, m.body)
 	}
 }

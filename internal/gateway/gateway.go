@@ -26,6 +26,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/metrics"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/trace"
 	"github.com/updraft-dev/updraft/internal/web"
 )
 
@@ -59,6 +60,10 @@ type Config struct {
 	Mail *mail.Service
 	// Schedules serves /v1/schedules (nil: not offered).
 	Schedules mgmt.Schedules
+	// MetricsPublic serves GET /metrics without a key (metrics.go).
+	MetricsPublic bool
+	// Tracer makes the spans of calls (nil: none).
+	Tracer *trace.Tracer
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -96,7 +101,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 		cfg.BodyMinRate = DefaultBodyMinRate
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
-	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings}, reg, dep, ctl, rt, q)
+	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings, Tracer: cfg.Tracer}, reg, dep, ctl, rt, q)
 	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules, Routes: cfg.Routes}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
@@ -143,9 +148,7 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", health("ok"))
 	mux.HandleFunc("GET /readyz", health("ready"))
 	if g.mx != nil {
-		// Platform-wide counters: served without a key, like /healthz, on
-		// the API's (by default loopback) listener.
-		mux.Handle("GET /metrics", g.mx.Handler())
+		g.registerMetrics(mux)
 	}
 	// The dashboard's page and files need no key: the page asks for one.
 	mux.Handle("GET "+web.Prefix, web.Handler())

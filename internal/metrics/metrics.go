@@ -3,97 +3,104 @@ package metrics
 import (
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Metrics is one registry of Updraft's counters. A nil *Metrics counts
-// nothing, so components work without one (unit tests).
-type Metrics struct {
-	reg            *prometheus.Registry
-	starts         *children              // kind=cold|warm
-	throttles      *prometheus.CounterVec // reason
-	instanceStarts prometheus.Counter
-	instanceStops  *prometheus.CounterVec // why=idle|broken|retired|closed|evicted
-	invocations    *children              // outcome
-	duration       prometheus.Histogram
+// DefaultMaxSeries is how many tenant/function pairs get their own series
+// before further functions are counted as function="other".
+const DefaultMaxSeries = 1000
+
+// Other is the function label of the pairs beyond the cap.
+const Other = "other"
+
+// Config tunes the metrics. Zero values take the defaults.
+type Config struct {
+	// MaxSeries caps the tenant/function pairs with their own series.
+	MaxSeries int
 }
 
-// New registers the counters (and the Go runtime's) on a fresh registry.
-func New() *Metrics {
+// Metrics is one registry of Updraft's metrics. A nil *Metrics counts
+// nothing, so components work without one (unit tests).
+type Metrics struct {
+	reg *prometheus.Registry
+	max int
+
+	// Labelled by tenant and function (series.go).
+	invocations  *prometheus.CounterVec   // + outcome
+	starts       *prometheus.CounterVec   // + kind=cold|warm
+	errors       *prometheus.CounterVec   // + type
+	throttles    *prometheus.CounterVec   // + reason
+	duration     *prometheus.HistogramVec // run time
+	initDuration *prometheus.HistogramVec // cold starts' init time
+	concurrent   *prometheus.GaugeVec     // calls running now
+
+	// Platform-wide.
+	instanceStarts prometheus.Counter
+	instanceStops  *prometheus.CounterVec // why=idle|broken|retired|closed|evicted|capacity
+
+	mu     sync.RWMutex
+	series map[pair]*Series
+	named  int // pairs with their own series (not "other")
+}
+
+// New registers the metrics (and the Go runtime's and the process's) on a
+// fresh registry.
+func New(cfg Config) *Metrics {
+	if cfg.MaxSeries <= 0 {
+		cfg.MaxSeries = DefaultMaxSeries
+	}
+	fnLabels := func(extra ...string) []string { return append([]string{"tenant", "function"}, extra...) }
+	durBuckets := prometheus.ExponentialBuckets(0.0001, 4, 12) // 100 µs … 7 min
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
-		starts: newChildren(prometheus.CounterOpts{
-			Name: "updraft_invocation_starts_total", Help: "Invocations by start kind: cold (on a new instance) or warm.",
-		}, "kind"),
+		max: cfg.MaxSeries,
+		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_invocations_total", Help: "Finished invocations by outcome: success, error (the function returned an error), timeout, crash.",
+		}, fnLabels("outcome")),
+		starts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_invocation_starts_total", Help: "Invocations by start kind: cold (on a new instance) or warm. kind=\"cold\" counts cold starts.",
+		}, fnLabels("kind")),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "updraft_invocation_errors_total", Help: "Failed invocations by error type: Function (the function's own error), Sandbox.Timedout, or the runtime's Runtime.* type.",
+		}, fnLabels("type")),
 		throttles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "updraft_throttles_total", Help: "Calls rejected with 429 TooManyRequestsException, by reason.",
-		}, []string{"reason"}),
+		}, fnLabels("reason")),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "updraft_invocation_duration_seconds", Help: "Function run time of each invocation.", Buckets: durBuckets,
+		}, fnLabels()),
+		initDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "updraft_init_duration_seconds", Help: "Init time of each cold start.", Buckets: durBuckets,
+		}, fnLabels()),
+		concurrent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "updraft_concurrent_executions", Help: "Invocations running now.",
+		}, fnLabels()),
 		instanceStarts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "updraft_instance_starts_total", Help: "Runtime instances started.",
 		}),
 		instanceStops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "updraft_instance_stops_total", Help: "Runtime instances stopped, by why.",
 		}, []string{"why"}),
-		invocations: newChildren(prometheus.CounterOpts{
-			Name: "updraft_invocations_total", Help: "Invocations by outcome.",
-		}, "outcome"),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "updraft_invocation_duration_seconds", Help: "Function run time of each invocation.",
-			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 12),
-		}),
+		series: map[pair]*Series{},
 	}
-	m.reg.MustRegister(m.starts.vec, m.throttles, m.instanceStarts, m.instanceStops, m.invocations.vec, m.duration,
+	m.reg.MustRegister(m.invocations, m.starts, m.errors, m.throttles, m.duration, m.initDuration, m.concurrent,
+		m.instanceStarts, m.instanceStops,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// children is a CounterVec of one label whose children are kept once
-// used: WithLabelValues hashes the label and takes the vector's lock on
-// every call, and these two count every invocation. A child appears on
-// /metrics once it was first counted, as before.
-type children struct {
-	vec *prometheus.CounterVec
-	m   sync.Map // label value → prometheus.Counter
-}
-
-func newChildren(opts prometheus.CounterOpts, label string) *children {
-	return &children{vec: prometheus.NewCounterVec(opts, []string{label})}
-}
-
-func (c *children) get(value string) prometheus.Counter {
-	if ctr, ok := c.m.Load(value); ok {
-		return ctr.(prometheus.Counter)
-	}
-	ctr, _ := c.m.LoadOrStore(value, c.vec.WithLabelValues(value))
-	return ctr.(prometheus.Counter)
-}
-
-// Handler serves the registry in the Prometheus text format.
+// Handler serves every series in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Start counts one invocation's start on an instance.
-func (m *Metrics) Start(cold bool) {
-	if m == nil {
-		return
-	}
-	kind := "warm"
-	if cold {
-		kind = "cold"
-	}
-	m.starts.get(kind).Inc()
-}
-
-// Throttle counts one 429.
-func (m *Metrics) Throttle(reason string) {
-	if m != nil {
-		m.throttles.WithLabelValues(reason).Inc()
-	}
+// TenantHandler serves only the series labelled with tenant: its own
+// functions' metrics, without the platform-wide ones.
+func (m *Metrics) TenantHandler(tenant string) http.Handler {
+	return promhttp.HandlerFor(tenantGatherer{m.reg, tenant}, promhttp.HandlerOpts{})
 }
 
 // InstanceStarted counts one started instance.
@@ -110,13 +117,12 @@ func (m *Metrics) InstancesStopped(why string, n int) {
 	}
 }
 
-// Invocation counts one finished invocation and its run time.
-func (m *Metrics) Invocation(outcome string, d time.Duration) {
-	if m == nil {
-		return
+// Throttle counts one 429 of tenant's function.
+func (m *Metrics) Throttle(tenant, function, reason string) {
+	if m != nil {
+		s := m.Series(tenant, function)
+		m.throttles.WithLabelValues(s.tenant, s.function, reason).Inc()
 	}
-	m.invocations.get(outcome).Inc()
-	m.duration.Observe(d.Seconds())
 }
 
 // StemCell is one runtime's stem cells: ready now, and taken by cold

@@ -445,6 +445,9 @@ type Stats struct {
 	Busy     int    `json:"busy"`
 	Starting int    `json:"starting"`
 	Waiting  int    `json:"waiting"`
+	// Provisioned counts the pinned (provisioned-concurrency) instances
+	// among the others.
+	Provisioned int `json:"provisioned"`
 }
 
 // Stats reports every group, for visibility and tests.
@@ -453,7 +456,7 @@ func (p *Pool) Stats() []Stats {
 	defer p.mu.Unlock()
 	out := make([]Stats, 0, len(p.groups))
 	for _, g := range p.groups {
-		out = append(out, Stats{Key: g.key, Idle: len(g.idle), Busy: g.total - len(g.idle) - g.starting, Starting: g.starting, Waiting: len(g.waiters)})
+		out = append(out, Stats{Key: g.key, Idle: len(g.idle), Busy: g.total - len(g.idle) - g.starting, Starting: g.starting, Waiting: len(g.waiters), Provisioned: g.prov.pinned - g.prov.starting})
 	}
 	return out
 }

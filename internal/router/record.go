@@ -44,15 +44,7 @@ func (r *Router) record(rec *record) []byte {
 		}
 	}
 	first := len(out)
-	out = append(out, entry(logs.StartLine(id, rec.version), id))
-	for _, l := range logs.SplitLines(rec.logs) {
-		out = append(out, entry(l, id))
-	}
 	status, cause := rec.cause(now)
-	for _, l := range cause {
-		out = append(out, entry(l, id))
-	}
-	out = append(out, entry(logs.EndLine(id), id))
 	rep := logs.Report{
 		RequestID: id, Duration: rec.dur, BilledMs: billed, MemoryMB: rec.f.MemoryMB, MaxMemoryMB: rec.maxMem,
 		Status: status,
@@ -63,7 +55,26 @@ func (r *Router) record(rec *record) []byte {
 	if rec.cold {
 		rep.InitDuration = rec.initDur
 	}
-	out = append(out, entry(logs.ReportLine(rep), id))
+	if rec.f.LogFormat == fn.LogFormatJSON {
+		for i := range out { // init lines
+			out[i].Message = logs.AppJSON(now, "", "INFO", out[i].Message)
+		}
+		out = append(out, entry(logs.StartJSON(now, id, rec.version), id))
+		for _, l := range logs.SplitLines(rec.logs) {
+			out = append(out, entry(logs.AppJSON(now, id, "INFO", l), id))
+		}
+		for _, l := range cause {
+			out = append(out, entry(logs.AppJSON(now, id, "ERROR", l), id))
+		}
+		out = append(out, entry(logs.EndJSON(now, id, rep.Status, rec.dur), id), entry(logs.ReportJSON(now, rep), id))
+	} else {
+		out = append(out, entry(logs.StartLine(id, rec.version), id))
+		for _, l := range logs.SplitLines(rec.logs) {
+			out = append(out, entry(l, id))
+		}
+		out = append(out, entryLines(cause, entry, id)...)
+		out = append(out, entry(logs.EndLine(id), id), entry(logs.ReportLine(rep), id))
+	}
 	r.logs.Append(rec.f.Tenant, out...)
 
 	u := fn.Usage{
@@ -113,3 +124,11 @@ func (rec *record) cause(now time.Time) (string, []string) {
 // lack of memory; the runtime may have reported the failure itself, so the
 // outcome is then an error, not a crash.
 const errorTypeOutOfMemory = "Runtime.OutOfMemory"
+
+func entryLines(lines []string, entry func(msg, reqID string) fn.LogEntry, id string) []fn.LogEntry {
+	out := make([]fn.LogEntry, len(lines))
+	for i, l := range lines {
+		out[i] = entry(l, id)
+	}
+	return out
+}

@@ -20,12 +20,16 @@ import (
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/runtime"
 	"github.com/updraft-dev/updraft/internal/scheduler"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // Config tunes the router.
 type Config struct {
 	Metrics *metrics.Metrics
-	Log     *slog.Logger
+	// Tracer makes the admission, instance and function spans of a call
+	// under its caller's span (nil: none).
+	Tracer *trace.Tracer
+	Log    *slog.Logger
 	// Endpoint returns the platform's AWS-compatible endpoint (host:port)
 	// for instances' AWS_ENDPOINT_URL; nil gives instances no AWS access.
 	Endpoint func() string
@@ -69,14 +73,21 @@ func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error
 	if err := r.checkQuota(ctx, req.Tenant); err != nil {
 		return nil, err
 	}
-	lease, err := r.acquire(ctx, f, version, !req.Async)
+	actx, admission := r.cfg.Tracer.Start(ctx, "admission")
+	lease, err := r.acquire(actx, f, version, !req.Async)
 	if errors.Is(err, pool.ErrRetired) {
 		// Redeployed while it waited: once more, on the new revision.
 		if f, version, err = r.Resolve(ctx, req.Tenant, req.Function, req.Qualifier); err != nil {
+			admission.End(err)
 			return nil, err
 		}
-		lease, err = r.acquire(ctx, f, version, !req.Async)
+		lease, err = r.acquire(actx, f, version, !req.Async)
 	}
+	if lease != nil {
+		admission.SetCold(lease.Cold())
+		trace.ColdFrom(ctx, lease.Cold())
+	}
+	admission.End(err)
 	if err != nil {
 		var ie *runtime.InitError
 		if errors.As(err, &ie) {
@@ -99,16 +110,25 @@ func (r *Router) Invoke(ctx context.Context, req *fn.Request) (*fn.Result, error
 		TraceID:       req.TraceID,
 		ClientContext: req.ClientContext,
 	}
+	series := r.cfg.Metrics.Series(f.Tenant, f.Name)
+	series.Begin()
+	ictx, span := r.cfg.Tracer.Start(ctx, "instance")
 	// The call runs to its own deadline even if the client goes away: an
 	// instance abandoned mid-call could not be reused.
-	resp, err := inst.Invoke(context.WithoutCancel(ctx), rreq)
+	resp, err := inst.Invoke(context.WithoutCancel(ictx), rreq)
+	series.End()
 	if err != nil {
+		span.End(err)
 		lease.Release(true)
 		return nil, fn.Internal(fmt.Errorf("invoke %s: %w", f.Name, err))
 	}
+	if r.cfg.Tracer != nil {
+		end := time.Now()
+		r.cfg.Tracer.Record(ictx, "function", end.Add(-resp.Duration), end, resp.Outcome)
+	}
+	span.End(nil)
 	lease.Release(resp.Broken)
-	r.cfg.Metrics.Start(cold)
-	r.cfg.Metrics.Invocation(resp.Outcome, resp.Duration)
+	series.Invocation(metrics.Call{Outcome: resp.Outcome, ErrorType: resp.ErrorType, Duration: resp.Duration, Cold: cold, Init: initDur})
 
 	rec := &record{
 		req: req, f: f, version: version, cold: cold, initDur: initDur,
@@ -158,6 +178,13 @@ func (r *Router) Target(f *fn.Function, version string) (string, pool.SpecFunc) 
 		env, err := r.resolveSecrets(ctx, f)
 		if err != nil {
 			return runtime.Spec{}, err
+		}
+		if f.LogFormat == fn.LogFormatJSON { // as Lambda tells its runtimes' loggers
+			env = maps.Clone(env)
+			if env == nil {
+				env = map[string]string{}
+			}
+			env["AWS_LAMBDA_LOG_FORMAT"] = fn.LogFormatJSON
 		}
 		return runtime.Spec{
 			Tenant: f.Tenant, Function: f.Name, Version: version,
@@ -215,8 +242,9 @@ func (r *Router) initFailed(req *fn.Request, f *fn.Function, version string, ie 
 		initLogs: ie.Logs, outcome: fn.OutcomeCrash,
 		errorType: ie.ErrorType, payload: ie.Payload,
 	}
-	r.cfg.Metrics.Start(true)
-	r.cfg.Metrics.Invocation(fn.OutcomeCrash, ie.Duration)
+	r.cfg.Metrics.Series(f.Tenant, f.Name).Invocation(metrics.Call{
+		Outcome: fn.OutcomeCrash, ErrorType: ie.ErrorType, Duration: ie.Duration, Cold: true, Init: ie.Duration,
+	})
 	res := &fn.Result{Payload: ie.Payload, FunctionError: "Unhandled", ExecutedVersion: version}
 	r.recordOrDefer(res, rec)
 	return res

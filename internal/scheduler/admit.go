@@ -230,6 +230,6 @@ func (s *Scheduler) throttle(ts *tenantState, name, reason string, disabled bool
 	default:
 		ts.stats.ThrottledTenant++
 	}
-	s.cfg.Metrics.Throttle(reason)
+	s.cfg.Metrics.Throttle(ts.name, name, reason)
 	return fn.Throttled(reason, "%s", msg)
 }

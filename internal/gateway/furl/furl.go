@@ -10,6 +10,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/event"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // serveFunctionURL invokes a function through its URL with the API Gateway
@@ -61,7 +62,7 @@ func (g *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := fn.Request{RequestID: reqID, Tenant: ref.Tenant, Function: ref.Function, Qualifier: ref.Qualifier,
-		Payload: ev, TraceID: r.Header.Get("X-Amzn-Trace-Id")}
+		Payload: ev, TraceID: trace.Header(r.Header)}
 	res, err := g.router.Invoke(r.Context(), &req)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)

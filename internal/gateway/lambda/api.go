@@ -8,6 +8,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/registry"
 	"github.com/updraft-dev/updraft/internal/router"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // Config tunes the adapter.
@@ -16,6 +17,8 @@ type Config struct {
 	// Mappings serves the event source mapping operations; nil: they are
 	// not offered.
 	Mappings *control.Mappings
+	// Tracer makes each synchronous call's server span (nil: none).
+	Tracer *trace.Tracer
 }
 
 // API serves Lambda's REST API.

@@ -80,6 +80,9 @@ func (g *API) createFunction(w http.ResponseWriter, r *http.Request, tenant stri
 	if req.DeadLetterConfig != nil {
 		dr.DeadLetterARN = &req.DeadLetterConfig.TargetArn
 	}
+	if req.LoggingConfig != nil && req.LoggingConfig.LogFormat != "" {
+		dr.LogFormat = &req.LoggingConfig.LogFormat
+	}
 	f, _, err := g.ctl.Deploy(r.Context(), tenant, dr, req.Publish)
 	if err != nil {
 		return err
@@ -306,6 +309,9 @@ func (g *API) lambdaUpdateFunctionConfiguration(w http.ResponseWriter, r *http.R
 	if req.DeadLetterConfig != nil {
 		dr.DeadLetterARN = &req.DeadLetterConfig.TargetArn
 	}
+	if req.LoggingConfig != nil && req.LoggingConfig.LogFormat != "" {
+		dr.LogFormat = &req.LoggingConfig.LogFormat
+	}
 	g.redeploy(w, r, tenant, dr, false)
 }
 
@@ -319,7 +325,7 @@ func sameConfigRequest(f *fn.Function) deploy.Request {
 		Name: f.Name, Runtime: rt, Handler: f.Handler, MemoryMB: f.MemoryMB,
 		TimeoutSec: f.TimeoutSec, Env: maps.Clone(f.Env), Description: f.Description,
 		Role: f.Role, EphemeralStorageMB: f.EphemeralStorageMB, Tags: f.Tags,
-		IgnoreManifest: true,
+		LogFormat: &f.LogFormat, IgnoreManifest: true,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/async"
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
+	"github.com/updraft-dev/updraft/internal/trace"
 )
 
 // bufPool recycles request-body buffers on the invoke path.
@@ -83,11 +84,17 @@ func (g *API) invoke(w http.ResponseWriter, r *http.Request, tenant string) {
 		Function:      name,
 		Qualifier:     qualifier,
 		Payload:       payload,
-		TraceID:       r.Header.Get("X-Amzn-Trace-Id"),
+		TraceID:       trace.Header(r.Header),
 		ClientContext: clientContext,
 		WantLogTail:   r.Header.Get("X-Amz-Log-Type") == "Tail",
 	}
-	res, err := g.router.Invoke(r.Context(), &req)
+	ctx, span := g.cfg.Tracer.StartServer(r.Context(), "gateway", req.TraceID)
+	span.SetCall(tenant, name, req.RequestID)
+	if req.TraceID == "" {
+		req.TraceID = span.XRay() // the function sees the trace it is part of
+	}
+	res, err := g.router.Invoke(ctx, &req)
+	span.End(err)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
@@ -125,7 +132,7 @@ func (g *API) invokeAsync(w http.ResponseWriter, r *http.Request, tenant, name, 
 	err := g.async.Enqueue(r.Context(), &async.Event{
 		RequestID: wire.RequestID(w), Tenant: tenant, Function: name, Qualifier: qualifier,
 		Payload: append([]byte(nil), payload...), ClientContext: clientContext,
-		TraceID: r.Header.Get("X-Amzn-Trace-Id"),
+		TraceID: trace.Header(r.Header),
 	})
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)

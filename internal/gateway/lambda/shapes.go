@@ -35,6 +35,14 @@ type functionConfiguration struct {
 	Architectures    []string          `json:"Architectures"`
 	EphemeralStorage ephemeralStorage  `json:"EphemeralStorage"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
+	LoggingConfig    loggingConfig     `json:"LoggingConfig"`
+}
+
+// loggingConfig is Lambda's LoggingConfig; Updraft keeps LogFormat and
+// reports the log group Lambda would use.
+type loggingConfig struct {
+	LogFormat string `json:"LogFormat"`
+	LogGroup  string `json:"LogGroup,omitempty"`
 }
 
 // deadLetterConfig is Lambda's DeadLetterConfig.
@@ -71,6 +79,10 @@ func lambdaConfig(f *fn.Function) functionConfiguration {
 	}
 	if f.DeadLetterARN != "" {
 		c.DeadLetterConfig = &deadLetterConfig{TargetArn: f.DeadLetterARN}
+	}
+	c.LoggingConfig = loggingConfig{LogFormat: fn.LogFormatText, LogGroup: "/aws/lambda/" + f.Name}
+	if f.LogFormat != "" {
+		c.LoggingConfig.LogFormat = f.LogFormat
 	}
 	if f.Version != "" {
 		c.Version = f.Version
@@ -136,6 +148,7 @@ type createFunctionRequest struct {
 	Architectures    []string            `json:"Architectures"`
 	Code             functionCodeRequest `json:"Code"`
 	DeadLetterConfig *deadLetterConfig   `json:"DeadLetterConfig"`
+	LoggingConfig    *loggingConfig      `json:"LoggingConfig"`
 }
 
 // updateConfigurationRequest is UpdateFunctionConfiguration's body; nil
@@ -151,6 +164,7 @@ type updateConfigurationRequest struct {
 	EphemeralStorage *ephemeralStorage `json:"EphemeralStorage"`
 	RevisionId       *string           `json:"RevisionId"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig"`
+	LoggingConfig    *loggingConfig    `json:"LoggingConfig"`
 }
 
 // checkArchitectures accepts what Updraft runs: the machine's own, which

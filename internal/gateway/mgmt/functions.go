@@ -96,13 +96,12 @@ func (g *API) functionLogs(w http.ResponseWriter, r *http.Request, tenant string
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	q := r.URL.Query()
-	since, err := wire.ParseSince(q.Get("since"), time.Now())
+	search, err := logSearch(r)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}
-	follow := q.Get("follow") == "1" || q.Get("follow") == "true"
+	follow := search.Follow
 	// Lines of calls that already returned are batched for a few ms: flush
 	// them so a `logs` right after an invoke shows that invoke.
 	if err := g.logs.Flush(r.Context()); err != nil {
@@ -116,7 +115,7 @@ func (g *API) functionLogs(w http.ResponseWriter, r *http.Request, tenant string
 		flusher.Flush()
 	}
 	enc := json.NewEncoder(w)
-	err = g.logs.Query(r.Context(), tenant, f.Name, since, follow, func(e fn.LogEntry) error {
+	err = g.logs.Search(r.Context(), tenant, f.Name, search, func(e fn.LogEntry) error {
 		if err := enc.Encode(e); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"fmt"
 	"runtime"
 	"sort"
 
@@ -251,4 +252,17 @@ func (b *Builder) freeTier(total *fnSum, computePrice Price) []Line {
 		out = append(out, deduction(line(ItemFreeCompute, "free tier: compute", q, unitGBs, &computePrice.d)))
 	}
 	return out
+}
+
+// SumAmounts adds the bills' totals (bills of the same currency).
+func SumAmounts(bills []Bill) (string, error) {
+	var s apd.Decimal
+	for _, b := range bills {
+		d, _, err := apd.NewFromString(b.Total)
+		if err != nil {
+			return "", fmt.Errorf("billing: total %q of %s: %w", b.Total, b.Tenant, err)
+		}
+		add(&s, &s, d)
+	}
+	return cents(&s).Text('f'), nil
 }

@@ -89,6 +89,7 @@ overrides the defaults.`,
 	smtpCert := f.String("smtp-tls-cert", "", "PEM certificate for SMTP STARTTLS (with --smtp-tls-key)")
 	smtpKey := f.String("smtp-tls-key", "", "PEM private key for SMTP STARTTLS (with --smtp-tls-cert)")
 	smtpMax := f.Int64("smtp-max-bytes", def.SMTPMaxBytes, "largest inbound mail message accepted; larger ones get 552")
+	priceTable := f.String("price-table", "", "JSON or YAML file of prices for bills (`updraft bill`); fields it leaves out keep AWS Lambda's public prices (docs/BILLING.md)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -123,6 +124,7 @@ overrides the defaults.`,
 		cfg.MaxConnsPerIP = *maxConnsPerIP
 		cfg.AllowDegraded = *allowDegraded
 		cfg.SMTPListen, cfg.SMTPTLSCert, cfg.SMTPTLSKey, cfg.SMTPMaxBytes = *smtpListen, *smtpCert, *smtpKey, *smtpMax
+		cfg.PriceTable = *priceTable
 		return a.serve(ctx, cfg)
 	})
 	return cmd

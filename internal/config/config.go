@@ -74,6 +74,10 @@ type Config struct {
 	SMTPListen              string
 	SMTPTLSCert, SMTPTLSKey string
 	SMTPMaxBytes            int64
+	// PriceTable is a JSON or YAML file of prices for GET /v1/billing
+	// (internal/billing.Prices); "" or fields it leaves out: AWS Lambda's
+	// public prices (docs/BILLING.md).
+	PriceTable string
 }
 
 // Instance networks (Config.InstanceNetwork).
@@ -210,6 +214,11 @@ func (c *Config) Validate() error {
 	}
 	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
 		return fmt.Errorf("config: STARTTLS needs both --smtp-tls-cert and --smtp-tls-key")
+	}
+	if c.PriceTable != "" {
+		if st, err := os.Stat(c.PriceTable); err != nil || st.IsDir() {
+			return fmt.Errorf("config: price table %q is not a readable file (JSON or YAML; see docs/BILLING.md)", c.PriceTable)
+		}
 	}
 	if c.SMTPMaxBytes <= 0 {
 		return fmt.Errorf("config: SMTP max bytes %d must be positive (default 10485760)", c.SMTPMaxBytes)

@@ -188,6 +188,11 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(pl.Close)
+	prov := mt.NewProvisioned(meter.ProvisionedConfig{Source: provisionedSamples(pl)})
+	if err := prov.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(prov.Close)
 
 	sch := scheduler.New(scheduler.Config{
 		TenantQuota: func(t string) int { return reg.Quotas(t).MaxConcurrency },

@@ -260,3 +260,67 @@ func startServerWith(t *testing.T, change func(*config.Config)) (*daemon.Daemon,
 	}
 	return d, strings.TrimSpace(string(key))
 }
+
+// TestBillProvisioned keeps one provisioned instance ready for a few
+// seconds, stops the server (which records the time counted) and checks
+// the bill after a restart prices it: instance-ms × memory at the
+// provisioned price, and no requests for it.
+func TestBillProvisioned(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	table := filepath.Join(t.TempDir(), "prices.yaml")
+	if err := os.WriteFile(table, []byte("provisioned_gb_second: 100\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.Listen, cfg.PriceTable = dir, "127.0.0.1:0", table
+	d, err := daemon.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(d.AdminKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := apiclient.New("http://"+d.Addr(), strings.TrimSpace(string(key)))
+	deployAndInvoke(ctx, t, c, "warm", 128, 0)
+	if _, err := c.PutConcurrency(ctx, "warm", fn.Concurrency{Provisioned: fn.Provisioned{"$LATEST": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	time.Sleep(2500 * time.Millisecond) // two samples or more of the ready instance
+	if err := d.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(started)
+
+	d, admin := startServerWith(t, func(c *config.Config) { c.DataDir, c.PriceTable = dir, table })
+	b := billJSON(t, "http://"+d.Addr(), admin, "bill", "-o", "json")
+	var prov *apiclient.BillLine
+	for i, l := range b.Lines {
+		if l.Item == "provisioned" {
+			prov = &b.Lines[i]
+		}
+	}
+	if prov == nil || b.Requests != 0 {
+		t.Fatalf("no provisioned line, or requests: %+v", b)
+	}
+	gbs, ok := new(big.Rat).SetString(prov.Quantity)
+	if !ok {
+		t.Fatalf("quantity %q", prov.Quantity)
+	}
+	// At least the 2 s between samples, at most the time it was up, of
+	// one 128 MB instance: 0.125 GB.
+	low, high := big.NewRat(2*128, 1024), new(big.Rat).Mul(big.NewRat(elapsed.Milliseconds(), 1000), big.NewRat(128, 1024))
+	if gbs.Cmp(low) < 0 || gbs.Cmp(high) > 0 {
+		t.Errorf("provisioned %s GB-s, want %s to %s", prov.Quantity, low.FloatString(3), high.FloatString(3))
+	}
+	if want := money(toCents(new(big.Rat).Mul(gbs, big.NewRat(100, 1)))); prov.Amount != want || b.Total != want {
+		t.Errorf("provisioned line %+v, total %s, want %s", prov, b.Total, want)
+	}
+	t.Logf("provisioned for %v: %s GB-s, %s", elapsed, prov.Quantity, prov.Amount)
+}

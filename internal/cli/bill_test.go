@@ -292,7 +292,17 @@ func TestBillProvisioned(t *testing.T) {
 		t.Fatal(err)
 	}
 	started := time.Now()
-	time.Sleep(2500 * time.Millisecond) // two samples or more of the ready instance
+	for {
+		in, err := c.Instances(ctx, "warm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in.Instances) == 1 && in.Instances[0].Provisioned && in.Instances[0].State == "provisioned" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // ready: counted from the next sample (each second) on
 	if err := d.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -313,9 +323,10 @@ func TestBillProvisioned(t *testing.T) {
 	if !ok {
 		t.Fatalf("quantity %q", prov.Quantity)
 	}
-	// At least the 2 s between samples, at most the time it was up, of
-	// one 128 MB instance: 0.125 GB.
-	low, high := big.NewRat(2*128, 1024), new(big.Rat).Mul(big.NewRat(elapsed.Milliseconds(), 1000), big.NewRat(128, 1024))
+	// At least the 1.5 s between the first sample that saw it ready and
+	// the stop, at most the time since it was asked for, of one 128 MB
+	// instance: 0.125 GB.
+	low, high := big.NewRat(1500*128, 1000*1024), new(big.Rat).Mul(big.NewRat(elapsed.Milliseconds(), 1000), big.NewRat(128, 1024))
 	if gbs.Cmp(low) < 0 || gbs.Cmp(high) > 0 {
 		t.Errorf("provisioned %s GB-s, want %s to %s", prov.Quantity, low.FloatString(3), high.FloatString(3))
 	}

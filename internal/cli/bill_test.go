@@ -52,6 +52,15 @@ func TestBillEndToEnd(t *testing.T) {
 	const n = 5
 	deployAndInvoke(ctx, t, acme, "calc", 256, n)
 	deployAndInvoke(ctx, t, as, "mine", 128, 1)
+	// A throttled call: counted on the bill, never billed.
+	deployAndInvoke(ctx, t, acme, "off", 128, 0)
+	zero := 0
+	if _, err := acme.PutConcurrency(ctx, "off", fn.Concurrency{Reserved: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acme.Invoke(ctx, "off", []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "TooManyRequests") {
+		t.Fatalf("invoking a function with reserved concurrency 0: %v", err)
+	}
 
 	// The hand calculation, from the records the server returns.
 	recs := usageRecords(ctx, t, endpoint, k.APIKey)
@@ -74,7 +83,7 @@ func TestBillEndToEnd(t *testing.T) {
 		n, mbMs, gbs.FloatString(12), money(requests), money(compute), money(free), money(total))
 
 	own := billJSON(t, endpoint, k.APIKey, "bill", "-o", "json")
-	want := map[string]string{"requests": money(requests), "compute": money(compute), "free_tier_requests": "-" + money(free)}
+	want := map[string]string{"requests": money(requests), "compute": money(compute), "free_tier_requests": "-" + money(free), "throttled": "0.00"}
 	for _, l := range own.Lines {
 		if w, ok := want[l.Item]; ok && l.Amount != w {
 			t.Errorf("line %s: %s, want %s (%+v)", l.Item, l.Amount, w, l)
@@ -84,7 +93,7 @@ func TestBillEndToEnd(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("lines missing: %v in %+v", want, own.Lines)
 	}
-	if own.Total != money(total) || own.Subtotal != money(requests+compute) || own.Requests != n || own.Tenant != "acme" ||
+	if own.Total != money(total) || own.Subtotal != money(requests+compute) || own.Requests != n || own.Tenant != "acme" || own.Throttled != 1 ||
 		own.GBs != strings.TrimRight(strings.TrimRight(gbs.FloatString(12), "0"), ".") {
 		t.Errorf("bill %+v, want total %s", own, money(total))
 	}

@@ -312,3 +312,14 @@ func TestParseMonth(t *testing.T) {
 		t.Errorf("month of a time west of UTC: %s", m)
 	}
 }
+
+func BenchmarkBuilderAdd(b *testing.B) {
+	us := join(calls("t", "a", 512, 128, 37), calls("t", "b", 512, 1769, 1234))
+	bl := NewBuilder(DefaultPrices(), nov, "x86_64")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		bl.Add(us[i%len(us)])
+		i++
+	}
+}

@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"deploy":                    {"registry", "store", "fn"},
 	"logs":                      {"store", "fn"},
 	"meter":                     {"store", "fn"},
+	"billing":                   {"meter", "fn"},
 	// Pure messaging semantics: SNS filter policies and AWS event shapes.
 	"topic": {"queue", "store", "fn", "event"},
 	"event": {"fn"},
@@ -62,10 +63,10 @@ var allowed = map[string][]string{
 	// HTTP API routes: matching, authorizers, usage plans; invoke via fn.Invoker.
 	"httpapi": {"event", "store", "fn"},
 	// The HTTP root and its protocol adapters: thin, over the domain.
-	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "metrics", "trace", "web", "mail", "httpapi", "fn"},
+	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "billing", "metrics", "trace", "web", "mail", "httpapi", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "trace", "fn"},
-	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "mail", "schedule", "httpapi", "fn"},
+	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "billing", "mail", "schedule", "httpapi", "fn"},
 	"gateway/furl":     {"gateway/wire", "registry", "event", "trace", "fn"},
 	"gateway/httpapi":  {"gateway/wire", "httpapi", "event", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
@@ -75,7 +76,7 @@ var allowed = map[string][]string{
 
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
-	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "metrics", "runtime",
+	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "billing", "metrics", "runtime",
 		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
 	"apiclient": {"fn"},

@@ -98,6 +98,7 @@ overrides the defaults.`,
 	metricsMax := f.Int("metrics-max-series", 0, "tenant/function pairs with metric series of their own; later functions count as function=\"other\" (0: 1000)")
 	logFormat := f.String("log-format", config.LogFormatText, "the platform's own log format on stderr: text or json")
 	otlpEndpoint := f.String("otlp-endpoint", "", "export trace spans over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (off by default: no tracing cost)")
+	priceTable := f.String("price-table", "", "JSON or YAML file of prices for bills (`updraft bill`); fields it leaves out keep AWS Lambda's public prices (docs/BILLING.md)")
 	f.StringVar(&pprofAddr, "pprof", "", "serve Go's /debug/pprof profiles on this loopback address (for profiling the platform)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
@@ -135,6 +136,7 @@ overrides the defaults.`,
 		cfg.SMTPListen, cfg.SMTPTLSCert, cfg.SMTPTLSKey, cfg.SMTPMaxBytes = *smtpListen, *smtpCert, *smtpKey, *smtpMax
 		cfg.MetricsPublic, cfg.MetricsMaxSeries = *metricsPublic, *metricsMax
 		cfg.LogFormat, cfg.OTLPEndpoint = *logFormat, *otlpEndpoint
+		cfg.PriceTable = *priceTable
 		return a.serve(ctx, cfg)
 	})
 	return cmd

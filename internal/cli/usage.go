@@ -3,13 +3,17 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/updraft-dev/updraft/internal/apiclient"
 )
 
 func newUsageCmd(a *app) *cobra.Command {
-	var since string
+	var since, tenant string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "usage [NAME]",
 		Short: "Show invocations and billed time per function",
@@ -20,13 +24,21 @@ seconds times memory in GB, what AWS Lambda bills by) and cold starts.
 Give NAME for one function, or nothing for all of them. --since takes a
 duration back from now (1h, 24h) or an RFC 3339 time; without it, all the
 usage the server has kept. With --output json it prints a JSON array with
-one object per function.`,
+one object per function.
+
+The platform admin's key may name any tenant with --tenant, or show
+every tenant's usage with --all (then JSON is [{"tenant","functions"}]).
+Anyone else naming another tenant gets "not found".`,
 		Example: `  updraft usage
   updraft usage hello --since 24h
-  updraft usage -o json`,
+  updraft usage -o json
+  updraft usage --tenant acme
+  updraft usage --all --since 24h`,
 		Args: args("[NAME]"),
 	}
 	cmd.Flags().StringVar(&since, "since", "", "count calls newer than this duration ago or RFC 3339 time (default: all)")
+	cmd.Flags().StringVar(&tenant, "tenant", "", "usage of this tenant (platform admin's key only; default: the key's own)")
+	cmd.Flags().BoolVar(&all, "all", false, "every tenant's usage (platform admin's key only)")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		if err := checkSince(since); err != nil {
@@ -36,11 +48,24 @@ one object per function.`,
 		if len(args) > 0 {
 			name = args[0]
 		}
+		if all && tenant != "" {
+			return usagef("give --tenant or --all, not both")
+		}
 		c, err := a.client()
 		if err != nil {
 			return err
 		}
-		us, err := c.Usage(ctx, name, since)
+		if all {
+			ts, err := c.AllUsage(ctx, name, since)
+			if err != nil {
+				return err
+			}
+			if a.jsonOutput() {
+				return a.printJSON(ts)
+			}
+			return printAllUsage(a.stdout, ts)
+		}
+		us, err := c.UsageOf(ctx, tenant, name, since)
 		if err != nil {
 			return err
 		}
@@ -59,4 +84,15 @@ one object per function.`,
 		return tw.Flush()
 	})
 	return cmd
+}
+
+func printAllUsage(w io.Writer, ts []apiclient.TenantUsage) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tFUNCTION\tINVOCATIONS\tERRORS\tBILLED_MS\tGB_S\tCOLD_STARTS")
+	for _, t := range ts {
+		for _, u := range t.Functions {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.6f\t%d\n", t.Tenant, u.Function, u.Invocations, u.Errors, u.BilledMs, u.GBs, u.ColdStarts)
+		}
+	}
+	return tw.Flush()
 }

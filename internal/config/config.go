@@ -81,6 +81,10 @@ type Config struct {
 	SMTPTLSCert, SMTPTLSKey string
 	SMTPMaxBytes            int64
 	Observability           // metrics, platform logs, tracing (observability.go)
+	// PriceTable is a JSON or YAML file of prices for GET /v1/billing
+	// (internal/billing.Prices); "" or fields it leaves out: AWS Lambda's
+	// public prices (docs/BILLING.md).
+	PriceTable string
 }
 
 // DefaultRoutesListen is the routes listener's default address.
@@ -228,6 +232,11 @@ func (c *Config) Validate() error {
 	}
 	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
 		return fmt.Errorf("config: STARTTLS needs both --smtp-tls-cert and --smtp-tls-key")
+	}
+	if c.PriceTable != "" {
+		if st, err := os.Stat(c.PriceTable); err != nil || st.IsDir() {
+			return fmt.Errorf("config: price table %q is not a readable file (JSON or YAML; see docs/BILLING.md)", c.PriceTable)
+		}
 	}
 	if c.SMTPMaxBytes <= 0 {
 		return fmt.Errorf("config: SMTP max bytes %d must be positive (default 10485760)", c.SMTPMaxBytes)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/billing"
 	"github.com/updraft-dev/updraft/internal/config"
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
@@ -41,6 +42,7 @@ type Daemon struct {
 	cfg    config.Config
 	log    *slog.Logger
 	keyNew bool
+	prices billing.Prices // GET /v1/billing's, from cfg.PriceTable
 
 	// closers run in reverse order of start.
 	closers []func(context.Context) error
@@ -68,7 +70,11 @@ func New(cfg config.Config, log *slog.Logger) (*Daemon, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Daemon{cfg: cfg, log: log}, nil
+	prices, err := billing.LoadPrices(cfg.PriceTable)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return &Daemon{cfg: cfg, log: log, prices: prices}, nil
 }
 
 func (d *Daemon) onClose(f func(context.Context) error) { d.closers = append(d.closers, f) }
@@ -189,6 +195,11 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	d.onClose(pl.Close)
+	prov := mt.NewProvisioned(meter.ProvisionedConfig{Source: provisionedSamples(pl)})
+	if err := prov.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(prov.Close)
 
 	sch := scheduler.New(scheduler.Config{
 		TenantQuota: func(t string) int { return reg.Quotas(t).MaxConcurrency },
@@ -262,6 +273,10 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
 		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds, Routes: d.routes,
 		MetricsPublic: cfg.MetricsPublic, Tracer: tr,
+		Prices: &d.prices, Throttles: func(t string) int64 {
+			s := sch.Stats(t)
+			return s.ThrottledReserved + s.ThrottledTenant + s.ThrottledMaxInstances + s.ThrottledHostCapacity
+		},
 		DeleteTenant: func(r *http.Request, name string, force bool) error {
 			return ctl.DeleteTenant(r.Context(), name, force)
 		},

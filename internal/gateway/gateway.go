@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/updraft-dev/updraft/internal/async"
+	"github.com/updraft-dev/updraft/internal/billing"
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -64,6 +65,9 @@ type Config struct {
 	MetricsPublic bool
 	// Tracer makes the spans of calls (nil: none).
 	Tracer *trace.Tracer
+	// Prices and Throttles serve GET /v1/billing (mgmt.Config).
+	Prices    *billing.Prices
+	Throttles func(tenant string) int64
 }
 
 // Gateway is the HTTP root: the listener, request ids, authentication,
@@ -102,7 +106,8 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	}
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings, Tracer: cfg.Tracer}, reg, dep, ctl, rt, q)
-	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules, Routes: cfg.Routes}, reg, ctl, l, m)
+	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules, Routes: cfg.Routes,
+		Prices: cfg.Prices, Throttles: cfg.Throttles}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

@@ -98,7 +98,7 @@ func (m *Meter) Summary(ctx context.Context, tenant, function string, since time
 		if err := json.Unmarshal(item, &u); err != nil {
 			return fmt.Errorf("decode record: %w", err)
 		}
-		if u.Time.Before(since) { // a batch stored after since can start before it
+		if u.Time.Before(since) || u.Outcome == OutcomeProvisioned { // a batch stored after since can start before it
 			return nil
 		}
 		s := sums[u.Function]

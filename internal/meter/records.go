@@ -17,8 +17,20 @@ import (
 // so across functions the order is the batches'). It reads up to
 // the stream's end as of the call; an error from emit stops it and is
 // returned. The dashboard's invocation history and latency charts read
-// it (GET /v1/usage/records).
+// it (GET /v1/usage/records). Records of provisioned concurrency
+// (OutcomeProvisioned) are not calls and are left out; AllRecords has them.
 func (m *Meter) Records(ctx context.Context, tenant, function string, since time.Time, emit func(fn.Usage) error) error {
+	return m.AllRecords(ctx, tenant, function, since, func(u fn.Usage) error {
+		if u.Outcome == OutcomeProvisioned {
+			return nil
+		}
+		return emit(u)
+	})
+}
+
+// AllRecords is Records with the records of provisioned concurrency too:
+// what a bill is made of.
+func (m *Meter) AllRecords(ctx context.Context, tenant, function string, since time.Time, emit func(fn.Usage) error) error {
 	if err := store.CheckToken(tenant); err != nil {
 		return fn.InvalidParameter("usage of tenant %q: %v", tenant, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/updraft-dev/updraft/internal/billing"
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/gateway/wire"
 	"github.com/updraft-dev/updraft/internal/httpapi"
@@ -24,6 +25,11 @@ type Config struct {
 	Mail         *mail.Service // /v1/mail; nil: not offered
 	// Schedules serves /v1/schedules (nil: not offered).
 	Schedules Schedules
+	// Prices price GET /v1/billing; nil: billing.DefaultPrices.
+	Prices *billing.Prices
+	// Throttles is a tenant's throttled calls since the server started
+	// (shown on this month's bill, never billed); nil: none shown.
+	Throttles func(tenant string) int64
 }
 
 // API serves /v1/.
@@ -52,6 +58,7 @@ func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	mux.HandleFunc("GET /v1/functions/{name}/logs", auth(g.functionLogs))
 	mux.HandleFunc("GET /v1/usage", auth(g.usage))
 	mux.HandleFunc("GET /v1/usage/records", auth(g.usageRecords)) // dashboard.go
+	mux.HandleFunc("GET /v1/billing", auth(g.billing))            // billing.go
 	mux.HandleFunc("GET /v1/storage", auth(g.storage))
 	mux.HandleFunc("GET /v1/backup", auth(g.backup))
 	mux.HandleFunc("POST /v1/keys", auth(g.createKey))

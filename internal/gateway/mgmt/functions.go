@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -127,33 +126,4 @@ func (g *API) functionLogs(w http.ResponseWriter, r *http.Request, tenant string
 	if err != nil && r.Context().Err() == nil && !errors.Is(err, io.ErrClosedPipe) {
 		g.cfg.Log.Warn("log query ended", "fn", f.Name, "err", err)
 	}
-}
-
-func (g *API) usage(w http.ResponseWriter, r *http.Request, tenant string) {
-	q := r.URL.Query()
-	since, err := wire.ParseSince(q.Get("since"), time.Now())
-	if err != nil {
-		wire.Error(w, g.cfg.Log, err)
-		return
-	}
-	name := q.Get("function")
-	if name != "" {
-		if err := fn.ValidateName(name); err != nil {
-			wire.Error(w, g.cfg.Log, err)
-			return
-		}
-	}
-	if err := g.meter.Flush(r.Context()); err != nil {
-		wire.Error(w, g.cfg.Log, fn.Internal(err))
-		return
-	}
-	sum, err := g.meter.Summary(r.Context(), tenant, name, since)
-	if err != nil {
-		wire.Error(w, g.cfg.Log, err)
-		return
-	}
-	if sum == nil {
-		sum = []fn.UsageSummary{}
-	}
-	wire.JSON(w, http.StatusOK, sum)
 }

@@ -22,5 +22,6 @@ with no server running.`,
 	cmd.AddCommand(newAdminCheckCmd(a))
 	cmd.AddCommand(newAdminBackupCmd(a))
 	cmd.AddCommand(newAdminRestoreCmd(a))
+	cmd.AddCommand(newAdminRotateCmd(a))
 	return cmd
 }

@@ -29,3 +29,34 @@ func Check(ctx context.Context, cfg config.Config) (*registry.CheckReport, error
 	}
 	return rep, err
 }
+
+// RotateMasterKey replaces the master key of cfg's data directory and
+// seals every sealed value again under the new one, offline: `updraft
+// admin rotate-master-key`. It fails when a server has the store open.
+func RotateMasterKey(ctx context.Context, cfg config.Config) (*registry.Rotation, error) {
+	if fi, err := os.Stat(cfg.StoreDir()); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%s holds no store (no directory %s): is this the server's --data-dir?", cfg.DataDir, cfg.StoreDir())
+	}
+	if _, err := os.Stat(cfg.MasterKeyPath()); err != nil {
+		return nil, fmt.Errorf("no master key at %s: nothing to rotate", cfg.MasterKeyPath())
+	}
+	st, err := store.Open(ctx, store.Config{Dir: cfg.StoreDir(), Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	// As a start does: refuse a damaged store, and record the state after
+	// the rotation as the one the next start expects.
+	if err := registry.CheckAtStart(ctx, st, registry.StartCheck{DataDir: cfg.DataDir, Log: slog.New(slog.DiscardHandler)}); err != nil {
+		return nil, err
+	}
+	reg, err := registry.New(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	defer reg.Close()
+	if err := reg.UseMasterKey(cfg.MasterKeyPath()); err != nil {
+		return nil, err
+	}
+	return reg.RotateMasterKey(ctx, cfg.MasterKeyPath())
+}

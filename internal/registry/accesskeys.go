@@ -79,27 +79,49 @@ func (r *Registry) UseMasterKey(path string) error {
 	case len(master) != masterKeyLen:
 		return fmt.Errorf("registry: master key %s holds %d bytes, not %d: restore it from a backup (access keys cannot be verified without it)", path, len(master), masterKeyLen)
 	}
-	k, err := hkdf.Key(sha256.New, master, nil, "updraft access key secrets v1", 32)
+	aead, sk, err := deriveKeys(master)
 	if err != nil {
-		return fmt.Errorf("registry: derive sealing key: %w", err)
+		return err
 	}
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return fmt.Errorf("registry: sealing key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return fmt.Errorf("registry: sealing key: %w", err)
-	}
-	sk, err := hkdf.Key(sha256.New, master, nil, "updraft session credentials v1", 32)
-	if err != nil {
-		return fmt.Errorf("registry: derive session key: %w", err)
+	// A rotation that stopped half-way left the new key beside it: records
+	// sealed under either open (rotate.go).
+	var fallback []cipher.AEAD
+	if next, err := os.ReadFile(path + rotatingSuffix); err == nil && len(next) == masterKeyLen {
+		na, _, err := deriveKeys(next)
+		if err != nil {
+			return err
+		}
+		fallback = append(fallback, na)
+		r.log.Warn("a master key rotation did not finish: run `updraft admin rotate-master-key` again (with the server stopped)", "path", path+rotatingSuffix)
 	}
 	r.keysMu.Lock()
 	r.aead = aead
+	r.fallback = fallback
 	r.sessionKey = sk
 	r.keysMu.Unlock()
 	return r.unsealCached()
+}
+
+// deriveKeys derives from a master key the key that seals secrets and the
+// one that signs session credentials.
+func deriveKeys(master []byte) (cipher.AEAD, []byte, error) {
+	k, err := hkdf.Key(sha256.New, master, nil, "updraft access key secrets v1", 32)
+	if err != nil {
+		return nil, nil, fmt.Errorf("registry: derive sealing key: %w", err)
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("registry: sealing key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, nil, fmt.Errorf("registry: sealing key: %w", err)
+	}
+	sk, err := hkdf.Key(sha256.New, master, nil, "updraft session credentials v1", 32)
+	if err != nil {
+		return nil, nil, fmt.Errorf("registry: derive session key: %w", err)
+	}
+	return aead, sk, nil
 }
 
 // CreateAccessKey makes a new admin access key pair for tenant.
@@ -174,13 +196,9 @@ func (r *Registry) AccessKey(ctx context.Context, id string) (tenant, secret str
 	if err := json.Unmarshal(e.Value(), &rec); err != nil {
 		return "", "", fmt.Errorf("registry: access key record %s: %w", id, err)
 	}
-	ns := aead.NonceSize()
-	if len(rec.Sealed) < ns {
-		return "", "", fmt.Errorf("registry: access key record %s: sealed secret too short", id)
-	}
-	plain, err := aead.Open(nil, rec.Sealed[:ns], rec.Sealed[ns:], []byte(id))
+	plain, err := r.open(rec.Sealed, id)
 	if err != nil {
-		return "", "", fmt.Errorf("registry: access key %s: cannot unseal its secret (was the master key replaced?): %w", id, err)
+		return "", "", fmt.Errorf("registry: access key %s: %w", id, err)
 	}
 	r.keysMu.Lock()
 	r.access[id] = accessKey{rec.Tenant, string(plain), scopeOr(rec.Scope)}

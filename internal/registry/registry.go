@@ -58,6 +58,7 @@ type Registry struct {
 	quotas     map[string]fn.Quotas // tenant → quotas (tenants.go)
 	access     map[string]accessKey // access key id → tenant and secret (known-good keys only)
 	aead       cipher.AEAD          // seals access key secrets; nil until UseMasterKey
+	fallback   []cipher.AEAD        // also open what they sealed: an unfinished rotation's new key (rotate.go)
 	sessionKey []byte               // signs session credentials; nil until UseMasterKey
 
 	watcher   jetstream.KeyWatcher

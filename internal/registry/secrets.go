@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -163,18 +164,21 @@ func (r *Registry) seal(plain []byte, aad string) ([]byte, error) {
 // open decrypts what seal made for aad.
 func (r *Registry) open(sealed []byte, aad string) ([]byte, error) {
 	r.keysMu.RLock()
-	aead := r.aead
+	keys := append([]cipher.AEAD{r.aead}, r.fallback...)
 	r.keysMu.RUnlock()
-	if aead == nil {
+	if keys[0] == nil {
 		return nil, errors.New("registry: no master key: call UseMasterKey first")
 	}
-	ns := aead.NonceSize()
-	if len(sealed) < ns {
-		return nil, errors.New("registry: sealed value too short")
+	var err error
+	for _, aead := range keys {
+		ns := aead.NonceSize()
+		if len(sealed) < ns {
+			return nil, errors.New("registry: sealed value too short")
+		}
+		var plain []byte
+		if plain, err = aead.Open(nil, sealed[:ns], sealed[ns:], []byte(aad)); err == nil {
+			return plain, nil
+		}
 	}
-	plain, err := aead.Open(nil, sealed[:ns], sealed[ns:], []byte(aad))
-	if err != nil {
-		return nil, fmt.Errorf("registry: cannot unseal (was the master key replaced?): %w", err)
-	}
-	return plain, nil
+	return nil, fmt.Errorf("registry: cannot unseal (was the master key replaced?): %w", err)
 }

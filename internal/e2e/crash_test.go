@@ -103,7 +103,10 @@ func newCrashRig(t *testing.T) *crashRig {
 // start serves; the server stops gracefully at the end of the test, so
 // it leaves no mounts behind in the test's temporary directories.
 func (r *crashRig) start() {
-	srv := serve(r.t, r.bin, r.env, r.addr)
+	// The reporter functions call the test's server on 127.0.0.1: host
+	// networking (isolated instances reach nothing on the host but the
+	// platform's endpoint).
+	srv := serve(r.t, r.bin, r.env, r.addr, "--instance-network", "host")
 	r.srv = srv
 	r.t.Cleanup(func() {
 		if srv.ProcessState == nil {

@@ -111,9 +111,9 @@ func writeFunction(t *testing.T, dir string, files map[string]string) {
 
 // serve starts `updraft serve` and waits until it answers /healthz. The
 // process is killed at the end of the test if it still runs.
-func serve(t *testing.T, bin string, env []string, addr string) *exec.Cmd {
+func serve(t *testing.T, bin string, env []string, addr string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Env = env
 	if testing.Verbose() {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -19,6 +19,17 @@ import (
 
 // open starts a real embedded store in dir and a registry over it; both are
 // closed at the end of the test (closing twice is fine).
+// openKeyed is open with a master key kept beside dir, the same on every
+// reopen: definitions with an environment are sealed under it.
+func openKeyed(t *testing.T, dir string) (*store.Store, *Registry) {
+	t.Helper()
+	st, r := open(t, dir)
+	if err := r.UseMasterKey(filepath.Clean(dir) + ".master.key"); err != nil {
+		t.Fatal(err)
+	}
+	return st, r
+}
+
 func open(t *testing.T, dir string) (*store.Store, *Registry) {
 	t.Helper()
 	ctx := context.Background()
@@ -58,7 +69,7 @@ func wantType(t *testing.T, err error, typ string, status int) {
 
 func TestFunctionsPutGetDelete(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 
 	_, err := r.GetFunction(ctx, "default", "hello")
 	wantType(t, err, fn.TypeResourceNotFound, http.StatusNotFound)
@@ -121,14 +132,14 @@ func TestFunctionsPutGetDelete(t *testing.T) {
 
 func TestPutFunctionValidates(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	wantType(t, r.PutFunction(ctx, testFunction("default", "bad.name")), fn.TypeInvalidParameterValue, http.StatusBadRequest)
 	wantType(t, r.PutFunction(ctx, testFunction("Bad*Tenant", "ok")), fn.TypeInvalidParameterValue, http.StatusBadRequest)
 }
 
 func TestTenantsIsolated(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	for _, f := range []*fn.Function{
 		testFunction("alpha", "zeta"), testFunction("alpha", "beta"), testFunction("alpha", "mid"),
 		testFunction("bravo", "beta"), testFunction("bravo", "only-bravo"),
@@ -177,7 +188,7 @@ func TestTenantsIsolated(t *testing.T) {
 func TestSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, r := open(t, dir)
+	st, r := openKeyed(t, dir)
 	if err := r.PutFunction(ctx, testFunction("default", "keep")); err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +212,7 @@ func TestSurvivesReopen(t *testing.T) {
 	}
 	st.Close()
 
-	_, r = open(t, dir)
+	_, r = openKeyed(t, dir)
 	fs, err := r.ListFunctions(ctx, "default")
 	if err != nil {
 		t.Fatal(err)
@@ -222,12 +233,16 @@ func TestSurvivesReopen(t *testing.T) {
 // cluster: its watcher picks up another registry's puts and deletes.
 func TestSecondRegistrySeesWrites(t *testing.T) {
 	ctx := context.Background()
-	st, r1 := open(t, t.TempDir())
+	dir := t.TempDir()
+	st, r1 := openKeyed(t, dir)
 	r2, err := New(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r2.Close()
+	if err := r2.UseMasterKey(filepath.Clean(dir) + ".master.key"); err != nil {
+		t.Fatal(err)
+	}
 	if err := r1.PutFunction(ctx, testFunction("default", "shared")); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +266,7 @@ func eventually(t *testing.T, cond func() bool) {
 
 func TestCode(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	zip := bytes.Repeat([]byte("code"), 100_000) // several object-store chunks
 	sha := sum(zip)
 	if ok, err := r.HasCode(ctx, sha); err != nil || ok {
@@ -282,7 +297,7 @@ func TestCode(t *testing.T) {
 
 func TestAPIKeys(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	key, err := r.CreateAPIKey(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
@@ -321,7 +336,7 @@ func TestAPIKeys(t *testing.T) {
 
 func TestEnsureAdminKey(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	path := filepath.Join(t.TempDir(), "data", "admin.key")
 
 	created, err := r.EnsureAdminKey(ctx, path)
@@ -376,7 +391,7 @@ func TestEnsureAdminKey(t *testing.T) {
 }
 
 func TestCloseStopsPromptly(t *testing.T) {
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	done := make(chan error, 1)
 	go func() { done <- r.Close() }()
 	select {
@@ -421,7 +436,7 @@ func sum(b []byte) string {
 }
 
 func TestCloseAfterStoreClosed(t *testing.T) {
-	st, r := open(t, t.TempDir())
+	st, r := openKeyed(t, t.TempDir())
 	st.Close()
 	done := make(chan error, 1)
 	go func() { done <- r.Close() }()

@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	fx := &fixture{dir: t.TempDir(), codes: map[string]string{}}
-	st, r := open(t, fx.dir)
+	st, r := openKeyed(t, fx.dir)
 	if err := st.Accept(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestCorruptCodeOnInvoke(t *testing.T) {
 	ctx := context.Background()
 	fx := newFixture(t)
 	damage(t, fx.dir, "OBJ_code", "flip", 0.5)
-	_, r := open(t, fx.dir)
+	_, r := openKeyed(t, fx.dir)
 	var bad, good int
 	for sha := range fx.codes {
 		data, err := r.GetCode(ctx, sha)
@@ -272,7 +272,7 @@ func TestCheckAtStart(t *testing.T) {
 // key the store lost while it kept others: refuse, change nothing.
 func TestEnsureAdminKeyNotReplacedWhenKeysExist(t *testing.T) {
 	ctx := context.Background()
-	_, r := open(t, t.TempDir())
+	_, r := openKeyed(t, t.TempDir())
 	if _, err := r.CreateAPIKey(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,7 @@ func start(t *testing.T) *platform {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
+	cfg.RoutesListen = "127.0.0.1:0" // a port of its own: tests run side by side
 	var logOut io.Writer = io.Discard
 	if testing.Verbose() {
 		logOut = os.Stderr

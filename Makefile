@@ -15,6 +15,7 @@ check:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./...
 	# Tests built only without -race (see their build tags and comments).
 	$(GO) test -count=1 -timeout 5m -run 'TestFullDisk' ./internal/e2e
+	$(GO) test -count=1 -timeout 5m -run 'TestS3StreamsLargeObjects' ./internal/compat
 
 bench: build
 	$(GO) run ./internal/bench/cmd

@@ -220,6 +220,9 @@ func TestS3StreamsLargeObjects(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1 GiB through the disk: not under -short")
 	}
+	if raceEnabled {
+		t.Skip("1 GiB under the race detector takes minutes: make check runs this test without -race")
+	}
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -59,7 +59,7 @@ func objectBody(key string) []byte {
 // SIGKILLed and restarted three times are all there, whole, after; each
 // acknowledged upload's notification reaches the function; no object is
 // visible partly written. UPDRAFT_CRASH_EVENTS sets how many (default
-// 1,000).
+// 300).
 func TestObjectsSurviveSIGKILL(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the sandbox needs root")
@@ -124,7 +124,7 @@ func TestObjectsSurviveSIGKILL(t *testing.T) {
 // TestItemsSurviveSIGKILL: items written while the server is SIGKILLed and
 // restarted three times are all there after, and each acknowledged
 // write's stream record reaches the function through an event source
-// mapping. UPDRAFT_CRASH_EVENTS sets how many (default 1,000).
+// mapping. UPDRAFT_CRASH_EVENTS sets how many (default 300).
 func TestItemsSurviveSIGKILL(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the sandbox needs root")

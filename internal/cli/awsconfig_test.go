@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
+
+	"github.com/updraft-dev/updraft/internal/apiclient"
 )
 
 // The CLI's AWS configuration exchanges its API key for session
@@ -32,6 +34,26 @@ func TestAWSConfigSession(t *testing.T) {
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A session ends with the key it was made from.
+	api := apiclient.New("http://"+d.Addr(), key)
+	k, err := api.CreateKey(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env2 := map[string]string{"UPDRAFT_API_KEY": k.APIKey, "UPDRAFT_ENDPOINT": "http://" + d.Addr()}
+	cfg2, err := (&app{getenv: func(s string) string { return env2[s] }}).awsConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqs.NewFromConfig(cfg2).ListQueues(ctx, &sqs.ListQueuesInput{}); err != nil {
+		t.Fatalf("a session of a live key: %v", err)
+	}
+	if err := api.RevokeKey(ctx, k.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqs.NewFromConfig(cfg2).ListQueues(ctx, &sqs.ListQueuesInput{}); err == nil {
+		t.Fatal("a session outlived the key it was made from")
 	}
 	// The token is what makes the key valid: without it, or with another
 	// session's, the request is refused.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -266,4 +267,32 @@ func (r *Registry) stopKeyWatchers() error {
 	}
 	r.keyWatchWG.Wait()
 	return first
+}
+
+// keyActive reports whether key id (an access key id, or KEY-… for a lone
+// API key) still exists: sessions made from a key end with it. Known keys
+// answer from memory.
+func (r *Registry) keyActive(id string) bool {
+	r.keysMu.RLock()
+	_, ok := r.access[id]
+	if !ok {
+		for _, k := range r.keys {
+			if k.KeyID == id {
+				ok = true
+				break
+			}
+		}
+	}
+	r.keysMu.RUnlock()
+	if ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if strings.HasPrefix(id, accessKeyPrefix) {
+		_, _, err := r.AccessKey(ctx, id)
+		return err == nil
+	}
+	_, err := r.apiKeyHash(ctx, id)
+	return err == nil
 }

@@ -43,6 +43,9 @@ type Session struct {
 	Scope   string    `json:"s,omitempty"`
 	Expires time.Time `json:"e"`
 	KeyID   string    `json:"k"`
+	// Parent is the key it was exchanged for (POST /v1/session); the
+	// session ends when that key is revoked. "" for a function's.
+	Parent string `json:"pk,omitempty"`
 }
 
 // SessionCredentials are what a session hands out.
@@ -111,6 +114,9 @@ func (r *Registry) OpenSession(keyID, token string) (Session, string, error) {
 	}
 	if s.KeyID != keyID {
 		return Session{}, "", invalidToken("The security token included in the request is invalid: it belongs to another access key")
+	}
+	if s.Parent != "" && !r.keyActive(s.Parent) {
+		return Session{}, "", invalidToken("The security token included in the request is invalid: the key it was made from (%s) was revoked", s.Parent)
 	}
 	if time.Now().After(s.Expires) {
 		return Session{}, "", fn.Errorf(http.StatusForbidden, fn.TypeExpiredToken,

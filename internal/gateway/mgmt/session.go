@@ -19,11 +19,11 @@ const sessionLifetime = time.Hour
 // more: their permissions never grow.
 func (g *API) createSession(w http.ResponseWriter, r *http.Request, tenant string) {
 	p := wire.PrincipalOf(r.Context())
-	if p.Function != "" || p.Permissions != nil {
+	if p.Function != "" || p.Permissions != nil || registry.IsSessionKey(p.KeyID) {
 		wire.Error(w, g.cfg.Log, fn.AccessDenied("session credentials cannot make new sessions: use an API key"))
 		return
 	}
-	c, err := g.reg.NewSession(registry.Session{Tenant: tenant, Scope: p.Scope}, sessionLifetime)
+	c, err := g.reg.NewSession(registry.Session{Tenant: tenant, Scope: p.Scope, Parent: p.KeyID}, sessionLifetime)
 	if err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return

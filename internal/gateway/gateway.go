@@ -276,12 +276,12 @@ func (g *Gateway) authed(h wire.TenantHandler) http.HandlerFunc {
 		}
 		p, err := g.principal(r, tenant)
 		if err != nil {
-			wire.Error(w, g.cfg.Log, err)
+			g.authError(w, r, err)
 			return
 		}
 		r = r.WithContext(wire.WithPrincipal(r.Context(), p))
 		if err := restAuthorize(r); err != nil {
-			wire.Error(w, g.cfg.Log, err)
+			g.authError(w, r, err)
 			return
 		}
 		h(w, r, tenant)

@@ -101,13 +101,31 @@ func (p *page) screenshot(name string) {
 }
 
 func newPage(t *testing.T, exe string) *page {
+	// Chromium's helper processes may still write into their profile for
+	// a moment after the browser is stopped, so the profile is not a
+	// t.TempDir (whose removal would then fail the test): it is removed
+	// after the browser, best effort.
+	profile, err := os.MkdirTemp("", "updraft-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
+		chromedp.WindowSize(1280, 900), chromedp.UserDataDir(profile))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTime()
+		cancelTab()
+		cancelAlloc()
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	p := &page{t: t, ctx: ctx, dir: screenshotDir(t)}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		var msg string

@@ -111,7 +111,7 @@ type Function struct {
 	LogFormat string `json:"log_format,omitempty"`
 	// Permissions limit what the function's own credentials (its
 	// instances' AWS_ACCESS_KEY_ID…) may do; nil: everything of its tenant.
-	Permissions Permissions `json:"permissions,omitempty"`
+	Permissions Permissions `json:"permissions"` // no omitempty: [] (nothing allowed) must not read back as null (everything)
 	// SealedEnv is Env as stored (registry: sealed under the master key);
 	// never set on a definition in memory once the key is loaded.
 	SealedEnv []byte `json:"sealed_env,omitempty"`

@@ -1,6 +1,9 @@
 package fn
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestPermissionsAllows(t *testing.T) {
 	p := Permissions{
@@ -32,5 +35,24 @@ func TestPermissionsAllows(t *testing.T) {
 	}
 	if err := (Permissions{{Actions: []string{"GetObject"}, Resources: []string{"x"}}}).Validate(); err == nil {
 		t.Error("an action without a service was accepted")
+	}
+}
+
+func TestEmptyPermissionsSurviveJSON(t *testing.T) {
+	b, err := json.Marshal(Function{Name: "f", Permissions: Permissions{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f Function
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Permissions == nil {
+		t.Fatalf("permissions: [] came back as nil (everything allowed): %s", b)
+	}
+	b, _ = json.Marshal(Function{Name: "g"})
+	var g Function
+	if err := json.Unmarshal(b, &g); err != nil || g.Permissions != nil {
+		t.Fatalf("no permissions came back as %#v", g.Permissions)
 	}
 }

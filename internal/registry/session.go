@@ -37,7 +37,7 @@ type Session struct {
 	Function string `json:"f,omitempty"` // "" for a tenant-wide session
 	// Permissions limit what the session may do; nil: everything of the
 	// tenant.
-	Permissions fn.Permissions `json:"p,omitempty"`
+	Permissions fn.Permissions `json:"p"` // no omitempty: [] must not read back as null
 	// Scope is the scope of the key it was exchanged for; "" for a
 	// function's (fn.ScopeDeploy, within Permissions).
 	Scope   string    `json:"s,omitempty"`

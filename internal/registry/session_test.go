@@ -63,3 +63,23 @@ func TestSessionCredentials(t *testing.T) {
 		t.Errorf("expired session: %v", err)
 	}
 }
+
+// An empty permission list (nothing allowed) survives the token: it must
+// not come back as nil (everything of the tenant).
+func TestSessionEmptyPermissions(t *testing.T) {
+	r := &Registry{}
+	if err := r.UseMasterKey(filepath.Join(t.TempDir(), "master.key")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.NewSession(Session{Tenant: "acme", Function: "locked", Permissions: fn.Permissions{}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := r.OpenSession(c.AccessKeyID, c.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Permissions == nil || s.Permissions.Allows("s3:GetObject", "arn:aws:s3:::x") {
+		t.Fatalf("empty permissions came back as %#v", s.Permissions)
+	}
+}

@@ -66,7 +66,7 @@ var allowed = map[string][]string{
 	"gateway":          {"gateway/lambda", "gateway/mgmt", "gateway/furl", "gateway/wire", "control", "async", "router", "registry", "deploy", "logs", "meter", "billing", "metrics", "trace", "web", "mail", "httpapi", "fn"},
 	"gateway/wire":     {"fn"},
 	"gateway/lambda":   {"gateway/wire", "control", "mapping", "async", "router", "registry", "deploy", "trace", "fn"},
-	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "billing", "mail", "schedule", "httpapi", "fn"},
+	"gateway/mgmt":     {"gateway/wire", "control", "registry", "deploy", "logs", "meter", "billing", "mail", "schedule", "httpapi", "stack", "fn"},
 	"gateway/furl":     {"gateway/wire", "registry", "event", "trace", "fn"},
 	"gateway/httpapi":  {"gateway/wire", "httpapi", "event", "registry", "fn"},
 	"gateway/sns":      {"gateway/wire", "topic", "fn"},
@@ -77,8 +77,11 @@ var allowed = map[string][]string{
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "billing", "metrics", "runtime",
-		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "stack", "fn"},
 	"replay":    {"scheduler", "pool", "runtime", "fn"},
+	// SAM stacks: templates to resources, made through control (functions)
+	// and the platform's own AWS endpoint (the rest), as the deployer.
+	"stack": {"control", "deploy", "store", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.
 	"web":          {},

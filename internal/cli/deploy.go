@@ -24,10 +24,11 @@ func newDeployCmd(a *app) *cobra.Command {
 		name, runtime, handler string
 		memory, timeout        int
 		env                    []string
+		tmpl                   templateFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "deploy PATH",
-		Short: "Deploy a function from a directory or a .zip file",
+		Use:   "deploy PATH | deploy --template template.yaml",
+		Short: "Deploy a function from a directory or a .zip file, or an app from a SAM template",
 		Long: `Deploy a function: upload its code and configuration to the server. If a
 function of that name exists, this updates it (its revision goes up by one);
 otherwise it creates it.
@@ -51,9 +52,19 @@ Runtime API.`,
   updraft deploy ./hello --memory 512 --timeout 30 --env STAGE=dev --env DEBUG=1
 
   # a Go function built for Linux as ./bootstrap and zipped
-  updraft deploy function.zip --name orders --runtime provided`,
-		Args: args("PATH"),
+  updraft deploy function.zip --name orders --runtime provided
+
+  # a whole application from an AWS SAM template (docs/SAM.md)
+  updraft deploy --template template.yaml --parameter-overrides Stage=dev
+  updraft deploy --template template.yaml --dry-run`,
+		Args: func(cmd *cobra.Command, got []string) error {
+			if tmpl.template != "" {
+				return args()(cmd, got)
+			}
+			return args("PATH")(cmd, got)
+		},
 	}
+	tmpl.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "function name (default: from updraft.yaml, else the directory or zip name)")
 	f.StringVar(&runtime, "runtime", "", "runtime: a Lambda name (python3.12, nodejs20.x, provided.al2023, …) or python3, node, provided (alias go)")
@@ -63,6 +74,9 @@ Runtime API.`,
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE; repeat for more")
 
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		if tmpl.template != "" {
+			return a.deployTemplate(ctx, tmpl)
+		}
 		req := apiclient.DeployRequest{Runtime: runtime, Handler: handler}
 		if f.Changed("memory") {
 			if memory <= 0 {

@@ -266,12 +266,16 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		return err
 	}
 	observe(mx, pl, qm, d.ms, st, reg)
+	stacks, err := d.openStacks(ctx, st, reg, ctl, mt)
+	if err != nil {
+		return err
+	}
 	ctl.RegisterTrigger("queue", maps.QueueTriggers())
 	ctl.RegisterTenantResources(queueResources{qm, maps})
 	gw := gateway.New(gateway.Config{
 		Listen: cfg.Listen, Log: d.log, HeaderTimeout: cfg.HeaderTimeout,
 		BodyGrace: cfg.BodyGrace, BodyMinRate: cfg.BodyMinRate, MaxConnsPerIP: cfg.MaxConnsPerIP,
-		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds, Routes: d.routes,
+		Backup: d.backup, Health: st.Healthy, Mappings: maps, Mail: ml, Schedules: scheds, Routes: d.routes, Stacks: stacks,
 		MetricsPublic: cfg.MetricsPublic, Tracer: tr,
 		Prices: &d.prices, Throttles: func(t string) int64 {
 			s := sch.Stats(t)
@@ -292,6 +296,12 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 	ep := reachable(gw.Addr())
 	d.endpoint.Store(&ep)
 	d.onClose(gw.Close)
+	// Traffic shifts a stopped server left running go on once the
+	// endpoint they move aliases through listens.
+	if err := stacks.Start(ctx); err != nil {
+		return err
+	}
+	d.onClose(stacks.Close)
 	if err := d.startSMTP(ctx, ml); err != nil {
 		return err
 	}

@@ -61,6 +61,8 @@ type Config struct {
 	Mail *mail.Service
 	// Schedules serves /v1/schedules (nil: not offered).
 	Schedules mgmt.Schedules
+	// Stacks serves /v1/stacks (nil: not offered).
+	Stacks mgmt.Stacks
 	// MetricsPublic serves GET /metrics without a key (metrics.go).
 	MetricsPublic bool
 	// Tracer makes the spans of calls (nil: none).
@@ -107,7 +109,7 @@ func New(cfg Config, reg *registry.Registry, dep *deploy.Deployer, ctl *control.
 	g := &Gateway{cfg: cfg, reg: reg, mx: mx, services: map[string]Service{}, targets: map[string]Service{}}
 	g.lambda = lambda.New(lambda.Config{Log: cfg.Log, Mappings: cfg.Mappings, Tracer: cfg.Tracer}, reg, dep, ctl, rt, q)
 	g.mgmt = mgmt.New(mgmt.Config{Log: cfg.Log, Backup: cfg.Backup, DeleteTenant: cfg.DeleteTenant, Mail: cfg.Mail, Schedules: cfg.Schedules, Routes: cfg.Routes,
-		Prices: cfg.Prices, Throttles: cfg.Throttles}, reg, ctl, l, m)
+		Prices: cfg.Prices, Throttles: cfg.Throttles, Stacks: cfg.Stacks}, reg, ctl, l, m)
 	g.furl = furl.New(furl.Config{Log: cfg.Log}, reg, rt, g.authenticate)
 	g.rest = g.routes()
 	g.srv = &http.Server{

@@ -30,6 +30,8 @@ type Config struct {
 	// Throttles is a tenant's throttled calls since the server started
 	// (shown on this month's bill, never billed); nil: none shown.
 	Throttles func(tenant string) int64
+	// Stacks serves /v1/stacks (nil: not offered).
+	Stacks Stacks
 }
 
 // API serves /v1/.
@@ -80,6 +82,7 @@ func (g *API) Register(mux wire.Mux, auth wire.Auth) {
 	g.routeRoutes(mux, auth)
 	g.registerMail(mux, auth)
 	g.registerSchedules(mux, auth)
+	g.registerStacks(mux, auth)
 }
 
 func (g *API) deleteFunction(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -78,10 +78,10 @@ var allowed = map[string][]string{
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "billing", "metrics", "runtime",
 		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "stack", "fn"},
-	"replay":    {"scheduler", "pool", "runtime", "fn"},
+	"replay": {"scheduler", "pool", "runtime", "fn"},
 	// SAM stacks: templates to resources, made through control (functions)
 	// and the platform's own AWS endpoint (the rest), as the deployer.
-	"stack": {"control", "deploy", "store", "fn"},
+	"stack":     {"control", "deploy", "store", "fn"},
 	"apiclient": {"fn"},
 	// The dashboard: static files only; it speaks to the APIs from the browser.
 	"web":          {},

@@ -228,7 +228,9 @@ func (e *Engine) functionCode(want []Resource, code map[string][]byte) (map[stri
 
 // cleanURI is a CodeUri as a key: "./hello_world/" and "hello_world" are
 // the same directory.
-func cleanURI(s string) string { return strings.TrimPrefix(path.Clean(strings.ReplaceAll(s, "\\", "/")), "./") }
+func cleanURI(s string) string {
+	return strings.TrimPrefix(path.Clean(strings.ReplaceAll(s, "\\", "/")), "./")
+}
 
 // Get returns a stack's record.
 func (e *Engine) Get(ctx context.Context, tenant, name string) (*Stack, error) {

@@ -150,8 +150,8 @@ type TopicSpec struct {
 // SubscriptionSpec is an AWS::SNS::Subscription or a function's SNS event.
 type SubscriptionSpec struct {
 	TopicARN   string            `json:"topic_arn"`
-	Protocol   string            `json:"protocol"` // lambda, sqs, http, https, email
-	Endpoint   string            `json:"endpoint"` // function ARN, queue ARN, URL
+	Protocol   string            `json:"protocol"`             // lambda, sqs, http, https, email
+	Endpoint   string            `json:"endpoint"`             // function ARN, queue ARN, URL
 	Attributes map[string]string `json:"attributes,omitempty"` // FilterPolicy, FilterPolicyScope, RawMessageDelivery, RedrivePolicy (JSON text)
 }
 

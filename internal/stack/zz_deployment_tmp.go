@@ -17,14 +17,16 @@ type Deployment struct {
 type Template struct{}
 
 func Parse([]byte) (*Template, error)                           { return nil, nil }
-func Resolve(*Template, Inputs) (*Resolved, error)               { return nil, nil }
-func Translate(*Resolved, Inputs) ([]Resource, []Output, error)  { return nil, nil, nil }
+func Resolve(*Template, Inputs) (*Resolved, error)              { return nil, nil }
+func Translate(*Resolved, Inputs) ([]Resource, []Output, error) { return nil, nil, nil }
 
 type Services struct{}
 
-func NewServices(aws.Config) *Services                                            { return nil }
-func (*Services) Apply(context.Context, *Resource, *Resource, Applied) (Applied, error) { return Applied{}, nil }
-func (*Services) Delete(context.Context, *Resource, Applied) error                 { return nil }
+func NewServices(aws.Config) *Services { return nil }
+func (*Services) Apply(context.Context, *Resource, *Resource, Applied) (Applied, error) {
+	return Applied{}, nil
+}
+func (*Services) Delete(context.Context, *Resource, Applied) error                       { return nil }
 func (*Services) ApplyNotifications(context.Context, string, []BucketNotification) error { return nil }
 
 type CanaryDriver struct{}

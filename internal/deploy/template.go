@@ -68,7 +68,9 @@ func codeURIs(n *yaml.Node, out map[string]bool) {
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if k.Value == "CodeUri" && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+			// A CodeUri made by an intrinsic (!Ref …) is left to the
+			// server, which resolves and refuses it naming the property.
+			if k.Value == "CodeUri" && v.Kind == yaml.ScalarNode && (v.Tag == "!!str" || v.Tag == "") {
 				out[v.Value] = true
 				continue
 			}

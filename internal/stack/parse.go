@@ -172,6 +172,9 @@ func fromJSON(v any) any {
 }
 
 func join(path, key string) string {
+	if key == "" {
+		return path
+	}
 	if path == "" {
 		return key
 	}

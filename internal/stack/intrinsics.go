@@ -179,6 +179,12 @@ func (s *scope) ref(target, path string) (any, error) {
 }
 
 func (s *scope) getAtt(arg any, path string) (any, error) {
+	if str, ok := arg.(string); ok {
+		// The YAML long form Fn::GetAtt: Res.Attr.
+		if res, attr, ok := strings.Cut(str, "."); ok {
+			arg = []any{res, attr}
+		}
+	}
 	list, err := s.args("Fn::GetAtt", arg, path, 2, 2)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ func TestIntrinsics(t *testing.T) {
 		{"getatt", `!GetAtt Jobs.Arn`, "arn:aws:sqs:" + fn.Region + ":" + acct + ":st-jobs"},
 		{"getatt list", `!GetAtt [Jobs, QueueName]`, "st-jobs"},
 		{"getatt long", `{"Fn::GetAtt": [Topic, TopicName]}`, "st-Topic"},
+		{"getatt long string", `{"Fn::GetAtt": Jobs.QueueName}`, "st-jobs"},
 		{"getatt ref attr", `{"Fn::GetAtt": [Jobs, {"Fn::Select": [0, [QueueName]]}]}`, "st-jobs"},
 		{"name from references", `!Ref Table`, "st-st-Topic-items"},
 		{"sub", `!Sub "${Jobs.Arn}/${Env}/${!Literal}/${AWS::Region}"`, "arn:aws:sqs:" + fn.Region + ":" + acct + ":st-jobs/dev/${Literal}/" + fn.Region},

@@ -70,6 +70,9 @@ func parseResources(t *Template, top map[string]any) error {
 		if !validLogicalID(id) {
 			return invalid("%s: a logical id holds only letters and digits", path)
 		}
+		if _, clash := t.Parameters[id]; clash {
+			return invalid("%s: a parameter has the same name: a logical id names one parameter or resource", path)
+		}
 		m, ok := rs[id].(map[string]any)
 		if !ok {
 			return invalid("%s: must be a mapping with a Type, not %s", path, kindOf(rs[id]))

@@ -150,6 +150,7 @@ func TestParseRefusals(t *testing.T) {
 		{"globals property", "Globals: {Function: {FunctionName: x}}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n", "Globals.Function.FunctionName: not a property Globals may set"},
 		{"parameter property", "Parameters: {P: {Type: String, Defaults: x}}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n", "Parameter P: Defaults is not a parameter property"},
 		{"parameter type missing", "Parameters: {P: {Default: x}}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n", "Parameter P: Type is required"},
+		{"parameter clash", "Parameters: {Q: {Type: String, Default: x}}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n", "Resources.Q: a parameter has the same name"},
 		{"export", "Resources:\n  Q: {Type: AWS::SQS::Queue}\nOutputs: {O: {Value: x, Export: {Name: y}}}\n", "Outputs.O.Export: cross-stack exports are not supported"},
 		{"output no value", "Resources:\n  Q: {Type: AWS::SQS::Queue}\nOutputs: {O: {Description: x}}\n", "Outputs.O: Value is required"},
 	}

@@ -34,8 +34,11 @@ func mergeGlobals(t *Template, id string, r TemplateResource) (map[string]any, e
 	default:
 		return nil, invalid("Resource %s, IgnoreGlobals: must be \"*\" or a list of Globals properties", id)
 	}
-	merged, _ := mergeValue(g, r.Properties).(map[string]any)
-	return merged, nil
+	local := r.Properties
+	if local == nil {
+		local = map[string]any{}
+	}
+	return mergeValue(g, local).(map[string]any), nil
 }
 
 func mergeValue(global, local any) any {

@@ -111,7 +111,7 @@ Resources:
         Get: {Type: HttpApi, Properties: {Path: /items, Method: get}}
   Worker:
     Type: AWS::Serverless::Function
-    DependsOn: [Jobs, Api, Jobs]
+    DependsOn: [Jobs, Api, Jobs, ServerlessHttpApi, ApiRole]
     Properties:
       Environment:
         Variables:

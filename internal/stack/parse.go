@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -90,6 +91,9 @@ func Parse(data []byte) (*Template, error) {
 		Resources: map[string]TemplateResource{}, Outputs: map[string]TemplateOutput{}}
 	if t.FormatVersion, err = optString(top, "AWSTemplateFormatVersion", "AWSTemplateFormatVersion"); err != nil {
 		return nil, err
+	}
+	if t.FormatVersion != "" && t.FormatVersion != "2010-09-09" {
+		return nil, invalid("AWSTemplateFormatVersion: %s is not a version CloudFormation defines: use 2010-09-09", t.FormatVersion)
 	}
 	if t.Description, err = optString(top, "Description", "Description"); err != nil {
 		return nil, err
@@ -240,12 +244,12 @@ func parseParameters(t *Template, top map[string]any) error {
 		var p Parameter
 		for _, k := range sortedKeys(m) {
 			v := m[k]
-			where := "Parameter " + name + ", " + k
+			at := "Parameter " + name + ", " + k
 			switch k {
 			case "Type", "AllowedPattern", "Description", "ConstraintDescription":
 				s, ok := v.(string)
 				if !ok {
-					return invalid("%s: must be a string, not %s", where, kindOf(v))
+					return invalid("%s: must be a string, not %s", at, kindOf(v))
 				}
 				switch k {
 				case "Type":
@@ -258,7 +262,7 @@ func parseParameters(t *Template, top map[string]any) error {
 					p.ConstraintDescription = s
 				}
 			case "Default":
-				s, err := scalarText(v, where)
+				s, err := scalarText(v, at)
 				if err != nil {
 					return err
 				}
@@ -266,17 +270,17 @@ func parseParameters(t *Template, top map[string]any) error {
 			case "AllowedValues":
 				list, ok := v.([]any)
 				if !ok {
-					return invalid("%s: must be a list, not %s", where, kindOf(v))
+					return invalid("%s: must be a list, not %s", at, kindOf(v))
 				}
 				for i, e := range list {
-					s, err := scalarText(e, fmt.Sprintf("%s[%d]", where, i))
+					s, err := scalarText(e, fmt.Sprintf("%s[%d]", at, i))
 					if err != nil {
 						return err
 					}
 					p.AllowedValues = append(p.AllowedValues, s)
 				}
 			case "MinLength", "MaxLength":
-				n, err := intValue(v, where)
+				n, err := intValue(v, at)
 				if err != nil {
 					return err
 				}
@@ -286,7 +290,7 @@ func parseParameters(t *Template, top map[string]any) error {
 					p.MaxLength = &n
 				}
 			case "MinValue", "MaxValue":
-				f, err := floatValue(v, where)
+				f, err := floatValue(v, at)
 				if err != nil {
 					return err
 				}
@@ -310,7 +314,7 @@ func parseParameters(t *Template, top map[string]any) error {
 }
 
 // scalarText is a scalar's text: parameter values are strings.
-func scalarText(v any, where string) (string, error) {
+func scalarText(v any, at string) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
@@ -318,57 +322,55 @@ func scalarText(v any, where string) (string, error) {
 	if s, ok := formatNumber(v); ok {
 		return s, nil
 	}
-	return "", invalid("%s: must be a string, not %s", where, kindOf(v))
+	return "", invalid("%s: must be a string, not %s", at, kindOf(v))
 }
 
-func intValue(v any, where string) (int, error) {
+func intValue(v any, at string) (int, error) {
 	switch x := v.(type) {
 	case int:
 		return x, nil
 	case string:
-		var n int
-		if _, err := fmt.Sscan(x, &n); err == nil && fmt.Sprint(n) == strings.TrimSpace(x) {
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
 			return n, nil
 		}
 	}
-	return 0, invalid("%s: must be an integer, not %v", where, v)
+	return 0, invalid("%s: must be an integer, not %v", at, v)
 }
 
-func floatValue(v any, where string) (float64, error) {
+func floatValue(v any, at string) (float64, error) {
 	switch x := v.(type) {
 	case int:
 		return float64(x), nil
 	case float64:
 		return x, nil
 	case string:
-		var f float64
-		if _, err := fmt.Sscan(x, &f); err == nil {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
 			return f, nil
 		}
 	}
-	return 0, invalid("%s: must be a number, not %v", where, v)
+	return 0, invalid("%s: must be a number, not %v", at, v)
 }
 
-func optString(m map[string]any, key, where string) (string, error) {
+func optString(m map[string]any, key, at string) (string, error) {
 	v, ok := m[key]
 	if !ok || v == nil {
 		return "", nil
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", invalid("%s: must be a string, not %s", where, kindOf(v))
+		return "", invalid("%s: must be a string, not %s", at, kindOf(v))
 	}
 	return s, nil
 }
 
-func optMap(m map[string]any, key, where string) (map[string]any, error) {
+func optMap(m map[string]any, key, at string) (map[string]any, error) {
 	v, ok := m[key]
 	if !ok || v == nil {
 		return map[string]any{}, nil
 	}
 	mm, ok := v.(map[string]any)
 	if !ok {
-		return nil, invalid("%s: must be a mapping, not %s", where, kindOf(v))
+		return nil, invalid("%s: must be a mapping, not %s", at, kindOf(v))
 	}
 	return mm, nil
 }

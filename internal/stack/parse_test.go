@@ -129,6 +129,8 @@ func TestParseRefusals(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", "must be a mapping of sections"},
 		{"bad yaml", "Resources: [\n", "not valid YAML"},
 		{"bad json", `{"Resources": }`, "not valid JSON"},
+		{"format version", "AWSTemplateFormatVersion: 2011-01-01\nResources:\n  Q: {Type: AWS::SQS::Queue}\n", "AWSTemplateFormatVersion: 2011-01-01 is not a version"},
+		{"min length", "Parameters: {P: {Type: String, MinLength: two}}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n", "Parameter P, MinLength: must be an integer, not two"},
 		{"unknown section", "Resource:\n  A: {Type: AWS::SQS::Queue}\n", "template section Resource is not one"},
 		{"no resources", "Description: x\n", "Resources: the template declares no resources"},
 		{"resources not a map", "Resources: [a]\n", "Resources: must be a mapping"},

@@ -14,10 +14,7 @@ type Deployment struct {
 	Weight                                float64
 }
 
-type Template struct{}
 
-func Parse([]byte) (*Template, error)                           { return nil, nil }
-func Resolve(*Template, Inputs) (*Resolved, error)              { return nil, nil }
 func Translate(*Resolved, Inputs) ([]Resource, []Output, error) { return nil, nil, nil }
 
 type Services struct{}

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -153,6 +154,8 @@ type run struct {
 // is returned) and then progress (nil: none). A Deployment saved by an
 // earlier Run that did not finish (the node restarted) goes on from where
 // it stood: a hook that was running runs again with a new execution id.
+// A deployment with no From (the alias is new) or From equal to To only
+// points the alias at To: there is no traffic to shift, so no hooks run.
 // Run returns ctx's error when ctx ends first, dep as last saved.
 func (d *CanaryDriver) Run(ctx context.Context, dep *Deployment, save func(context.Context, *Deployment) error, progress func(*Deployment)) error {
 	pref := dep.Preference
@@ -252,7 +255,8 @@ func (r *run) postTraffic(ctx context.Context) error {
 
 // afterHook turns a hook's failure into a rollback; ctx's end stops Run.
 func (r *run) afterHook(ctx context.Context, err error) error {
-	if hf, ok := err.(*hookFailure); ok {
+	var hf *hookFailure
+	if errors.As(err, &hf) {
 		return r.fail(ctx, hf.reason)
 	}
 	return err

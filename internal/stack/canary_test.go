@@ -27,8 +27,8 @@ type canaryPlatform struct {
 	statuses *HookStatuses
 
 	mu          sync.Mutex
-	events      []string          // "route 1+2@0.5", "hook pre"
-	routes      []route           // successful RouteAlias calls
+	events      []string // "route 1+2@0.5", "hook pre"
+	routes      []route  // successful RouteAlias calls
 	payloads    []map[string]string
 	report      map[string]string // hook function → status it reports ("": none)
 	hookErr     map[string]error  // hook function → its invocation's error

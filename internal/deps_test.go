@@ -76,6 +76,8 @@ var allowed = map[string][]string{
 
 	"gateway/scheduler": {"gateway/wire", "schedule", "fn"}, // EventBridge Scheduler's API
 
+	"gateway/codedeploy": {"gateway/wire", "stack", "fn"}, // the hook status operation SAM traffic hooks call
+
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "billing", "metrics", "runtime",
 		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "stack", "fn"},
 	"replay": {"scheduler", "pool", "runtime", "fn"},

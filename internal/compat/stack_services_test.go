@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/updraft-dev/updraft/internal/fn"
 	"github.com/updraft-dev/updraft/internal/stack"
@@ -98,7 +99,10 @@ func (r *servicesRig) table(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := d.Table.StreamSpecification; got == nil || string(got.StreamViewType) != view || aws.ToString(d.Table.LatestStreamArn) == "" {
+		switch got := d.Table.StreamSpecification; {
+		case view == "" && got != nil && aws.ToBool(got.StreamEnabled):
+			t.Fatalf("stream %+v, want none", got)
+		case view != "" && (got == nil || string(got.StreamViewType) != view || aws.ToString(d.Table.LatestStreamArn) == ""):
 			t.Fatalf("stream %+v, want %s", got, view)
 		}
 		if k := d.Table.KeySchema; len(k) != 1 || aws.ToString(k[0].AttributeName) != "id" {
@@ -125,7 +129,11 @@ func (r *servicesRig) table(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Resource Users (AWS::DynamoDB::Table)") || !strings.Contains(err.Error(), "cannot be changed in place") {
 		t.Fatalf("a new key schema: %v", err)
 	}
-	r.remove(ctx, t, v2, a, func() error {
+	v3 := &stack.Resource{LogicalID: "Users", Type: "AWS::DynamoDB::Table", Kind: stack.KindTable, Name: "svc-users",
+		Table: &stack.TableSpec{KeySchema: keys, Attributes: attrs}}
+	a = r.apply(ctx, t, v3, v2, a)
+	check("", "")
+	r.remove(ctx, t, v3, a, func() error {
 		_, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("svc-users")})
 		return wantCode(err, "ResourceNotFoundException")
 	})
@@ -166,10 +174,17 @@ func (r *servicesRig) queue(t *testing.T) {
 		"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqARN + `","maxReceiveCount":3}`})
 	a = r.apply(ctx, t, v2, v2, a)
 	check(map[string]string{"VisibilityTimeout": "45"})
+	bad := &stack.Resource{LogicalID: "Bad", Type: "AWS::SQS::Queue", Kind: stack.KindQueue, Name: "svc-bad",
+		Queue: &stack.QueueSpec{Attributes: map[string]string{"Colour": "blue"}}}
+	_, err := r.b.Apply(ctx, bad, nil, stack.Applied{})
+	var ae smithy.APIError
+	if err == nil || !strings.HasPrefix(err.Error(), "Resource Bad (AWS::SQS::Queue): CreateQueue: InvalidAttributeName: ") || !errors.As(err, &ae) {
+		t.Fatalf("a bad attribute: %v", err)
+	}
 	for _, res := range []*stack.Resource{v2, dlq} {
 		r.remove(ctx, t, res, a, func() error {
 			_, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(res.Name)})
-			return wantCode(err, "QueueDoesNotExist")
+			return wantCode(err, "AWS.SimpleQueueService.NonExistentQueue")
 		})
 	}
 }

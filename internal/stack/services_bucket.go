@@ -88,9 +88,9 @@ func bucketCORS(r *Resource) ([]s3types.CORSRule, error) {
 
 // corsText is a CORS rule in a comparable form.
 type corsText struct {
-	ID                               string
+	ID                                string
 	Origins, Methods, Headers, Expose string
-	MaxAge                           int32
+	MaxAge                            int32
 }
 
 func normalCORS(rules []s3types.CORSRule) []corsText {

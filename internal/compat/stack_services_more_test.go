@@ -186,7 +186,17 @@ func (r *servicesRig) mapping(t *testing.T) {
 	if again := r.apply(ctx, t, v2, v2, a2); again != a2 || !get(a2.ID).LastModified.Equal(*before) {
 		t.Fatalf("an unchanged apply gave %v (want %v) or changed the mapping", again, a2)
 	}
-	a3 := r.apply(ctx, t, v3, v2, a2)
+	// Another function: updated in place, the stream position kept (as
+	// Lambda's UpdateEventSourceMapping does).
+	if _, _, err := api.Deploy(ctx, apiclient.DeployRequest{Name: "svc-consumer2", Runtime: "python3.11", Handler: "app.handler", Zip: pythonZip(t, "v2")}); err != nil {
+		t.Fatal(err)
+	}
+	moved := spec(standIn, 20, &three)
+	moved.Mapping.FunctionName = "svc-consumer2"
+	if a := r.apply(ctx, t, moved, v2, a2); a != a2 || !strings.HasSuffix(aws.ToString(get(a2.ID).FunctionArn), ":function:svc-consumer2") {
+		t.Fatalf("another function: %v (was %v), function %s", a, a2, aws.ToString(get(a2.ID).FunctionArn))
+	}
+	a3 := r.apply(ctx, t, v3, moved, a2)
 	if got := get(a3.ID); a3 == a2 || aws.ToString(got.EventSourceArn) != r.queueARN("svc-work") || aws.ToInt32(got.BatchSize) != 5 {
 		t.Fatalf("another source: %v (was %v): %s", a3, a2, aws.ToString(got.EventSourceArn))
 	}

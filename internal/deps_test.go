@@ -79,7 +79,7 @@ var allowed = map[string][]string{
 	"gateway/codedeploy": {"gateway/wire", "stack", "fn"}, // the hook status operation SAM traffic hooks call
 
 	"daemon": {"config", "store", "registry", "deploy", "logs", "meter", "billing", "metrics", "runtime",
-		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "stack", "fn"},
+		"runtime/process", "runtime/wasm", "sandbox", "scheduler", "pool", "router", "control", "async", "queue", "mapping", "gateway", "gateway/sns", "gateway/sqs", "gateway/dynamodb", "tables", "gateway/s3", "objects", "topic", "mail", "gateway/scheduler", "schedule", "gateway/httpapi", "httpapi", "trace", "stack", "gateway/codedeploy", "fn"},
 	"replay": {"scheduler", "pool", "runtime", "fn"},
 	// SAM stacks: templates to resources, made through control (functions)
 	// and the platform's own AWS endpoint (the rest), as the deployer.

@@ -130,6 +130,9 @@ func (a *app) followShifts(ctx context.Context, c *apiclient.Client, s *apiclien
 	for {
 		running := false
 		for _, d := range s.Deployments {
+			if d.Status == "" {
+				d.Status = "Starting"
+			}
 			line := fmt.Sprintf("%s:%s version %s → %s: %s, %.0f%% on %s", d.Function, d.Alias, d.From, d.To, d.Status, d.Weight*100, d.To)
 			if d.Reason != "" {
 				line += " (" + d.Reason + ")"

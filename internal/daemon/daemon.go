@@ -17,6 +17,7 @@ import (
 	"github.com/updraft-dev/updraft/internal/control"
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/gateway"
+	"github.com/updraft-dev/updraft/internal/gateway/codedeploy"
 	gwhttpapi "github.com/updraft-dev/updraft/internal/gateway/httpapi"
 	"github.com/updraft-dev/updraft/internal/httpapi"
 	"github.com/updraft-dev/updraft/internal/logs"
@@ -286,6 +287,9 @@ func (d *Daemon) Start(ctx context.Context) (err error) {
 		},
 	}, reg, dep, ctl, rtr, q, lg, mt, mx)
 	d.mountScheduler(gw, scheds)
+	// Canary hooks report their verdict as on AWS, through CodeDeploy's
+	// PutLifecycleEventHookExecutionStatus.
+	gw.Mount(gateway.Service{Name: "codedeploy", TargetPrefixes: []string{codedeploy.TargetPrefix}, Handler: codedeploy.New(stacks.Hooks(), d.log).Serve})
 	if err := d.mountServices(ctx, gw, services{queues: qm, async: q, ctl: ctl}); err != nil {
 		return err
 	}

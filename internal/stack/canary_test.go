@@ -102,7 +102,7 @@ type step struct {
 }
 
 // deploy runs dep to its end, returning the states saved on the way.
-func deploy(t *testing.T, d *CanaryDriver, dep *Deployment) []step {
+func runDeployment(t *testing.T, d *CanaryDriver, dep *Deployment) []step {
 	t.Helper()
 	var saved []step
 	var progressed int
@@ -134,7 +134,7 @@ func TestCanaryShiftsOnSchedule(t *testing.T) {
 	dep := newDeployment("Canary50Percent1Second")
 	dep.Preference.MaxErrorRate = 0.5
 	start := time.Now()
-	saved := deploy(t, p.driver(), dep)
+	saved := runDeployment(t, p.driver(), dep)
 
 	routes, _ := p.recorded()
 	if want := []route{{"1", "2", 0.5}, {"2", "", 0}}; !slices.Equal(routes, want) {
@@ -157,7 +157,7 @@ func TestLinearShiftsOnSchedule(t *testing.T) {
 	p := newPlatform()
 	dep := newDeployment("Linear34PercentEvery1Second")
 	start := time.Now()
-	saved := deploy(t, p.driver(), dep)
+	saved := runDeployment(t, p.driver(), dep)
 
 	routes, _ := p.recorded()
 	if want := []route{{"1", "2", 0.34}, {"1", "2", 0.68}, {"2", "", 0}}; !slices.Equal(routes, want) {
@@ -180,7 +180,7 @@ func TestAllAtOnce(t *testing.T) {
 		p := newPlatform()
 		dep := newDeployment("")
 		dep.Preference = pref
-		deploy(t, p.driver(), dep)
+		runDeployment(t, p.driver(), dep)
 		routes, _ := p.recorded()
 		if want := []route{{"2", "", 0}}; !slices.Equal(routes, want) || dep.Status != DeploymentSucceeded {
 			t.Errorf("%+v: routes = %v (want %v), status %s", pref, routes, want, dep.Status)
@@ -194,7 +194,7 @@ func TestFirstVersionIsNoShift(t *testing.T) {
 	dep := newDeployment("Canary10Percent30Minutes")
 	dep.From = ""
 	dep.Preference.PreTraffic = "pre"
-	saved := deploy(t, p.driver(), dep)
+	saved := runDeployment(t, p.driver(), dep)
 	routes, events := p.recorded()
 	if !slices.Equal(routes, []route{{"2", "", 0}}) || len(events) != 1 || !slices.Equal(saved, []step{{DeploymentSucceeded, 1}}) {
 		t.Errorf("routes %v, events %v, saved %v: want the alias pointed at 2, no hook", routes, events, saved)
@@ -208,7 +208,7 @@ func TestHooksRunInOrder(t *testing.T) {
 	// post reports nothing: its successful invocation is the verdict.
 	dep := newDeployment("Canary50Percent1Second")
 	dep.Preference.PreTraffic, dep.Preference.PostTraffic = "pre", "post"
-	deploy(t, p.driver(), dep)
+	runDeployment(t, p.driver(), dep)
 
 	_, events := p.recorded()
 	want := []string{"hook pre", "route 1+2@0.5", "route 2+@0", "hook post"}
@@ -233,7 +233,7 @@ func TestErrorRateRollsBack(t *testing.T) {
 	p.calls, p.errs = 9, 4
 	dep := newDeployment("Linear50PercentEvery2Seconds")
 	dep.Preference.PostTraffic = "post"
-	saved := deploy(t, p.driver(), dep)
+	saved := runDeployment(t, p.driver(), dep)
 
 	routes, events := p.recorded()
 	if want := []route{{"1", "2", 0.5}, {"1", "", 0}}; !slices.Equal(routes, want) {
@@ -284,7 +284,7 @@ func TestFailedHookRollsBack(t *testing.T) {
 		hook := tt.pre + tt.post
 		p.report[hook], p.hookErr[hook] = tt.report, tt.err
 		p.failRoutes = tt.failRoutes
-		deploy(t, p.driver(), dep)
+		runDeployment(t, p.driver(), dep)
 		_, events := p.recorded()
 		if dep.Status != DeploymentRolledBack || dep.Reason != tt.reason || !slices.Equal(events, tt.wantEvents) {
 			t.Errorf("%s: status %s, reason %q, events %v; want RolledBack, %q, %v", tt.name, dep.Status, dep.Reason, events, tt.reason, tt.wantEvents)
@@ -298,7 +298,7 @@ func TestHookReportWinsOverOutcome(t *testing.T) {
 	dep := newDeployment("AllAtOnce")
 	dep.Preference.PreTraffic = "pre"
 	p.report["pre"], p.hookErr["pre"] = HookSucceeded, errors.New("Runtime.ExitError")
-	deploy(t, p.driver(), dep)
+	runDeployment(t, p.driver(), dep)
 	if dep.Status != DeploymentSucceeded {
 		t.Errorf("status %s (%s): a hook that reported Succeeded and then failed should pass, as on CodeDeploy", dep.Status, dep.Reason)
 	}
@@ -314,7 +314,7 @@ func TestResumeMidShift(t *testing.T) {
 	dep.ID, dep.Status, dep.Weight = "d-RESUMED01", DeploymentShifting, 0.5
 	dep.Started, dep.NextStep = now.Add(-31*time.Minute), now.Add(-time.Minute)
 	dep.Preference.PostTraffic = "post"
-	saved := deploy(t, p.driver(), dep)
+	saved := runDeployment(t, p.driver(), dep)
 
 	_, events := p.recorded()
 	want := []string{"route 1+2@0.5", "route 2+@0", "hook post"}
@@ -329,7 +329,7 @@ func TestResumeMidShift(t *testing.T) {
 	p = newPlatform()
 	dep = newDeployment("Canary50Percent30Minutes")
 	dep.Status, dep.Weight, dep.Reason, dep.Started = DeploymentRollingBack, 0.5, "version 2 failed", now
-	deploy(t, p.driver(), dep)
+	runDeployment(t, p.driver(), dep)
 	if routes, _ := p.recorded(); !slices.Equal(routes, []route{{"1", "", 0}}) || dep.Status != DeploymentRolledBack || dep.Reason != "version 2 failed" {
 		t.Errorf("resumed rollback: routes %v, %s %q", routes, dep.Status, dep.Reason)
 	}

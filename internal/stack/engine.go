@@ -48,6 +48,7 @@ type Engine struct {
 	locks   map[string]*sync.Mutex // by tenant.stack: one deploy or delete at a time on this node
 	running map[string]bool        // tenant.stack.function: a shift in progress on this node
 
+	hooks  *HookStatuses   // what hooks report through CodeDeploy's API
 	ctx    context.Context // the engine's life: traffic shifts run under it
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -64,8 +65,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	run, cancel := context.WithCancel(context.Background())
-	return &Engine{cfg: cfg, rec: rec, locks: map[string]*sync.Mutex{}, running: map[string]bool{}, ctx: run, cancel: cancel}, nil
+	return &Engine{cfg: cfg, rec: rec, locks: map[string]*sync.Mutex{}, running: map[string]bool{}, hooks: NewHookStatuses(), ctx: run, cancel: cancel}, nil
 }
+
+// Hooks is where PutLifecycleEventHookExecutionStatus reports land
+// (gateway/codedeploy).
+func (e *Engine) Hooks() *HookStatuses { return e.hooks }
 
 // Close stops the traffic shifts (a restart resumes them: Start).
 func (e *Engine) Close(context.Context) error {

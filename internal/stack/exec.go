@@ -232,7 +232,7 @@ func (x *exec) apply(ctx context.Context, prev, next *Stack, want []Resource, st
 		next.Status = StatusCreateComplete
 	}
 	for _, d := range shifts {
-		d.Status = "Pending"
+		d.ID = NewDeploymentID() // Status "": the driver starts it
 		next.Deployments = append(dropDeployment(next.Deployments, d.Function), d)
 	}
 	if len(left) > 0 {

@@ -40,12 +40,12 @@ func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
 	e.running[key] = true
 	e.mu.Unlock()
 	if d.ID == "" {
-		d.ID = fmt.Sprintf("d-%s-%s-%d", d.Function, d.To, time.Now().UnixNano())
+		d.ID = NewDeploymentID()
 	}
 	save := func(ctx context.Context, d *Deployment) error {
 		return e.saveDeployment(ctx, tenant, stackName, d)
 	}
-	driver := NewCanaryDriver(canaryPlatform{e: e, scope: scope}, e.cfg.Log)
+	driver := NewCanaryDriver(enginePlatform{e: e, scope: scope}, e.cfg.Log, e.hooks, CanaryOptions{})
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -95,17 +95,17 @@ func (e *Engine) stopShifts(tenant, stackName string) {
 	_ = stackName
 }
 
-// canaryPlatform is the platform as the canary driver uses it.
-type canaryPlatform struct {
+// enginePlatform is the platform as the canary driver uses it.
+type enginePlatform struct {
 	e     *Engine
 	scope string
 }
 
-func (p canaryPlatform) RouteAlias(ctx context.Context, tenant, function, alias, primary, additional string, weight float64) error {
+func (p enginePlatform) RouteAlias(ctx context.Context, tenant, function, alias, primary, additional string, weight float64) error {
 	return RouteAlias(ctx, p.e.lambdaClient(tenant, p.scope), function, alias, primary, additional, weight)
 }
 
-func (p canaryPlatform) InvokeHook(ctx context.Context, tenant, function string, payload []byte) error {
+func (p enginePlatform) InvokeHook(ctx context.Context, tenant, function string, payload []byte) error {
 	out, err := p.e.lambdaClient(tenant, p.scope).Invoke(ctx, &lambda.InvokeInput{FunctionName: &function, Payload: payload,
 		InvocationType: ltypes.InvocationTypeRequestResponse})
 	if err != nil {
@@ -117,16 +117,13 @@ func (p canaryPlatform) InvokeHook(ctx context.Context, tenant, function string,
 	return nil
 }
 
-func (p canaryPlatform) Calls(ctx context.Context, tenant, function, version string, since time.Time) (int, int, error) {
+func (p enginePlatform) Calls(ctx context.Context, tenant, function, version string, since time.Time) (int, int, error) {
 	return p.e.cfg.Calls(ctx, tenant, function, version, since)
 }
 
-// Done reports whether the shift has ended.
-func (d *Deployment) Done() bool { return d.Status == "Succeeded" || d.Status == "RolledBack" }
-
 // Serving is the version the alias serves once the shift has ended.
 func (d *Deployment) Serving() string {
-	if d.Status == "Succeeded" {
+	if d.Status == DeploymentSucceeded {
 		return d.To
 	}
 	return d.From

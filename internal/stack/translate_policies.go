@@ -79,13 +79,13 @@ func (t *translator) policyTemplates() map[string]policyTemplate {
 // policy names are noted. No Policies, or only managed names: nil, every
 // resource of the tenant.
 func (t *translator) policies(p *props) fn.Permissions {
-	if !p.has("Policies") {
+	v, ok := p.get("Policies")
+	if !ok {
 		return nil
 	}
 	var perms fn.Permissions
 	managed := 0
 	templates := t.policyTemplates()
-	v, _ := p.get("Policies")
 	list, ok := v.([]any)
 	if !ok {
 		list = []any{v}
@@ -95,7 +95,7 @@ func (t *translator) policies(p *props) fn.Permissions {
 		switch x := e.(type) {
 		case string:
 			managed++
-			p.st.notes = append(p.st.notes, path+": the managed policy "+x+" is not applied (a function without mappable policies may use every resource of its tenant)")
+			p.st.notes = append(p.st.notes, path+": the managed policy "+x+" is not applied: permissions come from policy templates and statements")
 		case map[string]any:
 			if _, ok := x["Statement"]; ok {
 				perms = append(perms, t.statements(p.item("Policies", i, e))...)

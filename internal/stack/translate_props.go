@@ -240,7 +240,8 @@ func (p *props) addNote(format string, args ...any) {
 
 // refuse rejects key when the template sets it.
 func (p *props) refuse(key, format string, args ...any) {
-	if _, ok := p.get(key); ok {
+	if _, ok := p.m[key]; ok {
+		p.used[key] = true
 		p.fail(key, format, args...)
 	}
 }
@@ -259,7 +260,7 @@ func (p *props) done() error {
 		}
 		slices.Sort(keys)
 		if len(keys) > 0 {
-			p.fail(keys[0], "Updraft does not support this property (only %s here)", p.known())
+			p.fail(keys[0], "Updraft does not support this property (it takes %s here)", p.known())
 		}
 	}
 	return p.st.err

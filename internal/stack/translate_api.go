@@ -244,7 +244,9 @@ func (t *translator) apiFor(ev *props, key, typ string) *apiDef {
 		}
 		raw := &Raw{LogicalID: implicit, Type: typ}
 		r := t.newResource(raw, KindAPI)
-		t.api(newProps(implicit, typ, nil), r)
+		ip := newProps(implicit, typ, nil)
+		t.api(ip, r)
+		r.Notes = append(r.Notes, ip.st.notes...)
 		t.add(r)
 		return t.apis[implicit]
 	}

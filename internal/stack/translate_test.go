@@ -88,7 +88,7 @@ func TestTranslateFunction(t *testing.T) {
 			"DeadLetterQueue":   map[string]any{"Type": "SQS", "TargetArn": "arn:aws:sqs:local:1:dlq"},
 			"FunctionUrlConfig": map[string]any{"AuthType": "NONE", "Cors": map[string]any{"AllowOrigins": []any{"*"}}},
 			"Architectures":     []any{"arm64"}, "Tracing": "Active", "Tags": map[string]any{"a": "b"},
-			"Role":              "arn:aws:iam::1:role/r",
+			"Role": "arn:aws:iam::1:role/r",
 		}))
 	r := find(t, rs, "Api")
 	one := 1

@@ -96,8 +96,10 @@ func (t *translator) api(p *props, r *Resource) {
 	}
 	if auth := p.obj("Auth"); auth != nil {
 		a.defaultAuth = auth.str("DefaultAuthorizer")
-		if k := auth.boolean("ApiKeyRequired"); k != nil && r.Type == typeRestAPI {
-			a.apiKey = *k
+		if r.Type == typeRestAPI {
+			if k := auth.boolean("ApiKeyRequired"); k != nil {
+				a.apiKey = *k
+			}
 		}
 		auth.refuse("EnableIamAuthorizer", "IAM authorization of routes is not supported: use a JWT or Lambda authorizer")
 		auth.refuse("ResourcePolicy", "resource policies are not supported")
@@ -289,8 +291,10 @@ func (t *translator) httpEvent(ev *props, fnRes *Resource, eventName, typ string
 		if n := a.str("Authorizer"); n != "" {
 			authName = n
 		}
-		if k := a.boolean("ApiKeyRequired"); k != nil && typ == typeRestAPI {
-			apiKeyRequired = *k
+		if typ == typeRestAPI {
+			if k := a.boolean("ApiKeyRequired"); k != nil {
+				apiKeyRequired = *k
+			}
 		}
 		a.refuse("AuthorizationScopes", "authorization scopes are not checked here")
 		a.refuse("ResourcePolicy", "resource policies are not supported")

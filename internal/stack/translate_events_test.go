@@ -131,6 +131,7 @@ func TestTranslateHTTPRefusals(t *testing.T) {
 				"Authorizers": map[string]any{"L": map[string]any{"FunctionArn": fn.ARN("acme", "authz", "")}}}}},
 			fnRaw("F", map[string]any{"Events": map[string]any{"E": event("Api", map[string]any{"RestApiId": "app-r", "Path": "/x", "Method": "GET", "Auth": map[string]any{"ApiKeyRequired": true}})}}),
 		}, []string{"property Events.E.Properties.Auth", "an API key or function:authz, not both"}},
+		{"http api key", ev("HttpApi", map[string]any{"Path": "/x", "Method": "GET", "Auth": map[string]any{"ApiKeyRequired": true}}), []string{"property Events.E.Properties.Auth.ApiKeyRequired"}},
 		{"scopes", ev("HttpApi", map[string]any{"Path": "/x", "Method": "GET", "Auth": map[string]any{"AuthorizationScopes": []any{"a"}}}), []string{"property Events.E.Properties.Auth.AuthorizationScopes"}},
 		{"route twice", append(httpAPIs(),
 			fnRaw("F", map[string]any{"Events": map[string]any{"E": event("HttpApi", map[string]any{"Path": "/x", "Method": "GET"})}}),

@@ -190,7 +190,7 @@ func (r *Route) Validate() error {
 			return fn.InvalidParameter("route %s: a jwt authorizer needs exactly one of --jwt-secret or --jwt-jwks", r.Key)
 		}
 		if j.Secret == "" && j.JWKS == "" && !isHTTPURL(j.Issuer) {
-			return fn.InvalidParameter("route %s: a jwt authorizer needs --jwt-secret, --jwt-jwks, or an --jwt-issuer URL whose OpenID configuration names its keys", r.Key)
+			return fn.InvalidParameter("route %s: a jwt authorizer needs exactly one of --jwt-secret or --jwt-jwks (or, with neither, an --jwt-issuer URL whose OpenID configuration names its keys)", r.Key)
 		}
 	case AuthFunction:
 		if r.Auth.Function == "" {

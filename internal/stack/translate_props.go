@@ -304,19 +304,3 @@ func scalarString(v any) (string, bool) {
 	}
 	return "", false
 }
-
-func kindOf(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "a mapping"
-	case []any:
-		return "a list"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int, float64:
-		return "a number"
-	}
-	return "empty"
-}

@@ -15,8 +15,6 @@ type Deployment struct {
 }
 
 
-func Translate(*Resolved, Inputs) ([]Resource, []Output, error) { return nil, nil, nil }
-
 type Services struct{}
 
 func NewServices(aws.Config) *Services { return nil }

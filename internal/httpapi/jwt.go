@@ -89,23 +89,71 @@ func (s *jwksSet) key(ctx context.Context, kid string) ([]jose.JSONWebKey, error
 	return s.keys.Key(kid), nil
 }
 
-// loadJWKS reads a JSON Web Key Set from a file or an http(s) URL.
+// discoverPrefix marks a JWKS source that is an issuer whose OpenID
+// configuration names the key set.
+const discoverPrefix = "oidc:"
+
+// jwksSource is where cfg's keys come from: its JWKS, else its issuer's
+// OpenID configuration.
+func jwksSource(cfg *JWTConfig) string {
+	if cfg.JWKS != "" {
+		return cfg.JWKS
+	}
+	return discoverPrefix + cfg.Issuer
+}
+
+func isHTTPURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// fetch GETs url's body (at most jwksLimit bytes).
+func fetch(ctx context.Context, client *http.Client, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, jwksLimit))
+}
+
+// discoverJWKS reads the jwks_uri of issuer's OpenID configuration.
+func discoverJWKS(ctx context.Context, client *http.Client, issuer string) (string, error) {
+	url := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+	data, err := fetch(ctx, client, url)
+	if err != nil {
+		return "", fmt.Errorf("openid configuration %s: %w", url, err)
+	}
+	var conf struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(data, &conf); err != nil || !isHTTPURL(conf.JWKSURI) {
+		return "", fmt.Errorf("openid configuration %s names no http(s) jwks_uri", url)
+	}
+	return conf.JWKSURI, nil
+}
+
+// loadJWKS reads a JSON Web Key Set from a file, an http(s) URL, or (a
+// source of discoverPrefix) the jwks_uri of an issuer's OpenID
+// configuration.
 func loadJWKS(ctx context.Context, client *http.Client, source string) (*jose.JSONWebKeySet, error) {
+	if issuer, ok := strings.CutPrefix(source, discoverPrefix); ok {
+		uri, err := discoverJWKS(ctx, client, issuer)
+		if err != nil {
+			return nil, fmt.Errorf("jwks of issuer %s: %w", issuer, err)
+		}
+		source = uri
+	}
 	var data []byte
-	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, source, nil)
-		if err != nil {
-			return nil, fmt.Errorf("jwks %s: %w", source, err)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("jwks %s: %w", source, err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("jwks %s: HTTP %d", source, resp.StatusCode)
-		}
-		if data, err = io.ReadAll(io.LimitReader(resp.Body, jwksLimit)); err != nil {
+	if isHTTPURL(source) {
+		var err error
+		if data, err = fetch(ctx, client, source); err != nil {
 			return nil, fmt.Errorf("jwks %s: %w", source, err)
 		}
 	} else {
@@ -146,7 +194,7 @@ func verifyJWT(ctx context.Context, cfg *JWTConfig, keys *jwksCache, h http.Head
 		}
 		candidates = []any{[]byte(cfg.Secret)}
 	} else {
-		ks, err := keys.get(cfg.JWKS).key(ctx, hdr.KeyID)
+		ks, err := keys.get(jwksSource(cfg)).key(ctx, hdr.KeyID)
 		if err != nil {
 			return nil, fmt.Errorf("the route's JWKS cannot be read: %w", err)
 		}

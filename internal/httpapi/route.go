@@ -64,7 +64,10 @@ const (
 
 // JWTConfig configures a JWT authorizer: tokens come in the Authorization
 // header ("Bearer " optional), signed with Secret (HS256) or a key of the
-// JWKS (RS256, ES256 and HS256 keys of a file or an http(s) URL).
+// JWKS (RS256, ES256 and HS256 keys of a file or an http(s) URL). With
+// neither, Issuer is an http(s) URL and the keys are those its OpenID
+// configuration (ISSUER/.well-known/openid-configuration) names in
+// jwks_uri, as API Gateway's JWT authorizers find them.
 type JWTConfig struct {
 	Secret   string   `json:"secret,omitempty"`
 	JWKS     string   `json:"jwks,omitempty"`
@@ -183,8 +186,11 @@ func (r *Route) Validate() error {
 	case AuthNone, AuthAPIKey:
 	case AuthJWT:
 		j := r.Auth.JWT
-		if j == nil || (j.Secret == "") == (j.JWKS == "") {
+		if j == nil || j.Secret != "" && j.JWKS != "" {
 			return fn.InvalidParameter("route %s: a jwt authorizer needs exactly one of --jwt-secret or --jwt-jwks", r.Key)
+		}
+		if j.Secret == "" && j.JWKS == "" && !isHTTPURL(j.Issuer) {
+			return fn.InvalidParameter("route %s: a jwt authorizer needs exactly one of --jwt-secret or --jwt-jwks (or, with neither, an --jwt-issuer URL whose OpenID configuration names its keys)", r.Key)
 		}
 	case AuthFunction:
 		if r.Auth.Function == "" {

@@ -77,14 +77,6 @@ func (s *Services) wantMapping(ctx context.Context, r *Resource) (mappingWant, e
 	return w, nil
 }
 
-// functionRef is NAME[:QUALIFIER] of a function name or ARN.
-func functionRef(s string) string {
-	if _, after, ok := strings.Cut(s, ":function:"); ok {
-		return after
-	}
-	return s
-}
-
 func (s *Services) applyMapping(ctx context.Context, r *Resource, prevApplied Applied) (Applied, error) {
 	w, err := s.wantMapping(ctx, r)
 	if err != nil {

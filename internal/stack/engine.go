@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -160,6 +161,7 @@ func (e *Engine) Deploy(ctx context.Context, tenant string, req DeployRequest) (
 		return err
 	})
 	if applyErr != nil {
+		applyErr = deployFailed(req.Name, next.Status, applyErr)
 		next.Reason = applyErr.Error()
 	}
 	next.Updated = time.Now().UTC()
@@ -175,6 +177,19 @@ func (e *Engine) Deploy(ctx context.Context, tenant string, req DeployRequest) (
 		e.shift(tenant, req.Name, req.Scope, d)
 	}
 	return next, nil
+}
+
+// deployFailed is the error of a deploy that ran and failed: the
+// platform's own error type when a resource was refused with one, else a
+// ValidationError; the message names the stack, where it was left and
+// the resource that failed.
+func deployFailed(stack, status string, err error) error {
+	msg := fmt.Sprintf("stack %s is %s: %v", stack, status, err)
+	var fe *fn.Error
+	if errors.As(err, &fe) && fe.Status < 500 {
+		return fn.Errorf(fe.Status, fe.Type, "%s", msg)
+	}
+	return invalid("%s", msg)
 }
 
 // staleAfter is how long an IN_PROGRESS record with no progress holds off

@@ -49,11 +49,24 @@ func (x *exec) code(r *Resource) ([]byte, error) {
 }
 
 func (x *exec) backend(k Kind) Backend {
-	if k == KindFunction {
+	switch k {
+	case KindFunction:
 		return x.fns
+	case KindAPI:
+		return apis{}
 	}
 	return x.svc
 }
+
+// apis is the Backend of KindAPI: an API's routes are its functions' http
+// triggers, made and removed with them, so the API itself has nothing to
+// make.
+type apis struct{}
+
+func (apis) Apply(context.Context, *Resource, *Resource, Applied) (Applied, error) {
+	return Applied{}, nil
+}
+func (apis) Delete(context.Context, *Resource, Applied) error { return nil }
 
 // preflight refuses, before anything changes, to make a resource that
 // exists already outside the stack (CloudFormation's "already exists"):

@@ -2,14 +2,11 @@ package stack
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
-// deploymentType is a CodeDeploy Lambda deployment configuration name.
-var deploymentType = regexp.MustCompile(`^(AllAtOnce|Canary\d+Percent\d+Minutes?|Linear\d+PercentEvery\d+Minutes?)$`)
 
 // function translates an AWS::Serverless::Function and its events.
 func (t *translator) function(raw *Raw) error {
@@ -138,8 +135,8 @@ func (t *translator) deployment(p *props, spec *FunctionSpec) {
 	}
 	if dp.Type == "" {
 		d.fail("Type", "is required: AllAtOnce, Canary10Percent5Minutes, Linear10PercentEvery1Minute, …")
-	} else if !deploymentType.MatchString(dp.Type) {
-		d.fail("Type", "%q is not a Lambda deployment configuration: AllAtOnce, CanaryNPercentMMinutes or LinearNPercentEveryMMinutes", dp.Type)
+	} else if _, err := ParseDeploymentType(dp.Type); err != nil {
+		d.fail("Type", "%s", fn.AsError(err).Message)
 	}
 	if h := d.obj("Hooks"); h != nil {
 		dp.PreTraffic = functionName(h.str("PreTraffic"))

@@ -217,6 +217,12 @@ func (e *Engine) translate(text []byte, in Inputs) ([]Resource, []Output, *Resol
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// A NoEcho parameter is not kept or shown, as CloudFormation masks it.
+	for name, p := range t.Parameters {
+		if _, ok := resolved.Parameters[name]; ok && p.NoEcho {
+			resolved.Parameters[name] = "****"
+		}
+	}
 	return want, outputs, resolved, nil
 }
 

@@ -87,6 +87,7 @@ func (t *translator) scheduleEvent(ev *props, fnRes *Resource, event, typ string
 		if st := ev.oneOf("State", "ENABLED", "DISABLED"); st != "" {
 			s.State = st
 		}
+		ev.note(scheduleRetryNote, "RetryPolicy", "DeadLetterConfig")
 		if rp := ev.obj("RetryPolicy"); rp != nil {
 			s.MaxRetries, s.MaxEventAgeSec = rp.integer("MaximumRetryAttempts"), rp.integer("MaximumEventAgeInSeconds")
 			_ = rp.done()
@@ -132,6 +133,7 @@ func schedulerFields(p *props, s *ScheduleSpec) {
 		}
 		_ = w.done()
 	}
+	p.note(scheduleRetryNote, "RetryPolicy", "DeadLetterConfig")
 	if rp := p.obj("RetryPolicy"); rp != nil {
 		s.MaxRetries, s.MaxEventAgeSec = rp.integer("MaximumRetryAttempts"), rp.integer("MaximumEventAgeInSeconds")
 		_ = rp.done()
@@ -291,3 +293,8 @@ func keyFilter(p *props) (prefix, suffix string) {
 	_ = f.done()
 	return prefix, suffix
 }
+
+// scheduleRetryNote says what a schedule's RetryPolicy and
+// DeadLetterConfig become: Updraft delivers each tick as an asynchronous
+// invocation, retried and dead-lettered by the function's own settings.
+const scheduleRetryNote = "a tick is delivered as an asynchronous invocation and retried or sent to a failure destination by the function's EventInvokeConfig and DeadLetterQueue; the schedule's own retry policy and dead-letter queue are not applied"

@@ -92,9 +92,10 @@ func TestScenarios(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitserver": cmdWaitServer,
-			"sleep":      cmdSleep,
-			"metric":     cmdMetric,
+			"waitserver":  cmdWaitServer,
+			"sleep":       cmdSleep,
+			"metric":      cmdMetric,
+			"stackoutput": cmdStackOutput,
 		},
 	})
 }

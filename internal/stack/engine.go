@@ -47,7 +47,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	locks   map[string]*sync.Mutex // by tenant.stack: one deploy or delete at a time on this node
-	running map[string]bool        // tenant.stack.function: a shift in progress on this node
+	running map[string]context.CancelFunc // tenant.stack.function: a shift in progress on this node
 
 	hooks  *HookStatuses   // what hooks report through CodeDeploy's API
 	ctx    context.Context // the engine's life: traffic shifts run under it
@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	run, cancel := context.WithCancel(context.Background())
-	return &Engine{cfg: cfg, rec: rec, locks: map[string]*sync.Mutex{}, running: map[string]bool{}, hooks: NewHookStatuses(), ctx: run, cancel: cancel}, nil
+	return &Engine{cfg: cfg, rec: rec, locks: map[string]*sync.Mutex{}, running: map[string]context.CancelFunc{}, hooks: NewHookStatuses(), ctx: run, cancel: cancel}, nil
 }
 
 // Hooks is where PutLifecycleEventHookExecutionStatus reports land

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -33,11 +34,12 @@ func (e *Engine) Start(ctx context.Context) error {
 func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
 	key := tenant + "." + stackName + "." + d.Function
 	e.mu.Lock()
-	if e.running[key] {
+	if _, ok := e.running[key]; ok {
 		e.mu.Unlock()
 		return
 	}
-	e.running[key] = true
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.running[key] = cancel
 	e.mu.Unlock()
 	if d.ID == "" {
 		d.ID = NewDeploymentID()
@@ -53,8 +55,9 @@ func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
 			e.mu.Lock()
 			delete(e.running, key)
 			e.mu.Unlock()
+			cancel()
 		}()
-		err := driver.Run(e.ctx, d, save, func(d *Deployment) {
+		err := driver.Run(ctx, d, save, func(d *Deployment) {
 			e.cfg.Log.Info("traffic shift", "tenant", tenant, "stack", stackName, "fn", d.Function, "alias", d.Alias,
 				"to", d.To, "status", d.Status, "weight", d.Weight)
 		})
@@ -87,12 +90,16 @@ func (e *Engine) saveDeployment(ctx context.Context, tenant, stackName string, d
 	}
 }
 
-// stopShifts ends the shifts of a stack being deleted.
+// stopShifts ends the shifts of a stack being deleted on this node (its
+// functions, aliases with them, are about to go).
 func (e *Engine) stopShifts(tenant, stackName string) {
-	// A deleted function's alias is gone with it: the driver's next step
-	// fails and it ends. Nothing to wait for here.
-	_ = tenant
-	_ = stackName
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for key, cancel := range e.running {
+		if strings.HasPrefix(key, tenant+"."+stackName+".") {
+			cancel()
+		}
+	}
 }
 
 // enginePlatform is the platform as the canary driver uses it.

@@ -2,9 +2,9 @@ package stack
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -46,7 +46,7 @@ type Engine struct {
 	rec *records
 
 	mu      sync.Mutex
-	locks   map[string]*sync.Mutex // by tenant.stack: one deploy or delete at a time on this node
+	locks   map[string]*sync.Mutex        // by tenant.stack: one deploy or delete at a time on this node
 	running map[string]context.CancelFunc // tenant.stack.function: a shift in progress on this node
 
 	hooks  *HookStatuses   // what hooks report through CodeDeploy's API

@@ -7,7 +7,6 @@ import (
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
-
 // function translates an AWS::Serverless::Function and its events.
 func (t *translator) function(raw *Raw) error {
 	p := newProps(raw.LogicalID, raw.Type, raw.Properties)

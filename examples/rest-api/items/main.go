@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -246,7 +247,7 @@ func unmarshal(m map[string]types.AttributeValue) Item {
 	}
 	it.ID, it.Name, it.Owner = s("id"), s("name"), s("owner")
 	if v, ok := m["price"].(*types.AttributeValueMemberN); ok {
-		fmt.Sscan(v.Value, &it.Price)
+		it.Price, _ = strconv.ParseFloat(v.Value, 64)
 	}
 	if v, ok := m["tags"].(*types.AttributeValueMemberL); ok {
 		for _, t := range v.Value {

@@ -59,7 +59,13 @@ func TestSAMAppRESTAPI(t *testing.T) {
 	defer cancel()
 	issuer, key := oidcIssuer(t)
 	_, outputs := p.deployStack(ctx, t, samBuild(t, "rest-api"), "items", map[string]string{"IssuerUrl": issuer, "Audience": "items-api"})
-	base := p.apiURL(t, outputs, "ItemsApiUrl")
+	driveItems(ctx, t, p.apiURL(t, outputs, "ItemsApiUrl"), issuer, key)
+}
+
+// driveItems drives the items API at base as Ada and Bob, with tokens of
+// issuer signed by key (kid k1), audience items-api.
+func driveItems(ctx context.Context, t *testing.T, base, issuer string, key *rsa.PrivateKey) {
+	t.Helper()
 	tok := func(sub string, k *rsa.PrivateKey, aud string) string {
 		return token(t, jose.RS256, k, "k1", claims(issuer, time.Hour, map[string]any{"sub": sub, "aud": aud}))
 	}
@@ -149,6 +155,13 @@ func TestSAMAppNightlyReport(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	_, outputs := p.deployStack(ctx, t, samBuild(t, "nightly-report"), "nightly", map[string]string{"ReportSchedule": "rate(1 minute)"})
+	p.driveNightly(ctx, t, outputs["SalesTable"], outputs["ReportsBucket"], outputs["ReportFunction"], outputs["FailedReportsQueueUrl"])
+}
+
+// driveNightly puts sales in table and waits for the scheduled report in
+// bucket, then has function fail and finds the failure on failQueue.
+func (p *platform) driveNightly(ctx context.Context, t *testing.T, table, bucket, function, failQueue string) {
+	t.Helper()
 	cfg := p.awsConfig()
 	db := dynamodb.NewFromConfig(cfg)
 	// The same sales yesterday and today (a tick after midnight reports on
@@ -162,7 +175,7 @@ func TestSAMAppNightlyReport(t *testing.T) {
 		if c := sale["category"]; c != "" {
 			item["category"] = &ddb.AttributeValueMemberS{Value: c}
 		}
-		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(outputs["SalesTable"]), Item: item}); err != nil {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -185,7 +198,7 @@ func TestSAMAppNightlyReport(t *testing.T) {
 	// A tick before the sales were in reports none; the next one has them.
 	for deadline := time.Now().Add(3 * time.Minute); got.Sales == 0; {
 		for _, day := range days {
-			out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(outputs["ReportsBucket"]), Key: aws.String("reports/" + day + ".json")})
+			out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("reports/" + day + ".json")})
 			if err != nil {
 				continue
 			}
@@ -206,13 +219,13 @@ func TestSAMAppNightlyReport(t *testing.T) {
 
 	// A re-run by hand for a day that is none fails; the failure
 	// destination gets it.
-	if _, err := p.lambda().Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(outputs["ReportFunction"]),
+	if _, err := p.lambda().Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function),
 		InvocationType: lambdatypes.InvocationTypeEvent, Payload: []byte(`{"day":"the-31st"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	q := sqs.NewFromConfig(cfg)
 	for deadline := time.Now().Add(time.Minute); ; {
-		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(outputs["FailedReportsQueueUrl"]), WaitTimeSeconds: 2})
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(failQueue), WaitTimeSeconds: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -233,6 +233,12 @@ func TestSAMAppThumbnails(t *testing.T) {
 	if !strings.HasPrefix(uploads, "thumbs-uploads-") || !strings.HasPrefix(thumbs, "thumbs-thumbnails-") {
 		t.Fatalf("bucket outputs %v", outputs)
 	}
+	p.driveThumbnails(ctx, t, uploads, thumbs)
+}
+
+// driveThumbnails uploads a tall image and checks its thumbnail.
+func (p *platform) driveThumbnails(ctx context.Context, t *testing.T, uploads, thumbs string) {
+	t.Helper()
 	s3c := s3.NewFromConfig(p.awsConfig(), func(o *s3.Options) { o.UsePathStyle = true })
 	img := image.NewRGBA(image.Rect(0, 0, 300, 600))
 	for y := range 600 {
@@ -267,7 +273,13 @@ func TestSAMAppSignupWelcome(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	_, outputs := p.deployStack(ctx, t, samBuild(t, "signup-welcome"), "signup", map[string]string{"MailFrom": "hello@updraft.example"})
-	users := p.apiURL(t, outputs, "SignupApi") + "/users"
+	p.driveSignup(ctx, t, p.apiURL(t, outputs, "SignupApi")+"/users", outputs["UsersTable"], outputs["SentMailBucket"], outputs["WelcomeQueueUrl"])
+}
+
+// driveSignup signs Ada up and follows her welcome email to the sent-mail
+// bucket (from hello@updraft.example).
+func (p *platform) driveSignup(ctx context.Context, t *testing.T, users, table, sentBucket, queueURL string) {
+	t.Helper()
 	if st, body := httpDo(ctx, t, "POST", users, "", `{"email":"not an address"}`); st != 400 || !strings.Contains(body, "is not an email address") {
 		t.Fatalf("POST a bad sign-up: %d %s, want 400 with a message", st, body)
 	}
@@ -277,13 +289,13 @@ func TestSAMAppSignupWelcome(t *testing.T) {
 		t.Fatalf("POST /users: %d %s", st, body)
 	}
 	cfg := p.awsConfig()
-	item, err := dynamodb.NewFromConfig(cfg).GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(outputs["UsersTable"]),
+	item, err := dynamodb.NewFromConfig(cfg).GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
 		Key: map[string]ddb.AttributeValue{"id": &ddb.AttributeValueMemberS{Value: user.ID}}})
 	if err != nil || item.Item["email"] == nil {
-		t.Fatalf("the user in %s: %+v %v", outputs["UsersTable"], item, err)
+		t.Fatalf("the user in %s: %+v %v", table, item, err)
 	}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	sent := waitObject(ctx, t, s3c, outputs["SentMailBucket"], "sent/"+user.ID+".eml")
+	sent := waitObject(ctx, t, s3c, sentBucket, "sent/"+user.ID+".eml")
 	defer sent.Body.Close()
 	msg, err := mail.ReadMessage(sent.Body)
 	if err != nil {
@@ -300,7 +312,7 @@ func TestSAMAppSignupWelcome(t *testing.T) {
 	// The mailer took the message off the queue.
 	q := sqs.NewFromConfig(cfg)
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(outputs["WelcomeQueueUrl"]),
+		attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL),
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 		if err != nil {
 			t.Fatal(err)

@@ -1,5 +1,3 @@
-//go:build samapps
-
 package compat
 
 import (

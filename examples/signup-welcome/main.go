@@ -1,8 +1,9 @@
 // Command signup-welcome is an example function: a new item in the users
 // table reaches it through the table's stream, and it queues a welcome
-// email for the new user on the queue named by WELCOME_QUEUE (another
-// function, or a mail service, sends it). Changes and removals are ignored.
-// It uses the AWS SDK for Go v2 with no endpoint or credential code.
+// email for the new user on the queue WELCOME_QUEUE_URL, or else the queue
+// named by WELCOME_QUEUE (another function, or a mail service, sends it).
+// Changes and removals are ignored. It uses the AWS SDK for Go v2 with no
+// endpoint or credential code.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -32,10 +34,12 @@ func handle(ctx context.Context, ev events.DynamoDBEvent) (int, error) {
 		return 0, err
 	}
 	client := sqs.NewFromConfig(cfg)
-	name := os.Getenv("WELCOME_QUEUE")
-	q, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
-	if err != nil {
-		return 0, fmt.Errorf("queue %q: %w", name, err)
+	q := &sqs.GetQueueUrlOutput{QueueUrl: aws.String(os.Getenv("WELCOME_QUEUE_URL"))}
+	if *q.QueueUrl == "" {
+		name := os.Getenv("WELCOME_QUEUE")
+		if q, err = client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name}); err != nil {
+			return 0, fmt.Errorf("queue %q: %w", name, err)
+		}
 	}
 	queued := 0
 	for _, r := range ev.Records {

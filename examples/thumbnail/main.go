@@ -1,7 +1,8 @@
 // Command thumbnail is an example function: an upload to a bucket
 // notifies it (an S3 event), and it writes a thumbnail of the image, at
 // most 128 pixels on its longer side, to the bucket named by
-// THUMBNAIL_BUCKET under the same key with a .png suffix. It uses the AWS
+// THUMBNAIL_BUCKET under the same key with a .png suffix; an upload larger
+// than MAX_IMAGE_MB (when set) is skipped. It uses the AWS
 // SDK for Go v2 with no endpoint or credential code: the platform gives
 // each instance scoped credentials and AWS_ENDPOINT_URL.
 package main
@@ -17,6 +18,7 @@ import (
 	"log"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -40,12 +42,24 @@ func handle(ctx context.Context, ev events.S3Event) (int, error) {
 	if target == "" {
 		return 0, fmt.Errorf("THUMBNAIL_BUCKET is not set: name the bucket the thumbnails go to")
 	}
+	var limit int64
+	if s := os.Getenv("MAX_IMAGE_MB"); s != "" {
+		mb, err := strconv.Atoi(s)
+		if err != nil || mb <= 0 {
+			return 0, fmt.Errorf("MAX_IMAGE_MB %q: want a positive number of megabytes", s)
+		}
+		limit = int64(mb) << 20
+	}
 	made := 0
 	for _, r := range ev.Records {
 		// Keys arrive URL-encoded in S3 events ("a+b.png" for "a b.png").
 		key, err := url.QueryUnescape(r.S3.Object.Key)
 		if err != nil {
 			return made, fmt.Errorf("object key %q: %w", r.S3.Object.Key, err)
+		}
+		if limit > 0 && r.S3.Object.Size > limit {
+			log.Printf("%s/%s has %d bytes, more than MAX_IMAGE_MB: skipped", r.S3.Bucket.Name, key, r.S3.Object.Size)
+			continue
 		}
 		if err := thumbnail(ctx, client, r.S3.Bucket.Name, key, target); err != nil {
 			return made, err

@@ -20,6 +20,10 @@ type Route struct {
 	RequiredQuery   []string        `json:"requiredQuery,omitempty"`
 	RequiredHeaders []string        `json:"requiredHeaders,omitempty"`
 	CORS            *RouteCORS      `json:"cors,omitempty"`
+	// PayloadFormatVersion is "2.0" (default) or "1.0" (REST's proxy
+	// event); Stage is the event's requestContext.stage (default $default).
+	PayloadFormatVersion string `json:"payloadFormatVersion,omitempty"`
+	Stage                string `json:"stage,omitempty"`
 	// Read-only: set by the server.
 	Tenant  string    `json:"tenant,omitempty"`
 	Owner   string    `json:"owner,omitempty"`

@@ -18,7 +18,8 @@ func newRouteCmd(a *app) *cobra.Command {
 		Use:   "route",
 		Short: "Manage HTTP API routes: add, ls, rm, and their API keys",
 		Long: `Routes send HTTP requests to functions with API Gateway HTTP API semantics
-(payload format 2.0). They are served on the routes listener (serve
+(payload format 2.0, or REST APIs' proxy event with --payload-format-version
+1.0). They are served on the routes listener (serve
 --routes-listen, default 127.0.0.1:8088): the default tenant's at its root,
 tenant T's at the host T.localhost (serve --routes-domain changes
 "localhost"). A route key is "METHOD /path" with {name} and a last greedy
@@ -35,6 +36,7 @@ docs/TRIGGERS-routes.md.`,
   updraft route add "ANY /admin/{proxy+}" admin:live --auth jwt --jwt-jwks ./jwks.json --jwt-issuer me --jwt-audience api
   updraft route add "POST /orders" orders --schema order.schema.json --cors-origin https://app.example
   updraft route add '$default' fallback
+  updraft route add "GET /hello" hello --payload-format-version 1.0 --stage Prod
   updraft route ls
   updraft route rm "GET /items/{id}"
   curl http://127.0.0.1:8088/items/7`,
@@ -46,6 +48,7 @@ docs/TRIGGERS-routes.md.`,
 func newRouteAddCmd(a *app) *cobra.Command {
 	var (
 		auth, jwtSecret, jwtJWKS, jwtIssuer, schema string
+		payloadVersion, stage                       string
 		jwtAudience, corsOrigins, corsMethods       []string
 		corsHeaders, corsExpose, identity           []string
 		requiredQuery, requiredHeaders              []string
@@ -84,10 +87,12 @@ preflights are answered by the platform.`,
 	f.StringSliceVar(&corsExpose, "cors-expose-header", nil, "response header exposed to the browser (repeatable)")
 	f.IntVar(&corsMaxAge, "cors-max-age", 0, "seconds a preflight may be cached")
 	f.BoolVar(&corsCredentials, "cors-credentials", false, "allow credentialed cross-origin requests")
+	f.StringVar(&payloadVersion, "payload-format-version", "2.0", "the event the function gets: 2.0 (HTTP API) or 1.0 (REST API proxy event)")
+	f.StringVar(&stage, "stage", "$default", "the event's requestContext.stage (a REST API's stage name, e.g. Prod)")
 	cmd.RunE = a.run(func(ctx context.Context, cmd *cobra.Command, argv []string) error {
 		name, qualifier, _ := strings.Cut(argv[1], ":")
 		r := apiclient.Route{RouteKey: argv[0], Function: name, Qualifier: qualifier,
-			RequiredQuery: requiredQuery, RequiredHeaders: requiredHeaders}
+			RequiredQuery: requiredQuery, RequiredHeaders: requiredHeaders, PayloadFormatVersion: payloadVersion, Stage: stage}
 		r.Auth.Type = auth
 		if fname, ok := strings.CutPrefix(auth, "function:"); ok {
 			r.Auth = apiclient.RouteAuth{Type: "function", Function: fname, IdentitySource: identity}
@@ -150,8 +155,9 @@ func newRouteLsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List routes",
-		Long: `List your routes: key, function, authorizer, and who made them (cli, or
-yaml:FUNCTION for routes declared in a function's updraft.yaml). With
+		Long: `List your routes: key, function, authorizer, who made them (cli, or
+yaml:FUNCTION for routes declared in a function's updraft.yaml) and the
+payload format (with the stage when not $default). With
 --output json it prints the routes as a JSON array.`,
 		Example: `  updraft route ls
   updraft route ls -o json`,
@@ -170,7 +176,7 @@ yaml:FUNCTION for routes declared in a function's updraft.yaml). With
 			return a.printJSON(routes)
 		}
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ROUTE\tFUNCTION\tAUTH\tCORS\tOWNER")
+		fmt.Fprintln(tw, "ROUTE\tFUNCTION\tAUTH\tCORS\tOWNER\tPAYLOAD")
 		for _, r := range routes {
 			owner := r.Owner
 			if owner == "" {
@@ -180,7 +186,14 @@ yaml:FUNCTION for routes declared in a function's updraft.yaml). With
 			if r.CORS != nil {
 				cors = strings.Join(r.CORS.AllowOrigins, ",")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.RouteKey, routeTarget(r), authWord(r.Auth), cors, owner)
+			payload := r.PayloadFormatVersion
+			if payload == "" {
+				payload = "2.0"
+			}
+			if r.Stage != "" && r.Stage != "$default" {
+				payload += " stage " + r.Stage
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.RouteKey, routeTarget(r), authWord(r.Auth), cors, owner, payload)
 		}
 		return tw.Flush()
 	})

@@ -91,7 +91,13 @@ type HTTPRequestInput struct {
 	// Gateway adds (the client's address appended to any X-Forwarded-For
 	// it sent).
 	Forwarded bool
-	Now       time.Time
+	// Stage is requestContext.stage: "$default" when empty, or a REST
+	// API's stage name ("Prod").
+	Stage string
+	// APIKey is the caller's API key (requestContext.identity.apiKey in
+	// payload 1.0) when the route requires one.
+	APIKey string
+	Now    time.Time
 }
 
 // TimeLayout is requestContext.time's format (the CLF date).
@@ -154,6 +160,10 @@ func NewHTTPRequest(r *http.Request, in HTTPRequestInput) *HTTPRequest {
 		now = time.Now()
 	}
 	now = now.UTC()
+	stage := in.Stage
+	if stage == "" {
+		stage = "$default"
+	}
 	ev := &HTTPRequest{
 		Version: "2.0", RouteKey: in.RouteKey, RawPath: in.RawPath, RawQueryString: r.URL.RawQuery,
 		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: in.PathParameters,
@@ -161,7 +171,7 @@ func NewHTTPRequest(r *http.Request, in HTTPRequestInput) *HTTPRequest {
 			AccountID: in.AccountID, APIID: in.APIID, Authorizer: in.Authorizer,
 			DomainName: in.DomainName, DomainPrefix: in.DomainPrefix,
 			HTTP:      HTTPRequestDetails{Method: r.Method, Path: in.RawPath, Protocol: r.Proto, SourceIP: ip, UserAgent: r.UserAgent()},
-			RequestID: in.RequestID, RouteKey: in.RouteKey, Stage: "$default",
+			RequestID: in.RequestID, RouteKey: in.RouteKey, Stage: stage,
 			Time: now.Format(TimeLayout), TimeEpoch: now.UnixMilli(),
 		},
 	}

@@ -18,12 +18,16 @@
 //     with type REQUEST), and ParseHTTPResponse, which reads a function's
 //     reply to it as API Gateway does (a bare JSON value is a 200
 //     application/json body);
+//   - ProxyRequest, API Gateway's Lambda proxy event (payload format 1.0)
+//     that REST APIs send, for routes that ask for it, and
+//     ParseProxyResponse, which reads the reply as REST APIs do (a full
+//     response or a 502);
 //   - MD5OfBody and MD5OfMessageAttributes, computed as SQS computes them
 //     (SDKs verify both).
 //
 // Constructors (NewSQSRecord, NewSNSRecord, NewSNSNotification,
-// NewSubscriptionConfirmation, NewDestinationRecord, NewHTTPRequest) take plain inputs so
-// producers stay thin. Every shape is golden-tested against testdata/*.json;
+// NewSubscriptionConfirmation, NewDestinationRecord, NewHTTPRequest,
+// NewProxyRequest) take plain inputs so producers stay thin. Every shape is golden-tested against testdata/*.json;
 // run `go test ./internal/event -update` to rewrite the golden files after a
 // deliberate change, and review the diff.
 package event

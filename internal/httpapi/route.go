@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/updraft-dev/updraft/internal/event"
 	"github.com/updraft-dev/updraft/internal/fn"
 )
 
@@ -31,6 +32,12 @@ type Route struct {
 	RequiredQuery   []string `json:"requiredQuery,omitempty"`
 	RequiredHeaders []string `json:"requiredHeaders,omitempty"`
 	CORS            *CORS    `json:"cors,omitempty"`
+	// PayloadFormatVersion is the event the function gets: "2.0" (HTTP
+	// APIs', the default) or "1.0" (REST APIs' proxy event).
+	PayloadFormatVersion string `json:"payloadFormatVersion,omitempty"`
+	// Stage is the event's requestContext.stage: "$default" (HTTP APIs',
+	// the default) or a REST API's stage name such as "Prod".
+	Stage string `json:"stage,omitempty"`
 	// Owner is "" for a route made by the CLI or API, "yaml:FUNCTION" for
 	// one declared in that function's updraft.yaml.
 	Owner   string    `json:"owner,omitempty"`
@@ -207,6 +214,19 @@ func (r *Route) Validate() error {
 	default:
 		return fn.InvalidParameter("route %s: auth %q is not one of none, apikey, jwt, function:NAME", r.Key, r.Auth.Type)
 	}
+	switch r.PayloadFormatVersion {
+	case "":
+		r.PayloadFormatVersion = event.PayloadV2
+	case event.PayloadV1, event.PayloadV2:
+	default:
+		return fn.InvalidParameter("route %s: payloadFormatVersion %q is not 1.0 or 2.0", r.Key, r.PayloadFormatVersion)
+	}
+	if r.Stage == "" {
+		r.Stage = DefaultStage
+	}
+	if !validStage(r.Stage) {
+		return fn.InvalidParameter("route %s: stage %q is not $default or a stage name of 1 to 128 letters, digits, - and _", r.Key, r.Stage)
+	}
 	if r.CORS != nil && len(r.CORS.AllowOrigins) == 0 {
 		return fn.InvalidParameter("route %s: a CORS configuration needs at least one allowed origin", r.Key)
 	}
@@ -214,6 +234,27 @@ func (r *Route) Validate() error {
 		return fn.InvalidParameter("route %s: CORS maxAge must not be negative", r.Key)
 	}
 	return nil
+}
+
+// DefaultStage is an HTTP API's default stage, a route's when it names
+// none.
+const DefaultStage = "$default"
+
+// validStage reports whether s is $default or a stage name as API Gateway
+// takes them: 1 to 128 letters, digits, hyphens and underscores.
+func validStage(s string) bool {
+	if s == DefaultStage {
+		return true
+	}
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // identityPart splits an identity source: "$request.header.NAME" or

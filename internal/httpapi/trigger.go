@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -22,6 +23,8 @@ import (
 //	    jwt: {jwks: https://127.0.0.1:9000/jwks.json, issuer: me, audience: [api]}
 //	    schema: schemas/item.json    # or an inline JSON Schema mapping
 //	    cors: {origins: ["https://app.example"], methods: [GET], maxAge: 600}
+//	    payloadFormatVersion: "1.0"  # the event: "2.0" (default) or REST's "1.0"
+//	    stage: Prod                  # requestContext.stage (default $default)
 //
 // Routes declared so are owned by the function ("yaml:NAME"): a redeploy
 // makes them exactly the listed ones; routes made with the CLI or API are
@@ -50,6 +53,9 @@ type triggerSpec struct {
 	RequiredQuery   []string        `json:"requiredQuery"`
 	RequiredHeaders []string        `json:"requiredHeaders"`
 	CORS            *yamlCORS       `json:"cors"`
+	// PayloadFormatVersion is "1.0" or "2.0" (a YAML number 1.0 or 2 too).
+	PayloadFormatVersion json.RawMessage `json:"payloadFormatVersion"`
+	Stage                string          `json:"stage"`
 }
 
 type yamlJWT struct {
@@ -82,9 +88,12 @@ func ParseAuth(s string) Auth {
 func (spec *triggerSpec) route(f *fn.Function) (r Route, schemaFile string, err error) {
 	r = Route{Tenant: f.Tenant, Key: spec.Route, Function: f.Name, Qualifier: spec.Qualifier,
 		Auth: ParseAuth(spec.Auth), RequiredQuery: spec.RequiredQuery, RequiredHeaders: spec.RequiredHeaders,
-		Owner: "yaml:" + f.Name}
+		Stage: spec.Stage, Owner: "yaml:" + f.Name}
 	if spec.Route == "" {
 		return r, "", fn.InvalidParameter("an http trigger needs route: (e.g. route: GET /items/{id})")
+	}
+	if r.PayloadFormatVersion, err = formatVersion(spec.PayloadFormatVersion); err != nil {
+		return r, "", fn.InvalidParameter("http trigger %s: %v", spec.Route, err)
 	}
 	if j := spec.JWT; j != nil {
 		r.Auth.JWT = &JWTConfig{Secret: j.Secret, JWKS: j.JWKS, Issuer: j.Issuer}
@@ -115,6 +124,26 @@ func (spec *triggerSpec) route(f *fn.Function) (r Route, schemaFile string, err 
 	return r, "", nil
 }
 
+// formatVersion reads payloadFormatVersion: "1.0" or "2.0", also as the
+// number YAML makes of an unquoted 1.0 or 2.0.
+func formatVersion(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		var n float64
+		if json.Unmarshal(raw, &n) != nil {
+			return "", fmt.Errorf("payloadFormatVersion must be \"1.0\" or \"2.0\", not %s", raw)
+		}
+		s = strconv.FormatFloat(n, 'f', 1, 64)
+	}
+	if s != "1.0" && s != "2.0" {
+		return "", fmt.Errorf("payloadFormatVersion must be \"1.0\" or \"2.0\", not %q", s)
+	}
+	return s, nil
+}
+
 func decodeSpecs(f *fn.Function, specs []json.RawMessage) ([]triggerSpec, error) {
 	out := make([]triggerSpec, 0, len(specs))
 	seen := map[string]bool{}
@@ -123,7 +152,7 @@ func decodeSpecs(f *fn.Function, specs []json.RawMessage) ([]triggerSpec, error)
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&spec); err != nil {
-			return nil, fn.InvalidParameter("function %s: an http trigger is not valid: %v (fields: route, qualifier, auth, jwt, identitySource, ttl, schema, requiredQuery, requiredHeaders, cors)", f.Name, err)
+			return nil, fn.InvalidParameter("function %s: an http trigger is not valid: %v (fields: route, qualifier, auth, jwt, identitySource, ttl, schema, requiredQuery, requiredHeaders, cors, payloadFormatVersion, stage)", f.Name, err)
 		}
 		key, err := ParseKey(spec.Route)
 		if err == nil && seen[key] {

@@ -46,6 +46,11 @@ type httpTrigger struct {
 	RequiredQuery   []string        `json:"requiredQuery,omitempty"`
 	RequiredHeaders []string        `json:"requiredHeaders,omitempty"`
 	CORS            *httpCORS       `json:"cors,omitempty"`
+	// PayloadFormatVersion is the event the function gets: "1.0" for an
+	// Api (REST) event or an HttpApi event that asks for it, else 2.0.
+	PayloadFormatVersion string `json:"payloadFormatVersion,omitempty"`
+	// Stage is the event's requestContext.stage when not $default.
+	Stage string `json:"stage,omitempty"`
 }
 
 type httpJWT struct {
@@ -90,7 +95,6 @@ func (t *translator) api(p *props, r *Resource) {
 				m.get(k)
 			}
 		}
-		p.addNote("routes send API Gateway's payload format 2.0 (HTTP API) to functions, not REST's 1.0: handlers must read 2.0's fields (requestContext.http.method, rawPath)")
 	} else {
 		a.cors = httpAPICORS(p)
 	}
@@ -313,10 +317,14 @@ func (t *translator) httpEvent(ev *props, fnRes *Resource, eventName, typ string
 		}
 		tr.Auth = "apikey"
 	}
+	if api.stage != "$default" {
+		tr.Stage = api.stage
+	}
 	if typ == typeRestAPI {
+		tr.PayloadFormatVersion = "1.0" // REST APIs' Lambda proxy event
 		t.requestModel(ev, api, &tr)
-	} else if v := ev.str("PayloadFormatVersion"); v != "" && v != "2.0" {
-		ev.fail("PayloadFormatVersion", "routes send payload format 2.0")
+	} else {
+		tr.PayloadFormatVersion = payloadFormat(ev)
 	}
 	ev.note("API Gateway settings with no effect on Updraft's routes", "TimeoutInMillis", "RouteSettings", "Stage")
 	where := fnRes.LogicalID + "." + eventName
@@ -331,6 +339,20 @@ func (t *translator) httpEvent(ev *props, fnRes *Resource, eventName, typ string
 		return
 	}
 	fnRes.Function.Triggers = append(fnRes.Function.Triggers, fn.Trigger{Kind: "http", Spec: spec})
+}
+
+// payloadFormat reads an HttpApi event's PayloadFormatVersion: "1.0" or
+// "2.0" (the default; an unquoted YAML 1.0 or 2.0 reads as a number).
+func payloadFormat(ev *props) string {
+	switch v := ev.str("PayloadFormatVersion"); v {
+	case "", "2", "2.0":
+		return "2.0"
+	case "1", "1.0":
+		return "1.0"
+	default:
+		ev.fail("PayloadFormatVersion", "%q is not 1.0 or 2.0", v)
+		return ""
+	}
 }
 
 // requestModel reads an Api event's RequestModel (a model of the API as

@@ -40,6 +40,7 @@ func TestTranslateHTTPEvents(t *testing.T) {
 		"Open":    event("HttpApi", map[string]any{"ApiId": "app-http", "Path": "/health", "Method": "any", "Auth": map[string]any{"Authorizer": "NONE"}}),
 		"Private": event("HttpApi", map[string]any{"ApiId": "app-http", "Path": "/private/{proxy+}", "Method": "POST", "Auth": map[string]any{"Authorizer": "Lam"}, "TimeoutInMillis": 5000}),
 		"Pub":     event("HttpApi", map[string]any{"Path": "/pub", "Method": "GET", "PayloadFormatVersion": "2.0"}),
+		"Legacy":  event("HttpApi", map[string]any{"Path": "/legacy", "Method": "GET", "PayloadFormatVersion": 1.0}),
 		"Create": event("Api", map[string]any{"RestApiId": "app-rest", "Path": "/items", "Method": "post",
 			"RequestModel":      map[string]any{"Model": "Item", "Required": true, "ValidateBody": true},
 			"RequestParameters": []any{map[string]any{"method.request.querystring.v": map[string]any{"Required": true}}, "method.request.header.X-Opt"}}),
@@ -52,13 +53,16 @@ func TestTranslateHTTPEvents(t *testing.T) {
 	cors := &httpCORS{Origins: []string{"https://app.example"}, Methods: []string{"GET"}}
 	ttl := 60
 	want := map[string]httpTrigger{
-		"POST /items":            {Route: "POST /items", Auth: "apikey", Schema: schema, RequiredQuery: []string{"v"}, CORS: &httpCORS{Origins: []string{"*"}}},
-		"GET /free/{id}":         {Route: "GET /free/{id}", CORS: &httpCORS{Origins: []string{"*"}}},
-		"GET /hello":             {Route: "GET /hello"},
-		"GET /items":             {Route: "GET /items", Auth: "jwt", JWT: &httpJWT{Issuer: "https://issuer.example", Audience: []string{"api"}}, CORS: cors},
-		"ANY /health":            {Route: "ANY /health", CORS: cors},
-		"POST /private/{proxy+}": {Route: "POST /private/{proxy+}", Auth: "function:authz", IdentitySource: []string{"$request.header.X-Token"}, TTL: &ttl, CORS: cors},
-		"GET /pub":               {Route: "GET /pub"},
+		// Api (REST) events get REST's payload 1.0 and their API's stage.
+		"POST /items":    {Route: "POST /items", Auth: "apikey", Schema: schema, RequiredQuery: []string{"v"}, CORS: &httpCORS{Origins: []string{"*"}}, PayloadFormatVersion: "1.0", Stage: "v1"},
+		"GET /free/{id}": {Route: "GET /free/{id}", CORS: &httpCORS{Origins: []string{"*"}}, PayloadFormatVersion: "1.0", Stage: "v1"},
+		"GET /hello":     {Route: "GET /hello", PayloadFormatVersion: "1.0", Stage: "Prod"},
+		// HttpApi events get 2.0 unless they ask for 1.0.
+		"GET /items":             {Route: "GET /items", Auth: "jwt", JWT: &httpJWT{Issuer: "https://issuer.example", Audience: []string{"api"}}, CORS: cors, PayloadFormatVersion: "2.0"},
+		"ANY /health":            {Route: "ANY /health", CORS: cors, PayloadFormatVersion: "2.0"},
+		"POST /private/{proxy+}": {Route: "POST /private/{proxy+}", Auth: "function:authz", IdentitySource: []string{"$request.header.X-Token"}, TTL: &ttl, CORS: cors, PayloadFormatVersion: "2.0"},
+		"GET /pub":               {Route: "GET /pub", PayloadFormatVersion: "2.0"},
+		"GET /legacy":            {Route: "GET /legacy", PayloadFormatVersion: "1.0"},
 	}
 	var specs []json.RawMessage
 	for _, tr := range f.Function.Triggers {
@@ -91,7 +95,7 @@ func TestTranslateHTTPEvents(t *testing.T) {
 			t.Errorf("API %s: %+v, function depends on %v", id, a, f.DependsOn)
 		}
 	}
-	if a := find(t, rs, implicitRestAPI); a.Name != "app-serverlessrestapi" || !hasNote(a, "payload format 2.0") {
+	if a := find(t, rs, implicitRestAPI); a.Name != "app-serverlessrestapi" || hasNote(a, "payload format") {
 		t.Errorf("implicit REST API %+v", a)
 	}
 	if !hasNote(find(t, rs, "Http"), "Tags") || !hasNote(f, "TimeoutInMillis") {
@@ -123,7 +127,7 @@ func TestTranslateHTTPRefusals(t *testing.T) {
 		{"rest id is http", ev("Api", map[string]any{"RestApiId": "app-http", "Path": "/x", "Method": "GET"}), []string{"property Events.E.Properties.RestApiId"}},
 		{"authorizer", ev("HttpApi", map[string]any{"ApiId": "app-http", "Path": "/x", "Method": "GET", "Auth": map[string]any{"Authorizer": "Other"}}), []string{"property Events.E.Properties.Auth.Authorizer", "Other"}},
 		{"no path", ev("Api", map[string]any{"Method": "GET"}), []string{"property Events.E.Properties.Path"}},
-		{"payload 1.0", ev("HttpApi", map[string]any{"Path": "/x", "Method": "GET", "PayloadFormatVersion": "1.0"}), []string{"property Events.E.Properties.PayloadFormatVersion"}},
+		{"payload 3.0", ev("HttpApi", map[string]any{"Path": "/x", "Method": "GET", "PayloadFormatVersion": "3.0"}), []string{"property Events.E.Properties.PayloadFormatVersion", `"3.0" is not 1.0 or 2.0`}},
 		{"model", ev("Api", map[string]any{"RestApiId": "app-rest", "Path": "/x", "Method": "POST", "RequestModel": map[string]any{"Model": "Nope"}}), []string{"property Events.E.Properties.RequestModel.Model"}},
 		{"parameter", ev("Api", map[string]any{"Path": "/x", "Method": "POST", "RequestParameters": []any{"query.v"}}), []string{"property Events.E.Properties.RequestParameters"}},
 		{"key and authorizer", []Raw{

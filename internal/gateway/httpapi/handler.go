@@ -71,7 +71,8 @@ func message(w http.ResponseWriter, status int, msg string, errs ...string) {
 }
 
 // ServeHTTP serves one request to a route: tenant by host, CORS
-// preflight, match, body (10 MB), authorizer, validation, invoke, reply.
+// preflight, match, body (10 MB), authorizer, validation, invoke in the
+// route's payload format (2.0, or REST's 1.0), reply.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := wire.NewRequestID()
 	w.Header()["Apigw-Requestid"] = []string{reqID}
@@ -103,7 +104,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in := event.HTTPRequestInput{
 		RequestID: reqID, RouteKey: route.Key, RawPath: path,
 		AccountID: fn.AccountID(tenant), APIID: tenant, DomainName: r.Host, DomainPrefix: prefix,
-		Body: body, PathParameters: m.Params, Forwarded: true,
+		Body: body, PathParameters: m.Params, Forwarded: true, Stage: route.Stage,
+	}
+	if route.Auth.Type == httpapi.AuthAPIKey {
+		in.APIKey = r.Header.Get("X-Api-Key")
 	}
 	authz, err := h.routes.Authorize(r.Context(), tenant, route, r, in)
 	if err != nil {
@@ -115,7 +119,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, table, route, err)
 		return
 	}
-	payload, err := event.NewHTTPRequest(r, in).AppendJSON(make([]byte, 0, 1024+len(body)*4/3))
+	v1 := route.PayloadFormatVersion == event.PayloadV1
+	var payload []byte
+	if v1 {
+		payload, err = event.Encode(event.NewProxyRequest(r, in))
+	} else {
+		payload, err = event.NewHTTPRequest(r, in).AppendJSON(make([]byte, 0, 1024+len(body)*4/3))
+	}
 	if err != nil {
 		h.refuse(w, r, table, route, err)
 		return
@@ -136,7 +146,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		message(w, http.StatusBadGateway, "Internal Server Error")
 		return
 	}
-	resp, out, err := event.ParseHTTPResponse(res.Payload)
+	parse := event.ParseHTTPResponse
+	if v1 {
+		parse = event.ParseProxyResponse
+	}
+	resp, out, err := parse(res.Payload)
 	if err != nil {
 		decorate(w, r, table, route)
 		message(w, http.StatusBadGateway, "Internal Server Error")

@@ -132,7 +132,7 @@ func (p *platform) deployTemplateFile(ctx context.Context, t *testing.T, path, s
 }
 
 // apiURL is output key of outputs, checked to be served by the routes
-// listener, without its trailing slash.
+// listener, without its trailing slash (for adding paths to).
 func (p *platform) apiURL(t *testing.T, outputs map[string]string, key string) string {
 	t.Helper()
 	u := outputs[key]
@@ -179,10 +179,13 @@ func TestSAMHelloWorld(t *testing.T) {
 	api := apiclient.New(p.endpoint, p.key.APIKey)
 	template := filepath.Join("..", "..", "examples", "sam-hello-world", "template.yaml")
 	_, outputs := p.deployStack(ctx, t, template, "sam-app", nil)
-	// The output is http://ROUTES/hello/; API Gateway's REST APIs answer
-	// it with the trailing slash too, Updraft's routes only without it
-	// (apiURL trims it).
-	url := p.apiURL(t, outputs, "HelloWorldApi")
+	// The output is http://ROUTES/hello/, trailing slash and all, as
+	// sam init writes it: a REST API's route answers it as /hello.
+	p.apiURL(t, outputs, "HelloWorldApi")
+	url := outputs["HelloWorldApi"]
+	if !strings.HasSuffix(url, "/hello/") {
+		t.Fatalf("HelloWorldApi output %q", url)
+	}
 	st, body := httpDo(ctx, t, "GET", url, "", "")
 	var got map[string]string
 	if err := json.Unmarshal([]byte(body), &got); st != 200 || err != nil || len(got) != 1 || got["message"] != "hello world" {

@@ -43,26 +43,42 @@ func (t *Table) Match(method, escapedPath string) (Match, bool) {
 	}
 	segs, ok := splitPath(escapedPath)
 	if ok {
-		var best *Compiled
-		for _, c := range t.routes {
-			if c.key.method != method && c.key.method != "ANY" {
-				continue
-			}
-			if !c.key.matches(segs) {
-				continue
-			}
-			if best == nil || c.key.moreSpecific(best.key) {
-				best = c
-			}
-		}
-		if best != nil {
+		if best := t.best(method, segs, false); best != nil {
 			return Match{Route: best, Params: best.key.params(segs)}, true
+		}
+		// A REST API (payload 1.0) serves "/hello/" as "/hello", as
+		// API Gateway's REST APIs do (sam init's output URL ends in /).
+		if n := len(segs); n > 1 && segs[n-1] == "" {
+			if best := t.best(method, segs[:n-1], true); best != nil {
+				return Match{Route: best, Params: best.key.params(segs[:n-1])}, true
+			}
 		}
 	}
 	if t.def != nil {
 		return Match{Route: t.def}, true
 	}
 	return Match{}, false
+}
+
+// best is the most specific route for method and segs (restOnly: among
+// payload 1.0 routes only), nil if none matches.
+func (t *Table) best(method string, segs []string, restOnly bool) *Compiled {
+	var best *Compiled
+	for _, c := range t.routes {
+		if c.key.method != method && c.key.method != "ANY" {
+			continue
+		}
+		if restOnly && c.PayloadFormatVersion != "1.0" {
+			continue
+		}
+		if !c.key.matches(segs) {
+			continue
+		}
+		if best == nil || c.key.moreSpecific(best.key) {
+			best = c
+		}
+	}
+	return best
 }
 
 // Routes lists the table's routes.

@@ -124,3 +124,35 @@ func TestBadSchemaRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchRESTTrailingSlash: a REST API route (payload 1.0) serves the
+// path with a trailing slash too, as API Gateway's REST APIs do; an HTTP
+// API route does not.
+func TestMatchRESTTrailingSlash(t *testing.T) {
+	var cs []*Compiled
+	for _, r := range []Route{
+		{Tenant: "default", Key: "GET /hello", Function: "f", PayloadFormatVersion: "1.0"},
+		{Tenant: "default", Key: "GET /items/{id}", Function: "f", PayloadFormatVersion: "1.0"},
+		{Tenant: "default", Key: "GET /http", Function: "f"},
+	} {
+		c, err := compile(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	tb := newTable(cs)
+	for path, want := range map[string]string{"/hello/": "GET /hello", "/items/7/": "GET /items/{id}", "/http/": "", "/hello//": ""} {
+		m, ok := tb.Match("GET", path)
+		got := ""
+		if ok {
+			got = m.Route.Key
+		}
+		if got != want {
+			t.Errorf("GET %s: %q, want %q", path, got, want)
+		}
+		if ok && want == "GET /items/{id}" && m.Params["id"] != "7" {
+			t.Errorf("GET %s: params %v", path, m.Params)
+		}
+	}
+}

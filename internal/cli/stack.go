@@ -56,6 +56,9 @@ func (a *app) deployTemplate(ctx context.Context, t templateFlags) error {
 	if b.Built && !a.jsonOutput() {
 		fmt.Fprintf(a.stderr, "deploying sam build's output %s\n", b.Path)
 	}
+	for _, u := range b.Compiled {
+		fmt.Fprintf(a.stderr, "built %s (BuildMethod go1.x) into a bootstrap\n", u)
+	}
 	s, err := c.DeployStack(ctx, name, apiclient.StackBody{Template: string(b.Text), Parameters: params, Code: b.Code, DryRun: t.dryRun})
 	if err != nil {
 		if s != nil && !a.jsonOutput() {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,7 @@ func TestSAMAppNightlyReport(t *testing.T) {
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	_, outputs := p.deployStack(ctx, t, samBuild(t, "nightly-report"), "nightly", map[string]string{"ReportSchedule": "rate(1 minute)"})
+	_, outputs := p.deployStack(ctx, t, filepath.Join("..", "..", "examples", "nightly-report", "template.yaml"), "nightly", map[string]string{"ReportSchedule": "rate(1 minute)"})
 	p.driveNightly(ctx, t, outputs["SalesTable"], outputs["ReportsBucket"], outputs["ReportFunction"], outputs["FailedReportsQueueUrl"])
 }
 

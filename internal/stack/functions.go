@@ -60,16 +60,17 @@ func (f *functions) Apply(ctx context.Context, r, prev *Resource, prevApplied Ap
 	if err := f.reserved(ctx, r); err != nil {
 		return out, err
 	}
+	// The alias first: the settings below go on it.
+	if s.Alias != "" {
+		if err := f.alias(ctx, r, prev, prevApplied, got.Version); err != nil {
+			return out, err
+		}
+	}
 	if err := f.eventInvoke(ctx, r, prev); err != nil {
 		return out, err
 	}
 	if err := f.url(ctx, r, prev); err != nil {
 		return out, err
-	}
-	if s.Alias != "" {
-		if err := f.alias(ctx, r, prev, prevApplied, got.Version); err != nil {
-			return out, err
-		}
 	}
 	if prev != nil && prev.Function.Alias != "" && prev.Function.Alias != s.Alias {
 		if _, err := f.lambda.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: &r.Name, Name: &prev.Function.Alias}); err != nil && !notFound(err) {

@@ -273,3 +273,47 @@ Resources:
 		t.Fatalf("after refused templates the function answers %s", got)
 	}
 }
+
+// TestStackShiftResumesAfterRestart stops the server in the middle of a
+// canary shift; the restarted server carries it to its end.
+func TestStackShiftResumesAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	p, stop := startAt(t, dir, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	app := writeApp(t, map[string]string{
+		"template.yaml": canaryTemplate("Canary10Percent15Seconds", ""),
+		"src/app.py":    canaryCode("v1", false),
+	})
+	api := apiclient.New(p.endpoint, p.key.APIKey)
+	if _, err := deployTemplate(ctx, t, api, app, "resume", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(app, "src/app.py"), []byte(canaryCode("v2", false)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := deployTemplate(ctx, t, api, app, "resume", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := s.Deployment("canary-fn").To
+	time.Sleep(500 * time.Millisecond) // into the 10% step
+	stop()
+	p, stop = startAt(t, dir, p.key)
+	defer stop()
+	api = apiclient.New(p.endpoint, p.key.APIKey)
+	mid, err := api.GetStack(ctx, "resume")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := mid.Deployment("canary-fn"); d == nil || d.Status == "Succeeded" || d.Status == "RolledBack" {
+		t.Fatalf("the shift ended before the restart: %+v", d)
+	}
+	d := waitShift(ctx, t, api, p.lambda(), "resume", "canary-fn")
+	if d.Status != "Succeeded" || d.To != to {
+		t.Fatalf("after the restart: %+v", d)
+	}
+	if v, w := aliasVersion(ctx, t, p.lambda(), "canary-fn"); v != to || len(w) != 0 {
+		t.Fatalf("the alias serves %s %v, want %s alone", v, w, to)
+	}
+}

@@ -156,7 +156,7 @@ func TestStackEverything(t *testing.T) {
 	if err != nil || u.AuthType != "NONE" {
 		t.Fatalf("function URL: %+v %v", u, err)
 	}
-	if code, body := httpGet(ctx, t, aws.ToString(u.FunctionUrl)); code != 200 || !strings.Contains(body, `"stage": "dev"`) || !strings.Contains(body, `"prod_queue": "none"`) {
+	if code, body := httpDo(ctx, t, "GET", aws.ToString(u.FunctionUrl), "", ""); code != 200 || !strings.Contains(body, `"stage": "dev"`) || !strings.Contains(body, `"prod_queue": "none"`) {
 		t.Errorf("GET the function URL: %d %s", code, body)
 	}
 	if a := s.Output("Alias"); !strings.HasSuffix(a, ":function:all-fn:live") {

@@ -2,8 +2,6 @@ package compat
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,18 +41,6 @@ func deployTemplate(ctx context.Context, t *testing.T, api *apiclient.Client, di
 		t.Fatal(err)
 	}
 	return api.DeployStack(ctx, name, apiclient.StackBody{Template: string(b.Text), Parameters: params, Code: b.Code, DryRun: dryRun})
-}
-
-func httpGet(ctx context.Context, t *testing.T, url string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
 }
 
 const lifecycleV1 = `AWSTemplateFormatVersion: '2010-09-09'
@@ -165,7 +151,7 @@ func TestStackLifecycle(t *testing.T) {
 	if !strings.HasPrefix(url, "http://"+p.daemon.RoutesAddr()) {
 		t.Fatalf("HelloUrl %q is not on the routes listener %s", url, p.daemon.RoutesAddr())
 	}
-	if code, body := httpGet(ctx, t, url); code != 200 || body != "hi from shop-Jobs" {
+	if code, body := httpDo(ctx, t, "GET", url, "", ""); code != 200 || body != "hi from shop-Jobs" {
 		t.Fatalf("GET %s: %d %q", url, code, body)
 	}
 	if q := s.Output("QueueUrl"); !strings.HasSuffix(q, "/shop-Jobs") {
@@ -219,7 +205,7 @@ func TestStackLifecycle(t *testing.T) {
 	if _, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("shop-Worker")}); err == nil {
 		t.Error("the function the template no longer has is still there")
 	}
-	if code, body := httpGet(ctx, t, s.Output("HelloUrl")); code != 200 || body != "hello from no queue" {
+	if code, body := httpDo(ctx, t, "GET", s.Output("HelloUrl"), "", ""); code != 200 || body != "hello from no queue" {
 		t.Fatalf("after the update: %d %q", code, body)
 	}
 	list, err := api.ListStacks(ctx)
@@ -244,7 +230,7 @@ func TestStackLifecycle(t *testing.T) {
 	if _, err := api.GetStack(ctx, "shop"); !isStatus(err, 404) {
 		t.Errorf("a removed stack: %v", err)
 	}
-	if code, _ := httpGet(ctx, t, s.Output("HelloUrl")); code != 404 {
+	if code, _ := httpDo(ctx, t, "GET", s.Output("HelloUrl"), "", ""); code != 404 {
 		t.Errorf("the removed stack's route answers %d", code)
 	}
 }

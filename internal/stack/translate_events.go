@@ -87,20 +87,7 @@ func (t *translator) scheduleEvent(ev *props, fnRes *Resource, event, typ string
 		if st := ev.oneOf("State", "ENABLED", "DISABLED"); st != "" {
 			s.State = st
 		}
-		ev.note(scheduleRetryNote, "RetryPolicy", "DeadLetterConfig")
-		if rp := ev.obj("RetryPolicy"); rp != nil {
-			s.MaxRetries, s.MaxEventAgeSec = rp.integer("MaximumRetryAttempts"), rp.integer("MaximumEventAgeInSeconds")
-			_ = rp.done()
-		}
-		if dl := ev.obj("DeadLetterConfig"); dl != nil {
-			s.DeadLetterARN = dl.str("Arn")
-			if s.DeadLetterARN == "" {
-				dl.fail("Arn", "is required: the ARN of a queue of the template (Updraft does not make one for you)")
-			}
-			dl.str("Type")
-			dl.refuse("QueueLogicalId", "Updraft does not make a dead-letter queue: give Arn")
-			_ = dl.done()
-		}
+		scheduleRetries(ev, s)
 		ev.note("has no effect here", "Target", "RoleArn")
 	} else {
 		schedulerFields(ev, s)
@@ -133,19 +120,7 @@ func schedulerFields(p *props, s *ScheduleSpec) {
 		}
 		_ = w.done()
 	}
-	p.note(scheduleRetryNote, "RetryPolicy", "DeadLetterConfig")
-	if rp := p.obj("RetryPolicy"); rp != nil {
-		s.MaxRetries, s.MaxEventAgeSec = rp.integer("MaximumRetryAttempts"), rp.integer("MaximumEventAgeInSeconds")
-		_ = rp.done()
-	}
-	if dl := p.obj("DeadLetterConfig"); dl != nil {
-		s.DeadLetterARN = dl.str("Arn")
-		if s.DeadLetterARN == "" {
-			dl.fail("Arn", "is required: the ARN of a queue (Updraft does not make one for you)")
-		}
-		dl.str("Type")
-		_ = dl.done()
-	}
+	scheduleRetries(p, s)
 	if g := p.str("GroupName"); g != "" && g != "default" {
 		p.fail("GroupName", "schedules live in the group default only")
 	}
@@ -292,6 +267,25 @@ func keyFilter(p *props) (prefix, suffix string) {
 	}
 	_ = f.done()
 	return prefix, suffix
+}
+
+// scheduleRetries reads a schedule's RetryPolicy and DeadLetterConfig
+// (noted: scheduleRetryNote).
+func scheduleRetries(p *props, s *ScheduleSpec) {
+	p.note(scheduleRetryNote, "RetryPolicy", "DeadLetterConfig")
+	if rp := p.obj("RetryPolicy"); rp != nil {
+		s.MaxRetries, s.MaxEventAgeSec = rp.integer("MaximumRetryAttempts"), rp.integer("MaximumEventAgeInSeconds")
+		_ = rp.done()
+	}
+	if dl := p.obj("DeadLetterConfig"); dl != nil {
+		s.DeadLetterARN = dl.str("Arn")
+		if s.DeadLetterARN == "" {
+			dl.fail("Arn", "is required: the ARN of a queue (Updraft does not make one for you)")
+		}
+		dl.str("Type")
+		dl.refuse("QueueLogicalId", "Updraft does not make a dead-letter queue: give Arn")
+		_ = dl.done()
+	}
 }
 
 // scheduleRetryNote says what a schedule's RetryPolicy and

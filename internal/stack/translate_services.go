@@ -285,15 +285,7 @@ func scheduleResource(p *props) *ScheduleSpec {
 			tg.fail("Arn", "schedules invoke functions here: give a function's ARN, not %q", s.TargetARN)
 		}
 		s.Input = tg.str("Input")
-		tg.note(scheduleRetryNote, "RetryPolicy", "DeadLetterConfig")
-		if rp := tg.obj("RetryPolicy"); rp != nil {
-			s.MaxRetries, s.MaxEventAgeSec = rp.integer("MaximumRetryAttempts"), rp.integer("MaximumEventAgeInSeconds")
-			_ = rp.done()
-		}
-		if dl := tg.obj("DeadLetterConfig"); dl != nil {
-			s.DeadLetterARN = dl.str("Arn")
-			_ = dl.done()
-		}
+		scheduleRetries(tg, s)
 		tg.note("roles are not used: the schedule invokes the function directly", "RoleArn")
 		_ = tg.done()
 	} else {

@@ -309,6 +309,10 @@ func TestStackShiftResumesAfterRestart(t *testing.T) {
 	if d := mid.Deployment("canary-fn"); d == nil || d.Status == "Succeeded" || d.Status == "RolledBack" {
 		t.Fatalf("the shift ended before the restart: %+v", d)
 	}
+	// A deploy while the shift runs is refused, not raced.
+	if _, err := deployTemplate(ctx, t, api, app, "resume", nil, false); !isStatus(err, 409) || !strings.Contains(err.Error(), "in progress") {
+		t.Fatalf("a deploy during the shift: %v", err)
+	}
 	d := waitShift(ctx, t, api, p.lambda(), "resume", "canary-fn")
 	if d.Status != "Succeeded" || d.To != to {
 		t.Fatalf("after the restart: %+v", d)

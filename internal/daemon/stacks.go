@@ -30,8 +30,8 @@ func (d *Daemon) openStacks(ctx context.Context, st *store.Store, reg *registry.
 			}
 			return ""
 		},
-		Credentials: func(_ context.Context, tenant, scope string) (aws.Credentials, error) {
-			c, err := reg.NewSession(registry.Session{Tenant: tenant, Scope: scope}, time.Hour)
+		Credentials: func(_ context.Context, tenant string, caller stack.Caller) (aws.Credentials, error) {
+			c, err := reg.NewSession(registry.Session{Tenant: tenant, Scope: caller.Scope, Permissions: caller.Permissions}, time.Hour)
 			if err != nil {
 				return aws.Credentials{}, err
 			}

@@ -27,10 +27,10 @@ type Config struct {
 	// RoutesURL the HTTP routes listener ("" when off).
 	Endpoint  func() string
 	RoutesURL func() string
-	// Credentials are AWS credentials for tenant with a key's scope: the
+	// Credentials are AWS credentials for tenant acting as caller: the
 	// engine makes a stack's resources through the AWS APIs as the
-	// tenant, so they are checked as any caller's are.
-	Credentials func(ctx context.Context, tenant, scope string) (aws.Credentials, error)
+	// deployer, so they are checked as the deployer's own calls are.
+	Credentials func(ctx context.Context, tenant string, caller Caller) (aws.Credentials, error)
 	// Code returns a stored code zip by its SHA-256 (a rollback redeploys
 	// a function's previous code).
 	Code func(ctx context.Context, sha string) ([]byte, error)
@@ -47,7 +47,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	locks   map[string]*sync.Mutex        // by tenant.stack: one deploy or delete at a time on this node
-	running map[string]context.CancelFunc // tenant.stack.function: a shift in progress on this node
+	running map[string]*running // tenant.stack.function: a shift in progress on this node
 
 	hooks  *HookStatuses   // what hooks report through CodeDeploy's API
 	ctx    context.Context // the engine's life: traffic shifts run under it
@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	run, cancel := context.WithCancel(context.Background())
-	return &Engine{cfg: cfg, rec: rec, locks: map[string]*sync.Mutex{}, running: map[string]context.CancelFunc{}, hooks: NewHookStatuses(), ctx: run, cancel: cancel}, nil
+	return &Engine{cfg: cfg, rec: rec, locks: map[string]*sync.Mutex{}, running: map[string]*running{}, hooks: NewHookStatuses(), ctx: run, cancel: cancel}, nil
 }
 
 // Hooks is where PutLifecycleEventHookExecutionStatus reports land
@@ -89,8 +89,15 @@ type DeployRequest struct {
 	// keyed by the CodeUri as written.
 	Code   map[string][]byte
 	DryRun bool
-	// Scope is the deploying key's scope (the resources are made with it).
-	Scope string
+	// Caller is who deploys: the resources are made with their rights.
+	Caller Caller
+}
+
+// Caller is a deployer's rights: their key's scope and, for a function's
+// credentials, its permissions (nil: everything of the tenant).
+type Caller struct {
+	Scope       string
+	Permissions fn.Permissions
 }
 
 // Inputs are the values a tenant's template is resolved against.
@@ -140,7 +147,15 @@ func (e *Engine) Deploy(ctx context.Context, tenant string, req DeployRequest) (
 		next.Status = "DRY_RUN"
 		return next, nil
 	}
-	x, err := e.newExec(ctx, tenant, req.Name, req.Scope, codes)
+	if prev != nil {
+		for _, d := range prev.Deployments {
+			if !d.Done() {
+				return nil, fn.Conflict("stack %s: the traffic shift of %s:%s from version %s to %s is in progress (%s, %.0f%%): deploy again when it has ended (`updraft stack get %s`)",
+					req.Name, d.Function, d.Alias, d.From, d.To, d.Status, d.Weight*100, req.Name)
+			}
+		}
+	}
+	x, err := e.newExec(ctx, tenant, req.Name, req.Caller, codes)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +189,7 @@ func (e *Engine) Deploy(ctx context.Context, tenant string, req DeployRequest) (
 	}
 	e.cfg.Log.Info("stack deployed", "tenant", tenant, "stack", req.Name, "status", next.Status, "resources", len(next.Resources))
 	for _, d := range shifts {
-		e.shift(tenant, req.Name, req.Scope, d)
+		e.shift(tenant, req.Name, req.Caller, d)
 	}
 	return next, nil
 }
@@ -275,9 +290,11 @@ func (e *Engine) List(ctx context.Context, tenant string) ([]*Stack, error) {
 // Delete removes every resource the stack made, newest kinds first, then
 // the record. A resource that cannot go (a bucket still holding objects)
 // stops it: the record stays, DELETE_FAILED, naming it.
-func (e *Engine) Delete(ctx context.Context, tenant, name, scope string) error {
+func (e *Engine) Delete(ctx context.Context, tenant, name string, caller Caller) error {
 	unlock := e.lock(tenant, name)
 	defer unlock()
+	// Its shifts stop first: they write the record too.
+	e.stopShifts(tenant, name)
 	s, rev, err := e.rec.get(ctx, tenant, name)
 	if err != nil {
 		return err
@@ -285,8 +302,7 @@ func (e *Engine) Delete(ctx context.Context, tenant, name, scope string) error {
 	if s.InProgress() && time.Since(s.Updated) < staleAfter && s.Status != StatusDeleteInProgress {
 		return fn.Conflict("stack %s is %s: wait for it to finish", name, s.Status)
 	}
-	e.stopShifts(tenant, name)
-	x, err := e.newExec(ctx, tenant, name, scope, nil)
+	x, err := e.newExec(ctx, tenant, name, caller, nil)
 	if err != nil {
 		return err
 	}
@@ -356,14 +372,14 @@ func validName(name string) error {
 	return nil
 }
 
-// awsConfig is an SDK configuration acting as tenant with scope.
-func (e *Engine) awsConfig(tenant, scope string) aws.Config {
+// awsConfig is an SDK configuration acting as tenant's caller.
+func (e *Engine) awsConfig(tenant string, caller Caller) aws.Config {
 	creds := aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
-		return e.cfg.Credentials(ctx, tenant, scope)
+		return e.cfg.Credentials(ctx, tenant, caller)
 	})
 	return aws.Config{Region: fn.Region, Credentials: aws.NewCredentialsCache(creds), BaseEndpoint: aws.String(e.cfg.Endpoint())}
 }
 
-func (e *Engine) lambdaClient(tenant, scope string) *lambda.Client {
-	return lambda.NewFromConfig(e.awsConfig(tenant, scope))
+func (e *Engine) lambdaClient(tenant string, caller Caller) *lambda.Client {
+	return lambda.NewFromConfig(e.awsConfig(tenant, caller))
 }

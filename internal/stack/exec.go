@@ -29,13 +29,13 @@ type exec struct {
 	codes  map[string][]byte // by logical id: the zip to deploy
 }
 
-func (e *Engine) newExec(ctx context.Context, tenant, stack, scope string, codes map[string][]byte) (*exec, error) {
-	cfg := e.awsConfig(tenant, scope)
+func (e *Engine) newExec(ctx context.Context, tenant, stack string, caller Caller, codes map[string][]byte) (*exec, error) {
+	cfg := e.awsConfig(tenant, caller)
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("stack: credentials for %s: %w", tenant, err)
 	}
 	x := &exec{e: e, tenant: tenant, stack: stack, cfg: cfg, svc: NewServices(cfg), codes: codes}
-	x.fns = &functions{tenant: tenant, stack: stack, dep: e.cfg.Deployer, lambda: lambda.NewFromConfig(cfg), code: x.code}
+	x.fns = &functions{tenant: tenant, stack: stack, caller: caller, dep: e.cfg.Deployer, lambda: lambda.NewFromConfig(cfg), code: x.code}
 	return x, nil
 }
 

@@ -32,6 +32,7 @@ const StackTag = "updraft:stack"
 type functions struct {
 	tenant string
 	stack  string
+	caller Caller // deploys check its permissions as Lambda's API would
 	dep    Deployer
 	lambda *lambda.Client
 	code   func(r *Resource) ([]byte, error) // the zip to deploy, updraft.yaml generated (code.go)
@@ -39,6 +40,15 @@ type functions struct {
 
 func (f *functions) Apply(ctx context.Context, r, prev *Resource, prevApplied Applied) (Applied, error) {
 	s := r.Function
+	// Code goes in through control, not Lambda's API, so the caller's
+	// permissions are checked here as that API would check them.
+	action := "lambda:UpdateFunctionCode"
+	if prev == nil {
+		action = "lambda:CreateFunction"
+	}
+	if arn := fn.ARN(f.tenant, r.Name, ""); f.caller.Permissions != nil && !f.caller.Permissions.Allows(action, arn) {
+		return Applied{}, fn.AccessDenied("the deployer's permissions do not allow %s on %s", action, arn)
+	}
 	zip, err := f.code(r)
 	if err != nil {
 		return Applied{}, err

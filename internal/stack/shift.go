@@ -22,7 +22,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	for _, s := range all {
 		for _, d := range s.Deployments {
 			if !d.Done() {
-				e.shift(s.Tenant, s.Name, fn.ScopeDeploy, d)
+				e.shift(s.Tenant, s.Name, Caller{Scope: fn.ScopeDeploy}, d)
 			}
 		}
 	}
@@ -31,7 +31,7 @@ func (e *Engine) Start(ctx context.Context) error {
 
 // shift runs one alias's traffic shift in the background, recording its
 // progress in the stack's record.
-func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
+func (e *Engine) shift(tenant, stackName string, caller Caller, d *Deployment) {
 	key := tenant + "." + stackName + "." + d.Function
 	e.mu.Lock()
 	if _, ok := e.running[key]; ok {
@@ -39,7 +39,8 @@ func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
 		return
 	}
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.running[key] = cancel
+	run := &running{cancel: cancel, done: make(chan struct{})}
+	e.running[key] = run
 	e.mu.Unlock()
 	if d.ID == "" {
 		d.ID = NewDeploymentID()
@@ -47,7 +48,7 @@ func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
 	save := func(ctx context.Context, d *Deployment) error {
 		return e.saveDeployment(ctx, tenant, stackName, d)
 	}
-	driver := NewCanaryDriver(enginePlatform{e: e, scope: scope}, e.cfg.Log, e.hooks, CanaryOptions{})
+	driver := NewCanaryDriver(enginePlatform{e: e, caller: caller}, e.cfg.Log, e.hooks, CanaryOptions{})
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
@@ -56,6 +57,7 @@ func (e *Engine) shift(tenant, stackName, scope string, d *Deployment) {
 			delete(e.running, key)
 			e.mu.Unlock()
 			cancel()
+			close(run.done)
 		}()
 		err := driver.Run(ctx, d, save, func(d *Deployment) {
 			e.cfg.Log.Info("traffic shift", "tenant", tenant, "stack", stackName, "fn", d.Function, "alias", d.Alias,
@@ -94,26 +96,37 @@ func (e *Engine) saveDeployment(ctx context.Context, tenant, stackName string, d
 // functions, aliases with them, are about to go).
 func (e *Engine) stopShifts(tenant, stackName string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	for key, cancel := range e.running {
+	var stopped []*running
+	for key, r := range e.running {
 		if strings.HasPrefix(key, tenant+"."+stackName+".") {
-			cancel()
+			r.cancel()
+			stopped = append(stopped, r)
 		}
 	}
+	e.mu.Unlock()
+	for _, r := range stopped {
+		<-r.done
+	}
+}
+
+// running is a shift's goroutine on this node.
+type running struct {
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // enginePlatform is the platform as the canary driver uses it.
 type enginePlatform struct {
-	e     *Engine
-	scope string
+	e      *Engine
+	caller Caller
 }
 
 func (p enginePlatform) RouteAlias(ctx context.Context, tenant, function, alias, primary, additional string, weight float64) error {
-	return RouteAlias(ctx, p.e.lambdaClient(tenant, p.scope), function, alias, primary, additional, weight)
+	return RouteAlias(ctx, p.e.lambdaClient(tenant, p.caller), function, alias, primary, additional, weight)
 }
 
 func (p enginePlatform) InvokeHook(ctx context.Context, tenant, function string, payload []byte) error {
-	out, err := p.e.lambdaClient(tenant, p.scope).Invoke(ctx, &lambda.InvokeInput{FunctionName: &function, Payload: payload,
+	out, err := p.e.lambdaClient(tenant, p.caller).Invoke(ctx, &lambda.InvokeInput{FunctionName: &function, Payload: payload,
 		InvocationType: ltypes.InvocationTypeRequestResponse})
 	if err != nil {
 		return err

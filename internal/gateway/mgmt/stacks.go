@@ -15,7 +15,7 @@ type Stacks interface {
 	Deploy(ctx context.Context, tenant string, req stack.DeployRequest) (*stack.Stack, error)
 	Get(ctx context.Context, tenant, name string) (*stack.Stack, error)
 	List(ctx context.Context, tenant string) ([]*stack.Stack, error)
-	Delete(ctx context.Context, tenant, name, scope string) error
+	Delete(ctx context.Context, tenant, name string, caller stack.Caller) error
 }
 
 var _ Stacks = (*stack.Engine)(nil)
@@ -52,7 +52,7 @@ func (g *API) deployStack(w http.ResponseWriter, r *http.Request, tenant string)
 	p := wire.PrincipalOf(r.Context())
 	s, err := g.cfg.Stacks.Deploy(r.Context(), tenant, stack.DeployRequest{
 		Name: r.PathValue("name"), Template: []byte(body.Template), Parameters: body.Parameters,
-		Code: body.Code, DryRun: body.DryRun, Scope: p.Scope,
+		Code: body.Code, DryRun: body.DryRun, Caller: stack.Caller{Scope: p.Scope, Permissions: p.Permissions},
 	})
 	if err != nil {
 		if s != nil { // it ran and failed: the record says what was put back
@@ -92,7 +92,8 @@ func (g *API) getStack(w http.ResponseWriter, r *http.Request, tenant string) {
 }
 
 func (g *API) deleteStack(w http.ResponseWriter, r *http.Request, tenant string) {
-	if err := g.cfg.Stacks.Delete(r.Context(), tenant, r.PathValue("name"), wire.PrincipalOf(r.Context()).Scope); err != nil {
+	p := wire.PrincipalOf(r.Context())
+	if err := g.cfg.Stacks.Delete(r.Context(), tenant, r.PathValue("name"), stack.Caller{Scope: p.Scope, Permissions: p.Permissions}); err != nil {
 		wire.Error(w, g.cfg.Log, err)
 		return
 	}

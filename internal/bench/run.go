@@ -116,6 +116,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 	if o.Only == "wasm" {
 		return wasmFigures(ctx, w, o, c, srv, tmp)
 	}
+	if o.Only == "stacks" {
+		return stackFigures(ctx, w, o, c)
+	}
 	// of-watchdog's equivalent: a reverse proxy in front of the baseline.
 	proxyAddr, proxyPID, stopProxy, err := startProxy(ctx, o.Self, base.URL)
 	if err != nil {
@@ -166,6 +169,9 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := wasmFigures(ctx, w, o, c, srv, tmp); err != nil {
+		return err
+	}
+	if err := stackFigures(ctx, w, o, c); err != nil {
 		return err
 	}
 	sandboxed, err := cold(ctx, w, c, o, goHello)

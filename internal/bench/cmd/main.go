@@ -20,7 +20,7 @@ func main() {
 	updraft := flag.String("updraft", "bin/updraft", "the updraft binary to benchmark")
 	dur := flag.Duration("duration", 3*time.Second, "length of each load phase")
 	coldRuns := flag.Int("cold-runs", 10, "cold starts measured per runtime")
-	only := flag.String("only", "", "run only these figures: warm, burst, cold, rss, messaging, netiso, tables, s3, wasm, routes or replay")
+	only := flag.String("only", "", "run only these figures: warm, burst, cold, rss, messaging, netiso, tables, s3, wasm, routes, stacks or replay")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {

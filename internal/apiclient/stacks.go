@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"sort"
 	"time"
 )
 
@@ -100,14 +103,44 @@ func (s *Stack) Deployment(function string) *StackDeployment {
 // A deploy that ran and failed returns the error and, when the server
 // recorded it, the stack as it was left.
 func (c *Client) DeployStack(ctx context.Context, name string, body StackBody) (*Stack, error) {
-	data, err := json.Marshal(body)
+	// multipart/form-data: the zips go as they are, not in base64 JSON.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	head := body
+	head.Code = nil
+	part, err := mw.CreateFormField("stack")
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.newRequest(ctx, http.MethodPost, "/v1/stacks/"+url.PathEscape(name), nil, bytes.NewReader(data))
+	if err := json.NewEncoder(part).Encode(head); err != nil {
+		return nil, err
+	}
+	uris := make([]string, 0, len(body.Code))
+	for u := range body.Code {
+		uris = append(uris, u)
+	}
+	sort.Strings(uris)
+	for _, u := range uris {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="code"`)
+		h.Set("Content-Type", "application/zip")
+		h.Set("Code-Uri", u)
+		part, err := mw.CreatePart(h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := part.Write(body.Code[u]); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, "/v1/stacks/"+url.PathEscape(name), nil, &buf)
 	if err != nil {
 		return nil, err
 	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var s Stack
 	if _, err := c.doJSON(req, &s, http.StatusOK); err != nil {
 		var ae *Error

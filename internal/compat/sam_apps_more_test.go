@@ -53,6 +53,7 @@ func oidcIssuer(t *testing.T) (string, *rsa.PrivateKey) {
 // HTTP API whose JWT authorizer trusts a loopback OIDC issuer; the
 // function refuses bad bodies with 400 and keeps each user's items apart.
 func TestSAMAppRESTAPI(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -150,6 +151,7 @@ func driveItems(ctx context.Context, t *testing.T, base, issuer string, key *rsa
 // report of the day before the tick lands in the reports bucket; a run
 // that fails lands on the failure queue in Lambda's destination record.
 func TestSAMAppNightlyReport(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

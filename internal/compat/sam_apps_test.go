@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,8 +42,15 @@ import (
 // Metadata BuildMethod go1.x, compiled into bootstrap there; any other
 // copied), and the template is written beside them with CodeUri pointing at
 // them. It returns the built template's path.
+// buildMu makes the apps' Go builds take turns: the tests run in
+// parallel, and one build at a time compiles the shared dependencies once
+// (the build cache) instead of once per test.
+var buildMu sync.Mutex
+
 func samBuild(t *testing.T, app string) string {
 	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
 	src := filepath.Join("..", "..", "examples", app)
 	text, err := os.ReadFile(filepath.Join(src, "template.yaml"))
 	if err != nil {
@@ -123,7 +131,9 @@ func (p *platform) deployStack(ctx context.Context, t *testing.T, template, stac
 // directories and deploys them as stack.
 func (p *platform) deployTemplateFile(ctx context.Context, t *testing.T, path, stack string, params map[string]string, dryRun bool) (*apiclient.Stack, error) {
 	t.Helper()
+	buildMu.Lock()
 	b, err := deploy.PackageTemplate(path)
+	buildMu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +183,7 @@ func httpDo(ctx context.Context, t *testing.T, method, url, token, body string) 
 // is listed, a second deploy of the same template plans no change, and
 // deleting the stack takes the route down.
 func TestSAMHelloWorld(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -242,6 +253,7 @@ func waitObject(ctx context.Context, t *testing.T, c *s3.Client, bucket, key str
 // examples/thumbnail/template.yaml: an image uploaded to the stack's
 // upload bucket comes back scaled down in its thumbnail bucket.
 func TestSAMAppThumbnails(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -286,6 +298,7 @@ func (p *platform) driveThumbnails(ctx context.Context, t *testing.T, uploads, t
 // table; its stream, the welcome function, the queue and the mailer end
 // with the rendered email in the sent-mail bucket.
 func TestSAMAppSignupWelcome(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

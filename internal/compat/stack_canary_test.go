@@ -106,6 +106,7 @@ func invokeAlias(ctx context.Context, t *testing.T, lc *lambda.Client, function 
 // whose PreTraffic hook fails is rolled back before any traffic moves,
 // and a v4 with a passing hook shifts linearly to the end.
 func TestStackCanaryRollsBack(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -196,6 +197,7 @@ func TestStackCanaryRollsBack(t *testing.T) {
 // fails puts the function back; a bad template names the resource and
 // property and changes nothing.
 func TestStackFailedUpdateKeepsPrevious(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -277,6 +279,7 @@ Resources:
 // TestStackShiftResumesAfterRestart stops the server in the middle of a
 // canary shift; the restarted server carries it to its end.
 func TestStackShiftResumesAfterRestart(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	dir := t.TempDir()
 	p, stop := startAt(t, dir, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

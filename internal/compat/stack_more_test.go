@@ -115,6 +115,7 @@ def handler(event, context):
 // resource and setting through the AWS APIs, and that an SNS publish
 // reaches the function through its SNS event.
 func TestStackEverything(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -64,6 +64,7 @@ func wantCode(err error, code string) error {
 // TestStackServices applies, changes, re-applies and deletes every kind
 // the services backend makes, through the real endpoint.
 func TestStackServices(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	cfg := p.awsConfig()
 	rig := &servicesRig{p: p, b: stack.NewServices(cfg), cfg: cfg}

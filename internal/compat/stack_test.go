@@ -132,6 +132,7 @@ def worker(event, context):
 // TestStackLifecycle deploys a template, re-deploys one without a queue
 // and its worker (a dry run first), and removes the stack.
 func TestStackLifecycle(t *testing.T) {
+	t.Parallel() // its own server; it waits on shifts and deliveries more than it computes
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

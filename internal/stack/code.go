@@ -19,8 +19,9 @@ import (
 // runtime, handler, limits, permissions, http triggers) in place of any
 // updraft.yaml the directory holds, so the template alone decides. The
 // zip is rebuilt with entries in name order and fixed times: the same
-// code and settings give the same bytes, so a redeploy that changes
-// nothing changes no function.
+// code and settings give the same bytes (`updraft deploy --template`
+// zips directories with fixed times), so a redeploy that changes nothing
+// changes no function.
 func functionZip(src []byte, r *Resource) ([]byte, error) {
 	zr, err := zip.NewReader(bytes.NewReader(src), int64(len(src)))
 	if err != nil {
@@ -54,13 +55,18 @@ func functionZip(src []byte, r *Resource) ([]byte, error) {
 		_, err = io.Copy(w, body)
 		return err
 	}
+	// Entries are copied as they are compressed: a function's code may be
+	// a 20 MB binary, not worth inflating and deflating again.
 	for _, f := range files {
-		rc, err := f.Open()
+		raw, err := f.OpenRaw()
 		if err != nil {
 			return nil, fmt.Errorf("the code of %s: %s: %w", r.LogicalID, f.Name, err)
 		}
-		err = add(f.Name, f.ExternalAttrs, rc)
-		rc.Close()
+		h := f.FileHeader
+		w, err := zw.CreateRaw(&h)
+		if err == nil {
+			_, err = io.Copy(w, raw)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("the code of %s: %s: %w", r.LogicalID, f.Name, err)
 		}

@@ -189,7 +189,8 @@ func (e *Engine) Deploy(ctx context.Context, tenant string, req DeployRequest) (
 	}
 	e.cfg.Log.Info("stack deployed", "tenant", tenant, "stack", req.Name, "status", next.Status, "resources", len(next.Resources))
 	for _, d := range shifts {
-		e.shift(tenant, req.Name, req.Caller, d)
+		d := *d // the driver's own: the reply holds the other
+		e.shift(tenant, req.Name, req.Caller, &d)
 	}
 	return next, nil
 }

@@ -3,6 +3,10 @@ package mgmt
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -41,12 +45,9 @@ func (g *API) registerStacks(mux wire.Mux, auth wire.Auth) {
 }
 
 func (g *API) deployStack(w http.ResponseWriter, r *http.Request, tenant string) {
-	var body StackDeployBody
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, wire.MaxRequestBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		wire.Error(w, g.cfg.Log, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
-			`could not parse the stack deploy as JSON {"template": TEXT, "parameters": {K: V}, "code": {CODEURI: BASE64-ZIP}, "dry_run": false}: %v`, err))
+	body, err := decodeStackDeploy(w, r)
+	if err != nil {
+		wire.Error(w, g.cfg.Log, err)
 		return
 	}
 	p := wire.PrincipalOf(r.Context())
@@ -98,4 +99,70 @@ func (g *API) deleteStack(w http.ResponseWriter, r *http.Request, tenant string)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeStackDeploy reads a stack deploy: JSON (StackDeployBody, the zips
+// in base64), or multipart/form-data as the CLI sends it, which carries
+// the zips as they are: a part named "stack" with the JSON less its code,
+// then one part named "code" per CodeUri, the CodeUri in its Code-Uri
+// header.
+func decodeStackDeploy(w http.ResponseWriter, r *http.Request) (StackDeployBody, error) {
+	var body StackDeployBody
+	rd := http.MaxBytesReader(w, r.Body, wire.MaxRequestBody)
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		dec := json.NewDecoder(rd)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			return body, fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent,
+				`could not parse the stack deploy as JSON {"template": TEXT, "parameters": {K: V}, "code": {CODEURI: BASE64-ZIP}, "dry_run": false}: %v`, err)
+		}
+		return body, nil
+	}
+	bad := func(format string, args ...any) error {
+		return fn.Errorf(http.StatusBadRequest, fn.TypeInvalidRequestContent, "stack deploy (multipart/form-data): "+format, args...)
+	}
+	mr := multipart.NewReader(rd, params["boundary"])
+	seen := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return body, bad("%v", err)
+		}
+		switch part.FormName() {
+		case "stack":
+			dec := json.NewDecoder(part)
+			dec.DisallowUnknownFields()
+			var head StackDeployBody
+			if err := dec.Decode(&head); err != nil {
+				return body, bad(`the "stack" part is not JSON {"template": TEXT, "parameters": {K: V}, "dry_run": false}: %v`, err)
+			}
+			code := body.Code
+			body, seen = head, true
+			if body.Code == nil {
+				body.Code = code
+			}
+		case "code":
+			uri := part.Header.Get("Code-Uri")
+			if uri == "" {
+				return body, bad(`a "code" part without its Code-Uri header`)
+			}
+			zip, err := io.ReadAll(part)
+			if err != nil {
+				return body, bad("code of %s: %v", uri, err)
+			}
+			if body.Code == nil {
+				body.Code = map[string][]byte{}
+			}
+			body.Code[uri] = zip
+		default:
+			return body, bad("unknown part %q: send \"stack\" and \"code\" parts", part.FormName())
+		}
+	}
+	if !seen {
+		return body, bad(`no "stack" part`)
+	}
+	return body, nil
 }

@@ -2,6 +2,8 @@ package compat
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -229,5 +231,39 @@ func TestStackEverything(t *testing.T) {
 	}
 	if _, err := sqs.NewFromConfig(cfg).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("all-Dead")}); err == nil {
 		t.Error("the dead-letter queue outlived the stack")
+	}
+}
+
+// TestStackReplaceRenamed: a resource whose name changes is made anew
+// under the new name and the old one removed.
+func TestStackReplaceRenamed(t *testing.T) {
+	t.Parallel() // its own server
+	p := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	api := apiclient.New(p.endpoint, p.key.APIKey)
+	q := sqs.NewFromConfig(p.awsConfig())
+	tpl := func(name string) string {
+		return "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: " + name + "\n"
+	}
+	dir := writeApp(t, map[string]string{"template.yaml": tpl("jobs-one")})
+	if _, err := deployTemplate(ctx, t, api, dir, "ren", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tpl("jobs-two")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := deployTemplate(ctx, t, api, dir, "ren", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Plan) != 1 || s.Plan[0].Action != "replace" {
+		t.Fatalf("plan %+v", s.Plan)
+	}
+	if _, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("jobs-two")}); err != nil {
+		t.Errorf("the new queue: %v", err)
+	}
+	if _, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("jobs-one")}); err == nil {
+		t.Error("the replaced queue is still there")
 	}
 }

@@ -152,9 +152,15 @@ func (x *exec) apply(ctx context.Context, prev, next *Stack, want []Resource, st
 	}
 	var undos []undo
 	var shifts []*Deployment
+	var replaced []Record // the old side of each replace, removed at the end
 	fail := func(r *Resource, err error) ([]*Deployment, error) {
 		err = fmt.Errorf("%s (%s) failed: %w", r.LogicalID, r.Type, err)
-		if perr := x.rollback(ctx, next, undos); perr != nil {
+		perr := x.rollback(ctx, next, undos)
+		for _, old := range replaced { // still there: back in the record
+			next.Resources = append(removeRecord(next.Resources, old.LogicalID), old)
+		}
+		next.Resources = sortedRecords(next.Resources)
+		if perr != nil {
 			next.Status = StatusRollbackFailed
 			return nil, fmt.Errorf("%w; putting back the previous resources failed too: %v", err, perr)
 		}
@@ -176,11 +182,9 @@ func (x *exec) apply(ctx context.Context, prev, next *Stack, want []Resource, st
 			old = &o
 		}
 		if st.Action == ActionReplace {
-			o := *next.record(r.LogicalID)
-			// The old one goes first: the new one may take its name.
-			if err := x.delete(ctx, &o); err != nil {
-				return fail(&r, fmt.Errorf("removing the resource it replaces: %w", err))
-			}
+			// As CloudFormation does: the new one is made (its name
+			// differs), the old one removed once all is in place.
+			replaced = append(replaced, *next.record(r.LogicalID))
 			next.Resources = removeRecord(next.Resources, r.LogicalID)
 		}
 		var prevRes *Resource
@@ -225,6 +229,11 @@ func (x *exec) apply(ctx context.Context, prev, next *Stack, want []Resource, st
 	// failure here leaves the resource in the record (the next deploy
 	// tries again) and is reported.
 	var left []string
+	for i := len(replaced) - 1; i >= 0; i-- {
+		if err := x.delete(ctx, &replaced[i]); err != nil {
+			left = append(left, fmt.Sprintf("%s (%s, the %s it replaced): %v", replaced[i].LogicalID, replaced[i].Type, replaced[i].Name, err))
+		}
+	}
 	for _, st := range steps {
 		if st.Action != ActionDelete {
 			continue
@@ -279,6 +288,11 @@ func (x *exec) rollback(ctx context.Context, next *Stack, undos []undo) error {
 		if _, err := x.backend(u.prev.Kind).Apply(ctx, &u.prev.Resource, &u.now.Resource, u.now.Applied); err != nil {
 			errs = append(errs, fmt.Errorf("put back %s: %w", u.prev.LogicalID, err))
 			continue
+		}
+		if u.prev.Kind == KindBucket {
+			if err := x.svc.ApplyNotifications(ctx, u.prev.Name, u.prev.Bucket.Notifications); err != nil {
+				errs = append(errs, fmt.Errorf("put back the notifications of %s: %w", u.prev.LogicalID, err))
+			}
 		}
 		next.Resources = append(removeRecord(next.Resources, u.prev.LogicalID), *u.prev)
 	}

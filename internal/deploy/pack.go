@@ -2,8 +2,8 @@ package deploy
 
 import (
 	"archive/zip"
-	"compress/flate"
 	"bytes"
+	"compress/flate"
 	"fmt"
 	"io"
 	"io/fs"

@@ -46,8 +46,8 @@ type Engine struct {
 	rec *records
 
 	mu      sync.Mutex
-	locks   map[string]*sync.Mutex        // by tenant.stack: one deploy or delete at a time on this node
-	running map[string]*running // tenant.stack.function: a shift in progress on this node
+	locks   map[string]*sync.Mutex // by tenant.stack: one deploy or delete at a time on this node
+	running map[string]*running    // tenant.stack.function: a shift in progress on this node
 
 	hooks  *HookStatuses   // what hooks report through CodeDeploy's API
 	ctx    context.Context // the engine's life: traffic shifts run under it

@@ -3,6 +3,8 @@ package dynamodb
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 
 	"github.com/updraft-dev/updraft/internal/tables"
 	"github.com/updraft-dev/updraft/internal/tables/attr"
@@ -54,7 +56,15 @@ func (a *API) transactWrite(c *call) (any, error) {
 	}
 	digest := ""
 	if in.ClientRequestToken != "" {
-		sum := sha256.Sum256(c.in)
+		// The request as decoded, re-encoded with its maps' keys in order:
+		// SDKs write an item's attributes in whatever order their maps
+		// give, so the same request's bytes differ from one send to the
+		// next.
+		canon, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb: digest of a transaction: %w", err)
+		}
+		sum := sha256.Sum256(canon)
 		digest = hex.EncodeToString(sum[:])
 		if seen, err := a.s.SeenToken(c.ctx, c.tenant, in.ClientRequestToken, digest); err != nil || seen {
 			return map[string]any{}, err // done already: the same reply, nothing applied twice

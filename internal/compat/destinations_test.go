@@ -36,6 +36,7 @@ func loggedEvents(t *testing.T, ctx context.Context, api *apiclient.Client, name
 // asynchronous results reach their destinations in Lambda's record shape
 // and that a failed event with nowhere to go is kept visible.
 func TestEventInvokeConfigAndDestinations(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	p := start(t)
 	c := p.lambda()
 	api := apiclient.New(p.endpoint, p.key.APIKey)

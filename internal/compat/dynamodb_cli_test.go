@@ -12,6 +12,7 @@ import (
 // TestDynamoDBWithAWSCLI drives the tables with the aws CLI, where it is
 // installed: create-table, put-item, get-item, query.
 func TestDynamoDBWithAWSCLI(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	if testing.Short() {
 		t.Skip("aws CLI runs take a few seconds each: not under -short")
 	}

@@ -447,6 +447,7 @@ func TestDynamoDBTenants(t *testing.T) {
 // no endpoint or credential code, reaches the tables with the function's
 // credentials; narrow permissions refuse what they do not name.
 func TestDynamoDBFromFunctions(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	p := start(t)
 	ctx := sqsCtx(t)
 	c := p.lambda()

@@ -61,6 +61,7 @@ func (p *platform) awsConfig() aws.Config {
 // examples/thumbnail: an upload notifies the function, which writes a
 // thumbnail into another bucket with its own scoped credentials.
 func TestExampleThumbnail(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -119,6 +120,7 @@ func TestExampleThumbnail(t *testing.T) {
 // examples/signup-welcome: a new item in the users table reaches the
 // function through the table's stream; it queues a welcome email.
 func TestExampleSignupWelcome(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	p := start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -93,6 +93,7 @@ func callSDK(ctx context.Context, t *testing.T, c *lambda.Client, name string, r
 // credentials and endpoint its instance was given, within the function's
 // permissions, with or without network.
 func TestFunctionReachesServicesWithItsCredentials(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	p := start(t)
 	c := p.lambda()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -20,6 +20,7 @@ import (
 // Lambda: lambdacontext is filled, ClientContext arrives, a returned error
 // has Lambda's shape and errorType.
 func TestAWSLambdaGoFunction(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	build := exec.Command("go", "build", "-o", bin, "./testdata/golambda")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

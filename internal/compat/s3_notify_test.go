@@ -281,6 +281,7 @@ func procStatus(t *testing.T, field string) int64 {
 // TestS3WithAWSCLI copies and syncs files with `aws s3` when the aws CLI
 // is installed.
 func TestS3WithAWSCLI(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	if testing.Short() {
 		t.Skip("eight aws CLI runs take about 20 s: not under -short")
 	}

@@ -194,6 +194,7 @@ func TestScheduleDeliversScheduledEventAndInput(t *testing.T) {
 // policy after the restart: one fires it once (and never again), none
 // skips it; both one-time schedules end COMPLETED.
 func TestScheduleCatchUpAcrossARestart(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	dir := t.TempDir()
 	api, stop := daemonAt(t, dir)
 	ctx := context.Background()

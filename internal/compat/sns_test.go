@@ -501,6 +501,7 @@ func TestSNSAsDestination(t *testing.T) {
 // TestSNSAWSCLI drives topics with the aws CLI (v1, botocore's own query
 // parser; skipped where it is not installed).
 func TestSNSAWSCLI(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not installed")
 	}

@@ -223,6 +223,7 @@ func md5hex(s string) string {
 // TestSQSAWSCLI drives the queue with the aws CLI (v1; skipped where it
 // is not installed).
 func TestSQSAWSCLI(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not installed")
 	}

@@ -17,6 +17,7 @@ import (
 // between them and checks the split over 10,000 calls, each reporting the
 // version that ran.
 func TestVersionsAndAliases(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	p := start(t)
 	c := p.lambda()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

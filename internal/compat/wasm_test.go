@@ -24,6 +24,7 @@ import (
 // the only .wasm file) and invokes them sync and async; a module that
 // imports an unknown host function is refused at deploy.
 func TestWasmFunctions(t *testing.T) {
+	t.Parallel() // its own server; long, and mostly waiting on builds, processes and deliveries
 	dir := t.TempDir()
 	reactor, command := filepath.Join(dir, "reactor.wasm"), filepath.Join(dir, "command.wasm")
 	if err := wasmtest.BuildGo("../..", "./examples/hello-wasm-go", reactor, true); err != nil {

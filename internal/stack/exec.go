@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -23,7 +22,6 @@ type exec struct {
 	e      *Engine
 	tenant string
 	stack  string
-	cfg    aws.Config
 	fns    *functions
 	svc    *Services
 	codes  map[string][]byte // by logical id: the zip to deploy
@@ -34,8 +32,8 @@ func (e *Engine) newExec(ctx context.Context, tenant, stack string, caller Calle
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("stack: credentials for %s: %w", tenant, err)
 	}
-	x := &exec{e: e, tenant: tenant, stack: stack, cfg: cfg, svc: NewServices(cfg), codes: codes}
-	x.fns = &functions{tenant: tenant, stack: stack, caller: caller, dep: e.cfg.Deployer, lambda: lambda.NewFromConfig(cfg), code: x.code}
+	x := &exec{e: e, tenant: tenant, stack: stack, svc: NewServices(cfg), codes: codes}
+	x.fns = &functions{tenant: tenant, stack: stack, caller: caller, dep: e.cfg.Deployer, lambda: x.svc.fns, code: x.code}
 	return x, nil
 }
 
@@ -112,16 +110,16 @@ func (x *exec) exists(ctx context.Context, r *Resource) (owner string, ok bool, 
 		}
 		return out.Tags[StackTag], true, nil
 	case KindTable:
-		_, err = dynamodb.NewFromConfig(x.cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &r.Name})
+		_, err = x.svc.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &r.Name})
 	case KindQueue:
-		_, err = sqs.NewFromConfig(x.cfg).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &r.Name})
+		_, err = x.svc.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &r.Name})
 	case KindTopic:
 		arn, _ := Attribute(x.e.Inputs(x.tenant, x.stack, nil), r.Type, r.Name, "")
-		_, err = sns.NewFromConfig(x.cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &arn})
+		_, err = x.svc.sns.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &arn})
 	case KindBucket:
-		_, err = s3.NewFromConfig(x.cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &r.Name})
+		_, err = x.svc.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &r.Name})
 	case KindSchedule:
-		_, err = scheduler.NewFromConfig(x.cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: &r.Name})
+		_, err = x.svc.sched.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: &r.Name})
 	default:
 		return "", false, nil
 	}

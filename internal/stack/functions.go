@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/updraft-dev/updraft/internal/deploy"
 	"github.com/updraft-dev/updraft/internal/fn"
@@ -245,14 +244,7 @@ func qualifier(s *FunctionSpec) *string {
 	return nil
 }
 
-// notFound reports an AWS API's not-found error.
+// notFound reports an AWS API's not-found error, whichever service's.
 func notFound(err error) bool {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		switch api.ErrorCode() {
-		case "ResourceNotFoundException", "NotFound", "NoSuchKey", "NoSuchBucket", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist":
-			return true
-		}
-	}
-	return false
+	return svcIsCode(err, "ResourceNotFoundException", "NotFound", "NoSuchKey", "NoSuchBucket", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 }

@@ -136,10 +136,7 @@ func (a *app) followShifts(ctx context.Context, c *apiclient.Client, s *apiclien
 			if d.Status == "" {
 				d.Status = "Starting"
 			}
-			line := fmt.Sprintf("%s:%s version %s → %s: %s, %.0f%% on %s", d.Function, d.Alias, d.From, d.To, d.Status, d.Weight*100, d.To)
-			if d.Reason != "" {
-				line += " (" + d.Reason + ")"
-			}
+			line := shiftLine(d)
 			if last[d.Function] != line {
 				fmt.Fprintln(w, line)
 				last[d.Function] = line
@@ -162,6 +159,15 @@ func (a *app) followShifts(ctx context.Context, c *apiclient.Client, s *apiclien
 		}
 		s = next
 	}
+}
+
+// shiftLine says where an alias's traffic shift stands.
+func shiftLine(d apiclient.StackDeployment) string {
+	line := fmt.Sprintf("%s:%s version %s → %s: %s, %.0f%% on %s", d.Function, d.Alias, d.From, d.To, d.Status, d.Weight*100, d.To)
+	if d.Reason != "" {
+		line += " (" + d.Reason + ")"
+	}
+	return line
 }
 
 func printPlan(w io.Writer, s *apiclient.Stack, dryRun bool) {
@@ -257,11 +263,7 @@ updates the stack; removing the stack removes all of it.`,
 			tw.Flush()
 			printOutputs(a.stdout, s)
 			for _, d := range s.Deployments {
-				fmt.Fprintf(a.stdout, "shift %s:%s version %s → %s: %s, %.0f%% on %s", d.Function, d.Alias, d.From, d.To, d.Status, d.Weight*100, d.To)
-				if d.Reason != "" {
-					fmt.Fprintf(a.stdout, " (%s)", d.Reason)
-				}
-				fmt.Fprintln(a.stdout)
+				fmt.Fprintln(a.stdout, "shift "+shiftLine(d))
 			}
 			return nil
 		}),

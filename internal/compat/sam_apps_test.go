@@ -131,14 +131,20 @@ func (p *platform) deployStack(ctx context.Context, t *testing.T, template, stac
 // directories and deploys them as stack.
 func (p *platform) deployTemplateFile(ctx context.Context, t *testing.T, path, stack string, params map[string]string, dryRun bool) (*apiclient.Stack, error) {
 	t.Helper()
+	return deployTemplatePath(ctx, t, apiclient.New(p.endpoint, p.key.APIKey), path, stack, params, dryRun)
+}
+
+// deployTemplatePath packages the template at path as the CLI does
+// (building in turn with the other tests) and deploys it as stack.
+func deployTemplatePath(ctx context.Context, t *testing.T, api *apiclient.Client, path, stack string, params map[string]string, dryRun bool) (*apiclient.Stack, error) {
+	t.Helper()
 	buildMu.Lock()
 	b, err := deploy.PackageTemplate(path)
 	buildMu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return apiclient.New(p.endpoint, p.key.APIKey).DeployStack(ctx, stack,
-		apiclient.StackBody{Template: string(b.Text), Parameters: params, Code: b.Code, DryRun: dryRun})
+	return api.DeployStack(ctx, stack, apiclient.StackBody{Template: string(b.Text), Parameters: params, Code: b.Code, DryRun: dryRun})
 }
 
 // apiURL is output key of outputs, checked to be served by the routes

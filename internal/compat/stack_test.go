@@ -36,11 +36,7 @@ func writeApp(t *testing.T, files map[string]string) string {
 // `updraft deploy --template` does.
 func deployTemplate(ctx context.Context, t *testing.T, api *apiclient.Client, dir, name string, params map[string]string, dryRun bool) (*apiclient.Stack, error) {
 	t.Helper()
-	b, err := deploy.PackageTemplate(filepath.Join(dir, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return api.DeployStack(ctx, name, apiclient.StackBody{Template: string(b.Text), Parameters: params, Code: b.Code, DryRun: dryRun})
+	return deployTemplatePath(ctx, t, api, filepath.Join(dir, "template.yaml"), name, params, dryRun)
 }
 
 const lifecycleV1 = `AWSTemplateFormatVersion: '2010-09-09'
